@@ -1,0 +1,103 @@
+//! The raw, lossless form of a push: every element (XML) or key (JSON) in document order.
+//!
+//! Both wire formats decode into [`Fields`]; the typed [`Message`](crate::Message) is built from
+//! it and keeps it, so nothing WeChat sends is ever dropped, even for types this crate does not
+//! know yet.
+
+/// One element's value: character data, or a node with children of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Character data (CDATA and text joined, entities resolved). JSON numbers and booleans are
+    /// kept as their literal text (`1234567890`, `true`); JSON `null` is the empty string.
+    Text(String),
+    /// Nested elements, e.g. `ScanCodeInfo` or `SendPicsInfo`.
+    Node(Fields),
+}
+
+impl Value {
+    /// The character data, or `None` for a node.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(text) => Some(text),
+            Value::Node(_) => None,
+        }
+    }
+
+    /// The children, or `None` for character data.
+    pub fn as_node(&self) -> Option<&Fields> {
+        match self {
+            Value::Node(fields) => Some(fields),
+            Value::Text(_) => None,
+        }
+    }
+}
+
+/// An ordered list of `(name, value)` pairs. A name may repeat (XML `<item>` lists; a JSON array
+/// becomes one entry per element under the array's key).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    entries: Vec<(String, Value)>,
+}
+
+impl Fields {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends an entry, keeping any earlier entry of the same name.
+    pub fn push(&mut self, name: impl Into<String>, value: Value) {
+        self.entries.push((name.into(), value));
+    }
+
+    /// Appends a text entry.
+    pub fn push_text(&mut self, name: impl Into<String>, text: impl Into<String>) {
+        self.push(name, Value::Text(text.into()));
+    }
+
+    /// The first entry named `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// The text of the first entry named `name`, if it is text.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_text)
+    }
+
+    /// The children of the first entry named `name`, if it is a node.
+    pub fn node(&self, name: &str) -> Option<&Fields> {
+        self.get(name).and_then(Value::as_node)
+    }
+
+    /// Every entry named `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+        self.entries
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// All entries in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    /// The number of entries (top level only).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl FromIterator<(String, Value)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        Fields {
+            entries: iter.into_iter().collect(),
+        }
+    }
+}

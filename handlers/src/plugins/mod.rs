@@ -1,0 +1,3 @@
+//! Built-in handler plugins.
+
+pub mod auto_reply;
