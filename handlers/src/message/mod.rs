@@ -1,0 +1,192 @@
+//! The typed message model: [`Message`], built from the raw [`Fields`] of a push.
+//!
+//! Parsing is lossless: [`Message::raw`] keeps every field as received, and a type or event this
+//! crate does not know parses into [`MessageKind::Unknown`] or [`Event::Unknown`] instead of
+//! failing. Only a push missing the common fields, or a known type missing its own required
+//! fields or carrying a malformed number, is an error.
+
+mod basic;
+mod error;
+mod event;
+mod read;
+
+pub use basic::{
+    ImageMessage, LinkMessage, LocationMessage, MiniProgramPageMessage, TextMessage, VideoMessage,
+    VoiceMessage,
+};
+pub use error::MessageError;
+pub use event::{
+    ClickEvent, Event, KfSessionEvent, KfSwitchSessionEvent, LocationEvent, LocationSelectEvent,
+    MassSendJobFinishEvent, PicEvent, ScanCodeEvent, ScanCodeInfo, ScanEvent, SendLocationInfo,
+    SendPicsInfo, SubscribeChangeItem, SubscribeEvent, SubscribeMsgChangeEvent,
+    SubscribeMsgPopupEvent, SubscribeMsgSentEvent, SubscribePopupItem, SubscribeSentItem,
+    TemplateSendJobFinishEvent, UserEnterTempSessionEvent, ViewEvent, ViewMiniProgramEvent,
+};
+
+use crate::fields::Fields;
+use read::Reader;
+
+/// One message or event pushed by WeChat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// `ToUserName`: the account's original id (`gh_...`).
+    pub to_user: String,
+    /// `FromUserName`: the sender's openid.
+    pub from_user: String,
+    /// `CreateTime`: seconds since the Unix epoch.
+    pub create_time: u64,
+    /// The typed content, by `MsgType` (and `Event`).
+    pub kind: MessageKind,
+    /// Every field as received, in document order, nested ones included.
+    pub raw: Fields,
+}
+
+/// What a message is, by its `MsgType`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// `text`.
+    Text(TextMessage),
+    /// `image`.
+    Image(ImageMessage),
+    /// `voice`.
+    Voice(VoiceMessage),
+    /// `video`.
+    Video(VideoMessage),
+    /// `shortvideo`.
+    ShortVideo(VideoMessage),
+    /// `location`.
+    Location(LocationMessage),
+    /// `link`.
+    Link(LinkMessage),
+    /// `miniprogrampage`.
+    MiniProgramPage(MiniProgramPageMessage),
+    /// `event`, by its `Event` field.
+    Event(Event),
+    /// Any other `MsgType`; [`Message::raw`] holds all of it.
+    Unknown {
+        /// The `MsgType` as received.
+        msg_type: String,
+    },
+}
+
+impl MessageKind {
+    /// The canonical `MsgType` (`text`, `event`, ...); for [`MessageKind::Unknown`], the type as
+    /// received.
+    pub fn name(&self) -> &str {
+        match self {
+            MessageKind::Text(_) => "text",
+            MessageKind::Image(_) => "image",
+            MessageKind::Voice(_) => "voice",
+            MessageKind::Video(_) => "video",
+            MessageKind::ShortVideo(_) => "shortvideo",
+            MessageKind::Location(_) => "location",
+            MessageKind::Link(_) => "link",
+            MessageKind::MiniProgramPage(_) => "miniprogrampage",
+            MessageKind::Event(_) => "event",
+            MessageKind::Unknown { msg_type } => msg_type,
+        }
+    }
+}
+
+impl Message {
+    /// Builds the typed message from the raw fields of a push, keeping them whole in
+    /// [`Message::raw`].
+    ///
+    /// `ToUserName`, `FromUserName`, `CreateTime` (ASCII digits) and `MsgType` are required, and
+    /// `Event` when `MsgType` is `event`. `MsgType` and `Event` are matched case-insensitively.
+    /// A known type or event must carry its own documented fields; unknown ones always parse.
+    ///
+    /// # Errors
+    ///
+    /// [`MessageError`] naming the field that is missing, malformed or of the wrong shape.
+    pub fn from_fields(fields: Fields) -> Result<Message, MessageError> {
+        let r = Reader::top(&fields);
+        let to_user = r.string("ToUserName")?;
+        let from_user = r.string("FromUserName")?;
+        let create_time = r.unsigned("CreateTime")?;
+        let msg_type = r.str("MsgType")?;
+        let kind = MessageKind::read(msg_type, &r)?;
+        Ok(Message {
+            to_user,
+            from_user,
+            create_time,
+            kind,
+            raw: fields,
+        })
+    }
+
+    /// `MsgType` as received (empty if [`Message::raw`] was emptied after parsing).
+    pub fn msg_type(&self) -> &str {
+        self.raw.text("MsgType").unwrap_or_default()
+    }
+
+    /// `MsgId` as received, or `MsgID` (the spelling of the job-finish events).
+    pub fn msg_id(&self) -> Option<&str> {
+        self.raw.text("MsgId").or_else(|| self.raw.text("MsgID"))
+    }
+
+    /// Whether this is an event (`MsgType=event`).
+    pub fn is_event(&self) -> bool {
+        matches!(self.kind, MessageKind::Event(_))
+    }
+
+    /// The event, when this is one.
+    pub fn event(&self) -> Option<&Event> {
+        match &self.kind {
+            MessageKind::Event(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    /// `Event` as received (original case), when this is an event.
+    pub fn event_name(&self) -> Option<&str> {
+        self.event().and_then(|_| self.raw.text("Event"))
+    }
+
+    /// `EventKey` as received, when this is an event that carries one.
+    pub fn event_key(&self) -> Option<&str> {
+        self.event().and_then(|_| self.raw.text("EventKey"))
+    }
+
+    /// `Content`, when this is a text message.
+    pub fn text_content(&self) -> Option<&str> {
+        match &self.kind {
+            MessageKind::Text(text) => Some(&text.content),
+            _ => None,
+        }
+    }
+}
+
+impl MessageKind {
+    fn read(msg_type: &str, r: &Reader<'_>) -> Result<MessageKind, MessageError> {
+        let is = |known: &str| msg_type.eq_ignore_ascii_case(known);
+        Ok(if is("text") {
+            MessageKind::Text(TextMessage::read(r)?)
+        } else if is("image") {
+            MessageKind::Image(ImageMessage::read(r)?)
+        } else if is("voice") {
+            MessageKind::Voice(VoiceMessage::read(r)?)
+        } else if is("video") {
+            MessageKind::Video(VideoMessage::read(r)?)
+        } else if is("shortvideo") {
+            MessageKind::ShortVideo(VideoMessage::read(r)?)
+        } else if is("location") {
+            MessageKind::Location(LocationMessage::read(r)?)
+        } else if is("link") {
+            MessageKind::Link(LinkMessage::read(r)?)
+        } else if is("miniprogrampage") {
+            MessageKind::MiniProgramPage(MiniProgramPageMessage::read(r)?)
+        } else if is("event") {
+            MessageKind::Event(Event::read(r.str("Event")?, r)?)
+        } else {
+            MessageKind::Unknown {
+                msg_type: msg_type.to_owned(),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "message_test.rs"]
+mod tests;

@@ -1,0 +1,116 @@
+//! Step 1: the accounts this gateway serves, built once at start into an immutable map. Each
+//! carries what its requests need ready-made: the callback token, the AES key schedule, the
+//! handler registry and its metrics.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wxgate_handlers::{AutoReply, Handler, Registry};
+
+use crate::config::{AccountConfig, Mode};
+use crate::crypto::{AesKey, MsgCipher};
+use crate::metrics::{AccountMetrics, Metrics};
+
+/// One account at run time.
+pub struct Account {
+    /// Index in the config; part of the dedup key.
+    pub index: u32,
+    /// The name in the callback URL (`/wx/{name}`).
+    pub name: Arc<str>,
+    /// Which pushes the account accepts.
+    pub mode: Mode,
+    /// The callback Token used in every signature.
+    pub token: String,
+    /// Decrypts pushes and encrypts replies; `None` in plain mode without a key.
+    pub cipher: Option<MsgCipher>,
+    /// The plugins that handle this account's messages, in order.
+    pub registry: Registry,
+    /// This account's counters.
+    pub metrics: Arc<AccountMetrics>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("index", &self.index)
+            .field("name", &self.name)
+            .field("mode", &self.mode)
+            .field("plugins", &self.registry.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A problem turning a validated config into running accounts.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The EncodingAESKey did not decode.
+    #[error("accounts[{index}].encoding_aes_key: {source}")]
+    Key {
+        /// The account's position in the config.
+        index: usize,
+        /// What was wrong.
+        source: crate::crypto::KeyError,
+    },
+    /// A rule did not compile.
+    #[error("accounts[{index}].rules: {source}")]
+    Rules {
+        /// The account's position in the config.
+        index: usize,
+        /// What was wrong.
+        source: wxgate_handlers::RuleError,
+    },
+}
+
+/// Every configured account, by name.
+#[derive(Debug)]
+pub struct Accounts {
+    by_name: HashMap<Arc<str>, Arc<Account>>,
+}
+
+impl Accounts {
+    /// Builds the accounts: the config's auto-reply rules come first in each registry, then
+    /// `extra` (plugins registered in code), in registration order.
+    pub fn build(
+        configs: &[AccountConfig],
+        extra: &[Arc<dyn Handler>],
+        metrics: &Metrics,
+    ) -> Result<Self, SetupError> {
+        let mut by_name = HashMap::with_capacity(configs.len());
+        for (index, config) in configs.iter().enumerate() {
+            let cipher = match &config.encoding_aes_key {
+                Some(key) => {
+                    let key = AesKey::from_encoding_aes_key(key)
+                        .map_err(|source| SetupError::Key { index, source })?;
+                    Some(MsgCipher::new(&key, &config.appid))
+                }
+                None => None,
+            };
+            let mut registry = Registry::new();
+            if !config.rules.is_empty() {
+                let rules = AutoReply::new(config.rules.clone())
+                    .map_err(|source| SetupError::Rules { index, source })?;
+                registry.push(rules);
+            }
+            for handler in extra {
+                registry.push_arc(handler.clone());
+            }
+            let name: Arc<str> = Arc::from(config.name.as_str());
+            let account = Account {
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                name: name.clone(),
+                mode: config.mode,
+                token: config.token.clone(),
+                cipher,
+                registry,
+                metrics: metrics.account(index).unwrap_or_default(),
+            };
+            by_name.insert(name, Arc::new(account));
+        }
+        Ok(Accounts { by_name })
+    }
+
+    /// The account called `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<Account>> {
+        self.by_name.get(name)
+    }
+}

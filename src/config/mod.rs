@@ -1,0 +1,213 @@
+//! `config.toml`: loading and validating the gateway's configuration.
+//!
+//! [`Config::load`] reads the file and checks all of it before it answers: a wrong type, an
+//! unknown (misspelt) key, a value out of range, a regex that does not compile... every problem
+//! in the file comes back together in one [`ConfigErrors`], each with the key it is about, what
+//! is wrong and what would be right. Nothing is silently ignored.
+//!
+//! ```toml
+//! [server]                      # optional, as is every key in it
+//! listen = "127.0.0.1:8080"
+//! max_body_bytes = 65536
+//! handler_timeout_ms = 4500
+//! max_clock_skew_secs = 300
+//!
+//! [dedup]                       # optional
+//! ttl_secs = 60
+//! capacity = 1000000
+//!
+//! [[accounts]]                  # at least one
+//! name = "demo"                 # callback URL /wx/demo
+//! appid = "wx1234567890abcdef"
+//! token = "callbacktoken"
+//! mode = "plain"                # "plain" | "compatible" | "safe"
+//!
+//!   [[accounts.rules]]
+//!   keyword = "hello"
+//!   reply = { text = "world" }
+//! ```
+//!
+//! Secrets (the callback token and the EncodingAESKey) never appear in a message, nor in the
+//! `Debug` output of [`AccountConfig`].
+
+mod error;
+mod rules;
+mod schema;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::Path;
+
+pub use self::error::{ConfigErrors, Problem};
+pub use wxgate_handlers::plugins::auto_reply::RuleConfig;
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `[server]`: the HTTP side.
+    pub server: ServerConfig,
+    /// `[dedup]`: the cache that recognizes WeChat's retries.
+    pub dedup: DedupConfig,
+    /// `[[accounts]]`: one or more, names unique.
+    pub accounts: Vec<AccountConfig>,
+}
+
+impl Config {
+    /// Reads and validates the file at `path`. A file that cannot be read is one problem; a file
+    /// that can is checked in full.
+    pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+        let file = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, &file),
+            Err(e) => Err(ConfigErrors {
+                file,
+                problems: vec![Problem::new(
+                    "",
+                    format!("cannot read the config file: {e}"),
+                    "check the path and the file's permissions",
+                )],
+            }),
+        }
+    }
+
+    /// Validates `text`, the contents of a config file; `file` names it in the errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
+        schema::parse(text).map_err(|problems| ConfigErrors {
+            file: file.to_owned(),
+            problems,
+        })
+    }
+
+    /// The account called `name`, if any.
+    pub fn account(&self, name: &str) -> Option<&AccountConfig> {
+        self.accounts.iter().find(|account| account.name == name)
+    }
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The address to listen on; default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// A POST body larger than this is refused with 413; default 65536, at most 64 MiB.
+    pub max_body_bytes: usize,
+    /// How long a handler may take before the gateway answers `success` (the handler keeps
+    /// running); default 4500, at most 60000. WeChat waits 5000 ms.
+    pub handler_timeout_ms: u64,
+    /// The largest accepted difference between a request's timestamp and the clock; 0 disables
+    /// the check. Default 300.
+    pub max_clock_skew_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080)),
+            max_body_bytes: 65_536,
+            handler_timeout_ms: 4_500,
+            max_clock_skew_secs: 300,
+        }
+    }
+}
+
+/// `[dedup]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DedupConfig {
+    /// How long a message id is remembered; default 60 (WeChat retries within 15 s).
+    pub ttl_secs: u64,
+    /// How many message ids are remembered at most; default 1000000.
+    pub capacity: u64,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            ttl_secs: 60,
+            capacity: 1_000_000,
+        }
+    }
+}
+
+/// One `[[accounts]]` entry: an official account or mini program.
+///
+/// `Debug` redacts `token` and `encoding_aes_key`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountConfig {
+    /// `[A-Za-z0-9_-]{1,64}`, unique; the callback URL is `/wx/{name}`.
+    pub name: String,
+    /// The AppID (`wx...`), ASCII letters and digits.
+    pub appid: String,
+    /// The callback Token: 3 to 32 ASCII letters and digits. Secret.
+    pub token: String,
+    /// The EncodingAESKey: 43 characters of standard base64. Required unless `mode` is
+    /// [`Mode::Plain`]. Secret.
+    pub encoding_aes_key: Option<String>,
+    /// The message encryption mode.
+    pub mode: Mode,
+    /// The auto-reply rules, first match wins.
+    pub rules: Vec<RuleConfig>,
+}
+
+impl fmt::Debug for AccountConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const REDACTED: &str = "<redacted>";
+        f.debug_struct("AccountConfig")
+            .field("name", &self.name)
+            .field("appid", &self.appid)
+            .field("token", &REDACTED)
+            .field(
+                "encoding_aes_key",
+                &self.encoding_aes_key.as_ref().map(|_| REDACTED),
+            )
+            .field("mode", &self.mode)
+            .field("rules", &self.rules)
+            .finish()
+    }
+}
+
+/// The message encryption mode set on the WeChat admin page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// 明文模式: messages in the clear.
+    #[default]
+    Plain,
+    /// 兼容模式: messages carry both the clear fields and the encrypted copy.
+    Compatible,
+    /// 安全模式: messages encrypted only.
+    Safe,
+}
+
+impl Mode {
+    /// Every mode, in the order the config documents them.
+    pub const ALL: [Mode; 3] = [Mode::Plain, Mode::Compatible, Mode::Safe];
+
+    /// The config word: `plain`, `compatible` or `safe`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Plain => "plain",
+            Mode::Compatible => "compatible",
+            Mode::Safe => "safe",
+        }
+    }
+
+    /// The mode named by a config word (exact, lower case).
+    pub fn from_word(word: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|mode| mode.as_str() == word)
+    }
+
+    /// True when messages may arrive encrypted, so the EncodingAESKey is needed.
+    pub fn needs_key(self) -> bool {
+        self != Mode::Plain
+    }
+}
+
+/// Prints the config word.
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

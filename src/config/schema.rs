@@ -1,0 +1,474 @@
+//! The schema of config.toml: which keys each section takes, their types, and their checks.
+//!
+//! A new key is one line in its section's function: ask the [`Section`] for it with its type
+//! (`string_with`, `uint`, `table`, `tables`) and its check.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use toml::{Table, Value};
+
+use super::error::Problem;
+use super::rules;
+use super::walk::{Bad, Problems, Section, closest, describe_char, list, quote};
+use super::{AccountConfig, Config, DedupConfig, Mode, ServerConfig};
+
+/// Largest `server.max_body_bytes`: 64 MiB.
+const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest `server.handler_timeout_ms`.
+const MAX_HANDLER_TIMEOUT_MS: u64 = 60_000;
+/// Largest `dedup.ttl_secs`: a day (WeChat's retries all come within about 15 s).
+const MAX_DEDUP_TTL_SECS: u64 = 86_400;
+/// Length of an EncodingAESKey.
+const AES_KEY_LEN: usize = 43;
+/// Longest account name.
+const MAX_NAME_LEN: usize = 64;
+/// Shortest and longest callback Token.
+const TOKEN_LEN: std::ops::RangeInclusive<usize> = 3..=32;
+
+/// Parses and checks a whole file: the config, or every problem found.
+pub(super) fn parse(text: &str) -> Result<Config, Vec<Problem>> {
+    let doc = match text.parse::<Table>() {
+        Ok(doc) => doc,
+        Err(e) => return Err(vec![syntax_problem(text, &e)]),
+    };
+    let mut problems = Problems::default();
+    let config = document(&doc, &mut problems);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems.into_vec())
+    }
+}
+
+fn document(doc: &Table, p: &mut Problems) -> Config {
+    let mut root = Section::root(doc);
+    let server = root
+        .table("server", p)
+        .map(|s| server(s, p))
+        .unwrap_or_default();
+    let dedup = root
+        .table("dedup", p)
+        .map(|s| dedup(s, p))
+        .unwrap_or_default();
+    let accounts = accounts(&mut root, p);
+    root.finish(p);
+    Config {
+        server,
+        dedup,
+        accounts,
+    }
+}
+
+fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
+    const BODY: &str =
+        "a size in bytes from 1 to 67108864 (64 MiB); callbacks are a few KB, 65536 is plenty";
+    const TIMEOUT: &str = "milliseconds from 1 to 60000; WeChat waits 5000 ms for an answer, \
+                           so stay below that, e.g. 4500";
+    const SKEW: &str = "seconds, 0 to disable the check; 300 is usual";
+    let d = ServerConfig::default();
+    let config = ServerConfig {
+        listen: s.string_with("listen", p, check_listen).unwrap_or(d.listen),
+        max_body_bytes: s
+            .uint("max_body_bytes", p, 1..=MAX_BODY_BYTES, BODY)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(d.max_body_bytes),
+        handler_timeout_ms: s
+            .uint("handler_timeout_ms", p, 1..=MAX_HANDLER_TIMEOUT_MS, TIMEOUT)
+            .unwrap_or(d.handler_timeout_ms),
+        max_clock_skew_secs: s
+            .uint("max_clock_skew_secs", p, 0..=u64::MAX, SKEW)
+            .unwrap_or(d.max_clock_skew_secs),
+    };
+    s.finish(p);
+    config
+}
+
+fn dedup(mut s: Section<'_>, p: &mut Problems) -> DedupConfig {
+    const TTL: &str = "seconds from 1 to 86400; WeChat retries within about 15 s, so 60 is plenty";
+    const CAPACITY: &str = "how many message ids to remember, e.g. 1000000";
+    let d = DedupConfig::default();
+    let config = DedupConfig {
+        ttl_secs: s
+            .uint("ttl_secs", p, 1..=MAX_DEDUP_TTL_SECS, TTL)
+            .unwrap_or(d.ttl_secs),
+        capacity: s
+            .uint("capacity", p, 1..=u64::MAX, CAPACITY)
+            .unwrap_or(d.capacity),
+    };
+    s.finish(p);
+    config
+}
+
+fn accounts(root: &mut Section<'_>, p: &mut Problems) -> Vec<AccountConfig> {
+    let none_written = match root.value("accounts") {
+        None => true,
+        Some(Value::Array(entries)) => entries.is_empty(),
+        Some(_) => false,
+    };
+    if none_written {
+        p.add(
+            root.key("accounts"),
+            "no accounts configured",
+            "add at least one [[accounts]] section with name, appid and token",
+        );
+    }
+    let mut names = HashMap::new();
+    root.tables("accounts", p)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|section| account(section, p, &mut names))
+        .collect()
+}
+
+/// One `[[accounts]]`; `names` maps each name seen so far to the account that took it.
+fn account(
+    mut a: Section<'_>,
+    p: &mut Problems,
+    names: &mut HashMap<String, String>,
+) -> AccountConfig {
+    let name = a.required_string_with(
+        "name",
+        p,
+        "add name = \"...\"; the name is the callback path /wx/{name}",
+        check_name,
+    );
+    if let Some(name) = &name {
+        match names.get(name) {
+            Some(first) => p.add(
+                a.key("name"),
+                format!("{} is already the name of {first}", quote(name)),
+                "each account needs its own name: it is the callback path /wx/{name}",
+            ),
+            None => {
+                names.insert(name.clone(), a.path().to_owned());
+            }
+        }
+    }
+    let appid = a.required_string_with(
+        "appid",
+        p,
+        "add appid = \"...\" with the AppID from the WeChat admin page",
+        check_appid,
+    );
+    let token = a.required_string_with(
+        "token",
+        p,
+        "add token = \"...\" with the Token set on the WeChat admin page",
+        check_token,
+    );
+    let encoding_aes_key = a.string_with("encoding_aes_key", p, check_aes_key);
+    let mode = a.string_with("mode", p, check_mode);
+    if let Some(mode) = mode {
+        if mode.needs_key() && !a.contains("encoding_aes_key") {
+            p.add(
+                a.key("encoding_aes_key"),
+                format!("missing required key when mode = \"{mode}\""),
+                "copy the EncodingAESKey (43 characters) from the WeChat admin page, \
+                 or set mode = \"plain\"",
+            );
+        }
+    }
+    let rules = a
+        .tables("rules", p)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|rule| rules::rule(rule, p))
+        .collect();
+    a.finish(p);
+    AccountConfig {
+        name: name.unwrap_or_default(),
+        appid: appid.unwrap_or_default(),
+        token: token.unwrap_or_default(),
+        encoding_aes_key,
+        mode: mode.unwrap_or_default(),
+        rules,
+    }
+}
+
+fn check_listen(value: &str) -> Result<SocketAddr, Bad> {
+    value.parse().map_err(|_| {
+        Bad::new(
+            format!("{} is not a socket address", quote(value)),
+            "host:port with an IP address, not a host name, e.g. 127.0.0.1:8080 or [::]:8080",
+        )
+    })
+}
+
+fn check_name(value: &str) -> Result<String, Bad> {
+    const HINT: &str =
+        "use 1 to 64 ASCII letters, digits, `_` or `-`; the name is the callback path /wx/{name}";
+    if value.is_empty() {
+        return Err(Bad::new("must not be empty", HINT));
+    }
+    if let Some((position, c)) =
+        first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(Bad::new(
+            format!(
+                "{} has {} at position {position}",
+                quote(value),
+                describe_char(c)
+            ),
+            HINT,
+        ));
+    }
+    let len = value.chars().count();
+    if len > MAX_NAME_LEN {
+        return Err(Bad::new(
+            format!("is {len} characters long, more than {MAX_NAME_LEN}"),
+            HINT,
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn check_appid(value: &str) -> Result<String, Bad> {
+    const HINT: &str =
+        "the AppID from the WeChat admin page: ASCII letters and digits, e.g. wx1234567890abcdef";
+    if value.is_empty() {
+        return Err(Bad::new("must not be empty", HINT));
+    }
+    if let Some((position, c)) = first_bad_char(value, |c| c.is_ascii_alphanumeric()) {
+        return Err(Bad::new(
+            format!(
+                "{} has {} at position {position}",
+                quote(value),
+                describe_char(c)
+            ),
+            HINT,
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// The callback Token. Secret: messages name its length and a bad character, never the value.
+fn check_token(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "use the Token set on the WeChat admin page: 3 to 32 printable ASCII \
+                        characters without spaces (the console itself asks for letters and digits)";
+    let len = value.chars().count();
+    let mut wrong = Vec::new();
+    if len == 0 {
+        wrong.push("is empty".to_owned());
+    } else if !TOKEN_LEN.contains(&len) {
+        wrong.push(format!(
+            "is {len} characters long, not {} to {}",
+            TOKEN_LEN.start(),
+            TOKEN_LEN.end()
+        ));
+    }
+    if let Some((position, c)) = first_bad_char(value, |c| c.is_ascii_graphic()) {
+        wrong.push(format!(
+            "has {} at position {position}, not a printable ASCII character",
+            describe_char(c)
+        ));
+    }
+    if wrong.is_empty() {
+        Ok(value.to_owned())
+    } else {
+        Err(Bad::new(wrong.join(" and "), HINT))
+    }
+}
+
+/// The EncodingAESKey. Secret: messages name its length and a bad character, never the value.
+fn check_aes_key(value: &str) -> Result<String, Bad> {
+    let len = value.chars().count();
+    let mut wrong = Vec::new();
+    if len != AES_KEY_LEN {
+        wrong.push(format!("is {len} characters long, not {AES_KEY_LEN}"));
+    }
+    let bad = first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '+' || c == '/');
+    if let Some((position, c)) = bad {
+        wrong.push(format!(
+            "has {} at position {position}, which is not in the base64 alphabet",
+            describe_char(c)
+        ));
+    }
+    if wrong.is_empty() {
+        return Ok(value.to_owned());
+    }
+    let mut hint = format!(
+        "the EncodingAESKey is exactly {AES_KEY_LEN} characters of A-Z, a-z, 0-9, `+` and `/`; \
+         copy it again from the WeChat admin page"
+    );
+    if value.ends_with('=') {
+        hint.push_str(" and leave out the trailing `=`");
+    }
+    Err(Bad::new(wrong.join(" and "), hint))
+}
+
+fn check_mode(value: &str) -> Result<Mode, Bad> {
+    Mode::from_word(value).ok_or_else(|| {
+        let words = Mode::ALL.map(Mode::as_str);
+        let modes = format!("mode is one of {}", list(&words));
+        let hint = match closest(value, &words) {
+            Some(word) => format!("did you mean `{word}`? {modes}"),
+            None => modes,
+        };
+        Bad::new(format!("unknown mode {}", quote(value)), hint)
+    })
+}
+
+/// The 1-based position and the first character of `value` that `ok` refuses.
+fn first_bad_char(value: &str, ok: impl Fn(char) -> bool) -> Option<(usize, char)> {
+    value
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| !ok(c))
+        .map(|(i, c)| (i + 1, c))
+}
+
+/// A TOML syntax error as one problem, with its line and column. The message comes from the toml
+/// crate without its source snippet, so that a secret on the broken line is not shown.
+fn syntax_problem(text: &str, error: &toml::de::Error) -> Problem {
+    let mut message = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut hint = "fix the TOML syntax there; see https://toml.io".to_owned();
+    let Some(span) = error.span() else {
+        return Problem::new("", format!("TOML syntax error: {message}"), hint);
+    };
+    if message == "duplicate key" {
+        if let Some(key) = text.get(span.clone()) {
+            message = format!("duplicate key {}", quote(key.trim()));
+        }
+        hint = "a key or table may appear only once; remove or rename one of them".to_owned();
+    }
+    let (line, column) = line_column(text, span.start);
+    Problem::new(
+        "",
+        format!("TOML syntax error at line {line}, column {column}: {message}"),
+        hint,
+    )
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut line = 1;
+    let mut column = 1;
+    for (index, c) in text.char_indices() {
+        if index >= offset {
+            break;
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_characters() {
+        let text = "a = 1\nbé = x\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 10), (2, 4));
+        assert_eq!(line_column(text, 1000), (3, 1));
+    }
+
+    #[test]
+    fn aes_key_problems_name_length_and_position_only() {
+        let good = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+        assert_eq!(check_aes_key(good).ok().as_deref(), Some(good));
+
+        let Err(bad) = check_aes_key(&format!("{good}=")) else {
+            panic!("accepted 44 chars")
+        };
+        assert_eq!(
+            bad.message,
+            "is 44 characters long, not 43 and has `=` at position 44, which is not in the \
+             base64 alphabet"
+        );
+        assert!(bad.hint.contains("trailing `=`"), "{}", bad.hint);
+        assert!(!bad.message.contains(good) && !bad.hint.contains(good));
+
+        let spaced = format!("{} {}", &good[..10], &good[11..]);
+        let Err(bad) = check_aes_key(&spaced) else {
+            panic!("accepted a space")
+        };
+        assert_eq!(
+            bad.message,
+            "has a space at position 11, which is not in the base64 alphabet"
+        );
+
+        let Err(bad) = check_aes_key("short") else {
+            panic!("accepted a short key")
+        };
+        assert_eq!(bad.message, "is 5 characters long, not 43");
+    }
+
+    #[test]
+    fn token_is_3_to_32_printable_ascii() {
+        assert!(check_token("abc").is_ok());
+        assert!(check_token(&"a".repeat(32)).is_ok());
+        let Err(bad) = check_token("ab") else {
+            panic!("accepted 2 chars")
+        };
+        assert_eq!(bad.message, "is 2 characters long, not 3 to 32");
+        let Err(bad) = check_token(&"a".repeat(33)) else {
+            panic!("accepted 33 chars")
+        };
+        assert_eq!(bad.message, "is 33 characters long, not 3 to 32");
+        assert!(check_token("callback-token_1").is_ok());
+        let Err(bad) = check_token("abc def") else {
+            panic!("accepted a space")
+        };
+        assert_eq!(
+            bad.message,
+            "has a space at position 4, not a printable ASCII character"
+        );
+        let Err(bad) = check_token("tökén") else {
+            panic!("accepted non-ASCII")
+        };
+        assert_eq!(
+            bad.message,
+            "has `ö` at position 2, not a printable ASCII character"
+        );
+        let Err(bad) = check_token("") else {
+            panic!("accepted empty")
+        };
+        assert_eq!(bad.message, "is empty");
+    }
+
+    #[test]
+    fn names_and_appids() {
+        assert!(check_name("demo_1-a").is_ok());
+        assert!(check_name(&"n".repeat(64)).is_ok());
+        assert!(check_name(&"n".repeat(65)).is_err());
+        assert!(check_name("").is_err());
+        let Err(bad) = check_name("a/b") else {
+            panic!("accepted `/`")
+        };
+        assert_eq!(bad.message, "`a/b` has `/` at position 2");
+        assert!(check_appid("wx1234567890abcdef").is_ok());
+        assert!(check_appid("tt1234").is_ok());
+        assert!(check_appid("wx-1").is_err());
+        assert!(check_appid("").is_err());
+    }
+
+    #[test]
+    fn modes_and_listen() {
+        assert_eq!(check_mode("compatible"), Ok(Mode::Compatible));
+        let Err(bad) = check_mode("Safe") else {
+            panic!("accepted `Safe`")
+        };
+        assert_eq!(bad.message, "unknown mode `Safe`");
+        assert!(bad.hint.starts_with("did you mean `safe`?"), "{}", bad.hint);
+        assert!(check_listen("[::]:80").is_ok());
+        let Err(bad) = check_listen("localhost:8080") else {
+            panic!("accepted a host name")
+        };
+        assert_eq!(bad.message, "`localhost:8080` is not a socket address");
+    }
+}

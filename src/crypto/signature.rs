@@ -1,0 +1,56 @@
+//! SHA-1 signatures over sorted parts: the handshake `signature` and the `msg_signature`.
+
+use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
+
+/// Length in bytes of a SHA-1 digest.
+const DIGEST_LEN: usize = 20;
+
+/// Up to this many parts are sorted on the stack; more fall back to a heap buffer.
+const INLINE_PARTS: usize = 8;
+
+/// Signs `parts` the WeChat way: the SHA-1 of the parts sorted lexicographically (byte order)
+/// and concatenated with no separator, as 40 lowercase hex digits.
+///
+/// Use `[token, timestamp, nonce]` for the handshake and plain-mode `signature`, and
+/// `[token, timestamp, nonce, encrypt]` for `msg_signature`.
+#[must_use]
+pub fn sign(parts: &[&str]) -> String {
+    hex::encode(digest(parts))
+}
+
+/// Checks `signature_hex` against the signature of `parts` (see [`sign`]).
+///
+/// The hex may be upper or lower case. The digests are compared in constant time.
+/// Anything that is not 40 hex digits is rejected; this never panics.
+#[must_use]
+pub fn verify(signature_hex: &str, parts: &[&str]) -> bool {
+    let mut given = [0u8; DIGEST_LEN];
+    if hex::decode_to_slice(signature_hex, &mut given).is_err() {
+        return false;
+    }
+    digest(parts).ct_eq(&given).into()
+}
+
+/// SHA-1 of the sorted, concatenated parts, without allocating for up to eight parts.
+fn digest(parts: &[&str]) -> [u8; DIGEST_LEN] {
+    if parts.len() <= INLINE_PARTS {
+        let mut buf = [""; INLINE_PARTS];
+        let sorted = &mut buf[..parts.len()];
+        sorted.copy_from_slice(parts);
+        sorted.sort_unstable();
+        hash(sorted)
+    } else {
+        let mut sorted = parts.to_vec();
+        sorted.sort_unstable();
+        hash(&sorted)
+    }
+}
+
+fn hash(sorted: &[&str]) -> [u8; DIGEST_LEN] {
+    let mut hasher = Sha1::new();
+    for part in sorted {
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize().into()
+}

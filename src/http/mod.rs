@@ -1,0 +1,60 @@
+//! The HTTP surface: `/wx/{account}` (the callback), `/healthz` and `/metrics`.
+
+pub mod body;
+pub mod callback;
+pub mod query;
+pub mod rejection;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+
+use crate::account::{Account, Accounts};
+use crate::dispatch::Dispatcher;
+use crate::metrics::Metrics;
+
+/// What every request handler shares, built once at start.
+#[derive(Debug)]
+pub struct State {
+    /// The configured accounts.
+    pub accounts: Accounts,
+    /// Dedup and handler dispatch.
+    pub dispatcher: Dispatcher,
+    /// Every counter.
+    pub metrics: Arc<Metrics>,
+    /// `server.max_body_bytes`.
+    pub max_body_bytes: usize,
+    /// `server.handler_timeout_ms`.
+    pub handler_timeout: Duration,
+    /// `server.max_clock_skew_secs` (0 disables).
+    pub max_clock_skew_secs: u64,
+}
+
+impl State {
+    /// The account called `name`.
+    pub fn account(&self, name: &str) -> Option<&Arc<Account>> {
+        self.accounts.get(name)
+    }
+}
+
+/// Registers every route on an actix `App`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/wx/{account}")
+            .get(callback::handshake)
+            .post(callback::push),
+    )
+    .route("/healthz", web::get().to(healthz))
+    .route("/metrics", web::get().to(metrics));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn metrics(state: web::Data<State>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render())
+}

@@ -1,0 +1,201 @@
+//! The callback query string: `signature`, `timestamp`, `nonce`, `echostr`, `encrypt_type`,
+//! `msg_signature` (WeChat also sends `openid`, which is ignored). Any repeated parameter is
+//! refused: two values for one name leave it ambiguous which one was signed.
+
+use std::borrow::Cow;
+
+/// What was wrong with the query string (always a 400).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum QueryError {
+    /// A parameter the request needs is absent.
+    #[error("missing query parameter `{0}`")]
+    Missing(&'static str),
+    /// A parameter appears more than once.
+    #[error("query parameter `{0}` is repeated")]
+    Repeated(String),
+    /// `timestamp` is not a plain decimal number.
+    #[error("query parameter `timestamp` must be decimal digits (seconds since the epoch)")]
+    Timestamp,
+    /// `encrypt_type` is neither `aes` nor `raw`.
+    #[error("query parameter `encrypt_type` must be `aes` or `raw`")]
+    EncryptType,
+}
+
+/// The parsed callback query.
+#[derive(Debug, Default, Clone)]
+pub struct CallbackQuery<'q> {
+    signature: Option<Cow<'q, str>>,
+    timestamp: Option<(Cow<'q, str>, u64)>,
+    nonce: Option<Cow<'q, str>>,
+    echostr: Option<Cow<'q, str>>,
+    msg_signature: Option<Cow<'q, str>>,
+    /// Whether the query says the body is encrypted (`encrypt_type=aes`).
+    pub encrypted: bool,
+}
+
+impl<'q> CallbackQuery<'q> {
+    /// Parses a raw query string (without `?`).
+    pub fn parse(query: &'q str) -> Result<Self, QueryError> {
+        let mut parsed = CallbackQuery::default();
+        let mut seen: Vec<Cow<'q, str>> = Vec::with_capacity(8);
+        let mut encrypt_type = None;
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if seen.contains(&name) {
+                return Err(QueryError::Repeated(name.into_owned()));
+            }
+            seen.push(name.clone());
+            let target = match &*name {
+                "signature" => &mut parsed.signature,
+                "nonce" => &mut parsed.nonce,
+                "echostr" => &mut parsed.echostr,
+                "msg_signature" => &mut parsed.msg_signature,
+                "encrypt_type" => &mut encrypt_type,
+                "timestamp" => {
+                    let secs = parse_timestamp(&value)?;
+                    parsed.timestamp = Some((value, secs));
+                    continue;
+                }
+                _ => continue,
+            };
+            *target = Some(value);
+        }
+        parsed.encrypted = match encrypt_type.as_deref() {
+            None | Some("raw") => false,
+            Some("aes") => true,
+            Some(_) => return Err(QueryError::EncryptType),
+        };
+        Ok(parsed)
+    }
+
+    /// `signature`: sha1 of the sorted token, timestamp and nonce.
+    pub fn signature(&self) -> Result<&str, QueryError> {
+        self.signature
+            .as_deref()
+            .ok_or(QueryError::Missing("signature"))
+    }
+
+    /// `msg_signature`: sha1 of the sorted token, timestamp, nonce and Encrypt.
+    pub fn msg_signature(&self) -> Result<&str, QueryError> {
+        self.msg_signature
+            .as_deref()
+            .ok_or(QueryError::Missing("msg_signature"))
+    }
+
+    /// `timestamp` as sent (it is signed as text).
+    pub fn timestamp(&self) -> Result<&str, QueryError> {
+        self.timestamp
+            .as_ref()
+            .map(|(text, _)| &**text)
+            .ok_or(QueryError::Missing("timestamp"))
+    }
+
+    /// `timestamp` as seconds since the epoch.
+    pub fn timestamp_secs(&self) -> Result<u64, QueryError> {
+        self.timestamp
+            .as_ref()
+            .map(|(_, secs)| *secs)
+            .ok_or(QueryError::Missing("timestamp"))
+    }
+
+    /// `nonce`.
+    pub fn nonce(&self) -> Result<&str, QueryError> {
+        self.nonce.as_deref().ok_or(QueryError::Missing("nonce"))
+    }
+
+    /// `echostr`, the handshake's challenge.
+    pub fn echostr(&self) -> Result<&str, QueryError> {
+        self.echostr
+            .as_deref()
+            .ok_or(QueryError::Missing("echostr"))
+    }
+}
+
+/// ASCII digits only: no sign, no spaces, at most 20 digits.
+fn parse_timestamp(text: &str) -> Result<u64, QueryError> {
+    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(QueryError::Timestamp);
+    }
+    text.parse().map_err(|_| QueryError::Timestamp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_safe_mode_query() {
+        let q = CallbackQuery::parse(
+            "signature=abc&timestamp=1414387151&nonce=917222494&openid=o_x&encrypt_type=aes&msg_signature=def",
+        )
+        .unwrap();
+        assert!(q.encrypted);
+        assert_eq!(q.signature(), Ok("abc"));
+        assert_eq!(q.timestamp(), Ok("1414387151"));
+        assert_eq!(q.timestamp_secs(), Ok(1414387151));
+        assert_eq!(q.nonce(), Ok("917222494"));
+        assert_eq!(q.msg_signature(), Ok("def"));
+        assert_eq!(q.echostr(), Err(QueryError::Missing("echostr")));
+    }
+
+    #[test]
+    fn percent_decodes_values() {
+        let q = CallbackQuery::parse("echostr=a%2Bb%3D&timestamp=1").unwrap();
+        assert_eq!(q.echostr(), Ok("a+b="));
+        assert!(!q.encrypted);
+    }
+
+    #[test]
+    fn raw_encrypt_type_is_plain() {
+        assert!(!CallbackQuery::parse("encrypt_type=raw").unwrap().encrypted);
+        assert_eq!(
+            CallbackQuery::parse("encrypt_type=des").unwrap_err(),
+            QueryError::EncryptType
+        );
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused_even_identical_or_unknown() {
+        for query in [
+            "nonce=1&nonce=1",
+            "signature=a&signature=b",
+            "openid=x&openid=x",
+            "timestamp=1&timestamp=1",
+        ] {
+            assert!(
+                matches!(CallbackQuery::parse(query), Err(QueryError::Repeated(_))),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_are_plain_digits() {
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            " 1",
+            "1 ",
+            "1e3",
+            "0x10",
+            "123456789012345678901",
+            "１２",
+        ] {
+            let query = format!(
+                "timestamp={}",
+                form_urlencoded::byte_serialize(bad.as_bytes()).collect::<String>()
+            );
+            assert_eq!(
+                CallbackQuery::parse(&query).unwrap_err(),
+                QueryError::Timestamp,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            CallbackQuery::parse("timestamp=0001")
+                .unwrap()
+                .timestamp_secs(),
+            Ok(1)
+        );
+    }
+}

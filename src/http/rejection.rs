@@ -1,0 +1,79 @@
+//! The one place where errors become HTTP answers: each step's error maps to a metrics reason,
+//! and each reason to a status. The body says what was wrong, so a developer testing their
+//! callback sees why; nothing secret is ever in it.
+
+use actix_web::{HttpResponse, http::StatusCode};
+
+use super::body::BodyError;
+use super::query::QueryError;
+use crate::envelope::EnvelopeError;
+use crate::metrics::Reason;
+
+/// A refused request.
+#[derive(Debug)]
+pub struct Rejection {
+    /// Why, as counted in `wxgate_rejected_total`.
+    pub reason: Reason,
+    /// What was wrong, for the log and the response body.
+    pub detail: String,
+}
+
+impl Rejection {
+    /// The HTTP status for this rejection.
+    pub fn status(&self) -> StatusCode {
+        match self.reason {
+            Reason::Signature | Reason::AppId | Reason::Stale => StatusCode::FORBIDDEN,
+            Reason::Decrypt | Reason::Parse | Reason::BadRequest => StatusCode::BAD_REQUEST,
+            Reason::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+
+    /// The response sent to the client.
+    pub fn response(&self) -> HttpResponse {
+        HttpResponse::build(self.status())
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("{}\n", self.detail))
+    }
+
+    fn new(reason: Reason, detail: impl ToString) -> Self {
+        Rejection {
+            reason,
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl From<QueryError> for Rejection {
+    fn from(e: QueryError) -> Self {
+        Rejection::new(Reason::BadRequest, e)
+    }
+}
+
+impl From<BodyError> for Rejection {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { .. } => Rejection::new(Reason::TooLarge, e),
+            BodyError::Read(_) => Rejection::new(Reason::BadRequest, e),
+        }
+    }
+}
+
+impl From<EnvelopeError> for Rejection {
+    fn from(e: EnvelopeError) -> Self {
+        let reason = match &e {
+            EnvelopeError::Query(_) => Reason::BadRequest,
+            EnvelopeError::Signature(_) | EnvelopeError::Mode { .. } => Reason::Signature,
+            EnvelopeError::Stale { .. } => Reason::Stale,
+            EnvelopeError::Wire(_) | EnvelopeError::MissingEncrypt => Reason::Parse,
+            EnvelopeError::Decrypt(d) if d.is_appid_mismatch() => Reason::AppId,
+            EnvelopeError::Decrypt(_) => Reason::Decrypt,
+        };
+        Rejection::new(reason, e)
+    }
+}
+
+impl From<wxgate_handlers::MessageError> for Rejection {
+    fn from(e: wxgate_handlers::MessageError) -> Self {
+        Rejection::new(Reason::Parse, e)
+    }
+}

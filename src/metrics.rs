@@ -1,0 +1,309 @@
+//! Counters and a latency histogram per account, kept as atomics and rendered as Prometheus
+//! text on `GET /metrics`. The account set is fixed at start, so the hot path only does
+//! `fetch_add` on memory it already holds: no lock, no map lookup, no allocation.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Why a request was refused; each is a `reason` label of `wxgate_rejected_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// A signature or msg_signature did not verify, or the request used a mode the account
+    /// does not accept (403).
+    Signature,
+    /// The Encrypt field was not valid ciphertext: base64, block length, padding, frame (400).
+    Decrypt,
+    /// The decrypted message was addressed to another appid (403).
+    AppId,
+    /// The body (or the decrypted message) was not a valid XML/JSON push (400).
+    Parse,
+    /// The body was larger than `max_body_bytes` (413).
+    TooLarge,
+    /// The timestamp was further than `max_clock_skew_secs` from now (403).
+    Stale,
+    /// Query parameters missing, repeated or malformed (400).
+    BadRequest,
+}
+
+impl Reason {
+    /// Every reason, in label order.
+    pub const ALL: [Reason; 7] = [
+        Reason::Signature,
+        Reason::Decrypt,
+        Reason::AppId,
+        Reason::Parse,
+        Reason::TooLarge,
+        Reason::Stale,
+        Reason::BadRequest,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Signature => "signature",
+            Reason::Decrypt => "decrypt",
+            Reason::AppId => "appid",
+            Reason::Parse => "parse",
+            Reason::TooLarge => "too_large",
+            Reason::Stale => "stale",
+            Reason::BadRequest => "bad_request",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How a handler failed to give an answer in time; the `kind` label of
+/// `wxgate_handler_failures_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The handler panicked.
+    Panic,
+    /// The handler was still running at the callback deadline (it keeps running).
+    Deadline,
+}
+
+impl Failure {
+    const ALL: [Failure; 2] = [Failure::Panic, Failure::Deadline];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Failure::Panic => "panic",
+            Failure::Deadline => "deadline",
+        }
+    }
+}
+
+/// Upper bounds (seconds) of the handling-time histogram buckets.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// A fixed-bucket histogram of durations.
+#[derive(Debug, Default)]
+struct Histogram {
+    counts: [AtomicU64; BUCKETS.len() + 1],
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        let bucket = BUCKETS
+            .iter()
+            .position(|&le| secs <= le)
+            .unwrap_or(BUCKETS.len());
+        self.counts[bucket].fetch_add(1, Relaxed);
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        self.sum_micros.fetch_add(micros, Relaxed);
+    }
+}
+
+/// The counters of one account.
+#[derive(Debug, Default)]
+pub struct AccountMetrics {
+    messages: AtomicU64,
+    duplicates: AtomicU64,
+    rejected: [AtomicU64; Reason::ALL.len()],
+    failures: [AtomicU64; Failure::ALL.len()],
+    handling: Histogram,
+}
+
+impl AccountMetrics {
+    /// A push was verified and parsed (duplicates included).
+    pub fn message(&self) {
+        self.messages.fetch_add(1, Relaxed);
+    }
+
+    /// A push was a retry of one already seen.
+    pub fn duplicate(&self) {
+        self.duplicates.fetch_add(1, Relaxed);
+    }
+
+    /// A request was refused.
+    pub fn rejected(&self, reason: Reason) {
+        self.rejected[reason.index()].fetch_add(1, Relaxed);
+    }
+
+    /// A handler failed to answer.
+    pub fn failure(&self, failure: Failure) {
+        self.failures[failure as usize].fetch_add(1, Relaxed);
+    }
+
+    /// Time from receiving an accepted push to its answer.
+    pub fn handled_in(&self, elapsed: Duration) {
+        self.handling.observe(elapsed);
+    }
+}
+
+/// Every account's counters plus the process-wide ones.
+#[derive(Debug)]
+pub struct Metrics {
+    accounts: Vec<(String, std::sync::Arc<AccountMetrics>)>,
+    unknown_account: AtomicU64,
+}
+
+impl Metrics {
+    /// Counters for these account names, in this order.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        Metrics {
+            accounts: names
+                .into_iter()
+                .map(|name| (name.to_owned(), Default::default()))
+                .collect(),
+            unknown_account: AtomicU64::new(0),
+        }
+    }
+
+    /// The counters of the account at `index` (the order given to [`Metrics::new`]).
+    pub fn account(&self, index: usize) -> Option<std::sync::Arc<AccountMetrics>> {
+        self.accounts.get(index).map(|(_, m)| m.clone())
+    }
+
+    /// A request named an account that is not configured.
+    pub fn unknown_account(&self) {
+        self.unknown_account.fetch_add(1, Relaxed);
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096 + self.accounts.len() * 2048);
+        let per_account = |out: &mut String, name: &str, help: &str, kind: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        };
+
+        per_account(
+            &mut out,
+            "wxgate_messages_total",
+            "Pushes accepted (verified and parsed), duplicates included.",
+            "counter",
+        );
+        for (account, m) in &self.accounts {
+            let v = m.messages.load(Relaxed);
+            let _ = writeln!(out, "wxgate_messages_total{{account=\"{account}\"}} {v}");
+        }
+
+        per_account(
+            &mut out,
+            "wxgate_duplicates_total",
+            "Pushes recognised as WeChat retries of one already seen.",
+            "counter",
+        );
+        for (account, m) in &self.accounts {
+            let v = m.duplicates.load(Relaxed);
+            let _ = writeln!(out, "wxgate_duplicates_total{{account=\"{account}\"}} {v}");
+        }
+
+        per_account(
+            &mut out,
+            "wxgate_rejected_total",
+            "Requests refused, by reason.",
+            "counter",
+        );
+        for (account, m) in &self.accounts {
+            for reason in Reason::ALL {
+                let v = m.rejected[reason.index()].load(Relaxed);
+                let r = reason.as_str();
+                let _ = writeln!(
+                    out,
+                    "wxgate_rejected_total{{account=\"{account}\",reason=\"{r}\"}} {v}"
+                );
+            }
+        }
+
+        per_account(
+            &mut out,
+            "wxgate_handler_failures_total",
+            "Handlers that panicked or missed the callback deadline.",
+            "counter",
+        );
+        for (account, m) in &self.accounts {
+            for failure in Failure::ALL {
+                let v = m.failures[failure as usize].load(Relaxed);
+                let k = failure.as_str();
+                let _ = writeln!(
+                    out,
+                    "wxgate_handler_failures_total{{account=\"{account}\",kind=\"{k}\"}} {v}"
+                );
+            }
+        }
+
+        per_account(
+            &mut out,
+            "wxgate_handling_seconds",
+            "Time from receiving an accepted push to sending its answer.",
+            "histogram",
+        );
+        for (account, m) in &self.accounts {
+            let h = &m.handling;
+            let mut cumulative = 0;
+            for (i, le) in BUCKETS.iter().enumerate() {
+                cumulative += h.counts[i].load(Relaxed);
+                let _ = writeln!(
+                    out,
+                    "wxgate_handling_seconds_bucket{{account=\"{account}\",le=\"{le}\"}} {cumulative}"
+                );
+            }
+            cumulative += h.counts[BUCKETS.len()].load(Relaxed);
+            let sum = h.sum_micros.load(Relaxed) as f64 / 1e6;
+            let _ = writeln!(
+                out,
+                "wxgate_handling_seconds_bucket{{account=\"{account}\",le=\"+Inf\"}} {cumulative}\n\
+                 wxgate_handling_seconds_sum{{account=\"{account}\"}} {sum}\n\
+                 wxgate_handling_seconds_count{{account=\"{account}\"}} {cumulative}"
+            );
+        }
+
+        let _ = writeln!(
+            out,
+            "# HELP wxgate_unknown_account_total Requests for an account that is not configured.\n\
+             # TYPE wxgate_unknown_account_total counter\n\
+             wxgate_unknown_account_total {}",
+            self.unknown_account.load(Relaxed)
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_family_with_account_labels() {
+        let metrics = Metrics::new(["demo", "shop"]);
+        let demo = metrics.account(0).unwrap();
+        demo.message();
+        demo.message();
+        demo.duplicate();
+        demo.rejected(Reason::Stale);
+        demo.failure(Failure::Deadline);
+        demo.handled_in(Duration::from_millis(3));
+        metrics.unknown_account();
+
+        let text = metrics.render();
+        assert!(text.contains("wxgate_messages_total{account=\"demo\"} 2\n"));
+        assert!(text.contains("wxgate_messages_total{account=\"shop\"} 0\n"));
+        assert!(text.contains("wxgate_duplicates_total{account=\"demo\"} 1\n"));
+        assert!(text.contains("wxgate_rejected_total{account=\"demo\",reason=\"stale\"} 1\n"));
+        assert!(text.contains("wxgate_rejected_total{account=\"demo\",reason=\"signature\"} 0\n"));
+        assert!(
+            text.contains("wxgate_handler_failures_total{account=\"demo\",kind=\"deadline\"} 1\n")
+        );
+        assert!(
+            text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"0.0025\"} 0\n")
+        );
+        assert!(text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"0.005\"} 1\n"));
+        assert!(text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"+Inf\"} 1\n"));
+        assert!(text.contains("wxgate_handling_seconds_count{account=\"demo\"} 1\n"));
+        assert!(text.contains("wxgate_unknown_account_total 1\n"));
+    }
+
+    #[test]
+    fn out_of_range_account_is_none() {
+        assert!(Metrics::new(["demo"]).account(1).is_none());
+    }
+}

@@ -1,0 +1,319 @@
+//! XML push bodies to [`Fields`].
+//!
+//! The parser is deliberately small and strict. It reads the body in place (no copy of the body;
+//! only element names and text are allocated, once each, for the resulting [`Fields`]) with an
+//! explicit stack instead of recursion, so nesting depth costs heap, never call stack.
+//!
+//! Accepted, and what each becomes:
+//! - exactly one root element, of any name; its children become the fields, in order;
+//! - an element with child elements becomes a [`Value::Node`]; whitespace between its children is
+//!   ignored;
+//! - an element without children becomes [`Value::Text`]: all its text and CDATA sections joined
+//!   in order, exactly as sent (no trimming, no line-end normalization), `""` when empty;
+//! - the five predefined entities (`&lt;` `&gt;` `&amp;` `&apos;` `&quot;`) and numeric
+//!   character references (`&#233;` `&#xE9;`) are resolved;
+//! - the XML declaration, processing instructions, comments, attributes and a UTF-8 byte order
+//!   mark are ignored.
+//!
+//! Refused with a [`WireError`]: any `DOCTYPE` (so no entity is ever declared, let alone
+//! expanded), any other entity, invalid UTF-8, NUL, nesting deeper than [`MAX_DEPTH`], more than
+//! [`MAX_ELEMENTS`] elements, mismatched or unclosed tags, a second root, content outside the
+//! root, and elements that mix non-whitespace text with child elements.
+
+use quick_xml::Reader;
+use quick_xml::errors::IllFormedError;
+use quick_xml::events::{BytesRef, Event};
+use wxgate_handlers::{Fields, Value};
+
+use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, is_xml_char, quote};
+
+/// Parses an XML push body into the fields under its root element.
+///
+/// See the [module documentation](self) for exactly what is accepted.
+pub fn parse_xml(body: &[u8]) -> Result<Fields, WireError> {
+    let src = std::str::from_utf8(body).map_err(|err| WireError::InvalidUtf8 {
+        at: err.valid_up_to(),
+    })?;
+    if let Some(at) = src.find('\0') {
+        return Err(WireError::Nul { at });
+    }
+    Parser::new(src).run()
+}
+
+/// One open element.
+struct Frame<'a> {
+    /// The element's name, borrowed from the body.
+    name: &'a str,
+    /// Its character data so far; dropped (it must be whitespace) once a child appears.
+    text: String,
+    /// Its children, once the first one has appeared.
+    children: Option<Fields>,
+}
+
+impl<'a> Frame<'a> {
+    fn new(name: &'a str) -> Self {
+        Frame {
+            name,
+            text: String::new(),
+            children: None,
+        }
+    }
+
+    /// Appends character data, which must be whitespace once the element has children.
+    fn push_text(&mut self, text: &str, at: usize) -> Result<(), WireError> {
+        if self.children.is_none() {
+            self.text.push_str(text);
+            Ok(())
+        } else if is_whitespace(text) {
+            Ok(())
+        } else {
+            Err(self.mixed(at))
+        }
+    }
+
+    /// Appends a finished child element.
+    fn push_child(&mut self, name: &str, value: Value, at: usize) -> Result<(), WireError> {
+        let children = match &mut self.children {
+            Some(children) => children,
+            None => {
+                if !is_whitespace(&self.text) {
+                    return Err(self.mixed(at));
+                }
+                self.text = String::new();
+                self.children.insert(Fields::new())
+            }
+        };
+        children.push(name, value);
+        Ok(())
+    }
+
+    fn into_value(self) -> Value {
+        match self.children {
+            Some(children) => Value::Node(children),
+            None => Value::Text(self.text),
+        }
+    }
+
+    fn mixed(&self, at: usize) -> WireError {
+        WireError::MixedContent {
+            name: quote(self.name),
+            at,
+        }
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    reader: Reader<&'a [u8]>,
+    /// Open elements, the root at the bottom. The root's frame always has `children` set, so
+    /// text directly inside it is refused as mixed content.
+    stack: Vec<Frame<'a>>,
+    elements: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(src: &'a str) -> Self {
+        let mut reader = Reader::from_str(src);
+        let config = reader.config_mut();
+        // The reader matches every end tag with its start tag, so a popped frame is always the
+        // element being closed.
+        config.check_end_names = true;
+        config.allow_unmatched_ends = false;
+        config.allow_dangling_amp = false;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+        Parser {
+            src,
+            reader,
+            stack: Vec::with_capacity(8),
+            elements: 0,
+        }
+    }
+
+    fn run(mut self) -> Result<Fields, WireError> {
+        // The root's fields, once the root element has ended.
+        let mut done: Option<Fields> = None;
+        loop {
+            let at = position(&self.reader);
+            let event = self
+                .reader
+                .read_event()
+                .map_err(|err| syntax_error(err, position_of_error(&self.reader)))?;
+            match event {
+                Event::Start(start) => {
+                    let name = self.slice(start.name().as_ref(), at)?;
+                    if done.is_some() {
+                        return Err(second_root(name, at));
+                    }
+                    self.count_element(at)?;
+                    let mut frame = Frame::new(name);
+                    if self.stack.is_empty() {
+                        frame.children = Some(Fields::new());
+                    }
+                    self.stack.push(frame);
+                }
+                Event::Empty(start) => {
+                    let name = self.slice(start.name().as_ref(), at)?;
+                    if done.is_some() {
+                        return Err(second_root(name, at));
+                    }
+                    self.count_element(at)?;
+                    match self.stack.last_mut() {
+                        Some(parent) => parent.push_child(name, Value::Text(String::new()), at)?,
+                        None => done = Some(Fields::new()),
+                    }
+                }
+                Event::End(_) => {
+                    // The reader has checked the name and refused unmatched end tags.
+                    let Some(frame) = self.stack.pop() else {
+                        return Err(WireError::Syntax {
+                            at,
+                            detail: "end tag without a start tag".to_owned(),
+                        });
+                    };
+                    match self.stack.last_mut() {
+                        Some(parent) => parent.push_child(frame.name, frame.into_value(), at)?,
+                        None => done = Some(frame.children.unwrap_or_default()),
+                    }
+                }
+                Event::Text(text) => {
+                    let text = self.slice(&text, at)?;
+                    self.text(text, at)?;
+                }
+                Event::CData(cdata) => {
+                    let text = self.slice(&cdata, at)?;
+                    self.char_data(text, at)?;
+                }
+                Event::GeneralRef(reference) => {
+                    let resolved = resolve(&reference, at)?;
+                    let mut buf = [0; 4];
+                    self.char_data(resolved.encode_utf8(&mut buf), at)?;
+                }
+                Event::DocType(_) => return Err(WireError::Doctype { at }),
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+                Event::Eof => {
+                    return match (self.stack.last(), done) {
+                        (Some(open), _) => Err(WireError::Unclosed {
+                            name: quote(open.name),
+                        }),
+                        (None, Some(fields)) => Ok(fields),
+                        (None, None) => Err(WireError::NoRoot),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Plain text: whitespace is fine anywhere, anything else only inside an element.
+    fn text(&mut self, text: &str, at: usize) -> Result<(), WireError> {
+        if self.stack.is_empty() && is_whitespace(text) {
+            return Ok(());
+        }
+        self.char_data(text, at)
+    }
+
+    /// Character data that belongs to the innermost open element.
+    fn char_data(&mut self, text: &str, at: usize) -> Result<(), WireError> {
+        match self.stack.last_mut() {
+            Some(frame) => frame.push_text(text, at),
+            None => Err(WireError::OutsideRoot { at }),
+        }
+    }
+
+    fn count_element(&mut self, at: usize) -> Result<(), WireError> {
+        // The element being opened is one level below the open ones.
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(WireError::TooDeep { at });
+        }
+        self.elements += 1;
+        if self.elements > MAX_ELEMENTS {
+            return Err(WireError::TooManyElements { at });
+        }
+        Ok(())
+    }
+
+    /// The part of the body that `part` borrows, as `&str` with the body's lifetime.
+    ///
+    /// The reader hands out sub-slices of the body, which was checked to be UTF-8 once, up
+    /// front; locating the sub-slice by its offset avoids checking those bytes a second time.
+    /// `str::get` still checks that both ends fall on character boundaries.
+    fn slice(&self, part: &[u8], at: usize) -> Result<&'a str, WireError> {
+        let start = (part.as_ptr() as usize).wrapping_sub(self.src.as_ptr() as usize);
+        start
+            .checked_add(part.len())
+            .and_then(|end| self.src.get(start..end))
+            .ok_or_else(|| WireError::Syntax {
+                at,
+                detail: "unexpected markup".to_owned(),
+            })
+    }
+}
+
+/// Resolves `&name;`: the five predefined entities and numeric character references only.
+fn resolve(reference: &BytesRef<'_>, at: usize) -> Result<char, WireError> {
+    let raw = || quote(&String::from_utf8_lossy(reference.as_ref()));
+    if reference.is_char_ref() {
+        return match reference.resolve_char_ref() {
+            Ok(Some(ch)) if is_xml_char(ch) => Ok(ch),
+            _ => Err(WireError::InvalidCharRef {
+                reference: raw(),
+                at,
+            }),
+        };
+    }
+    let name: &[u8] = reference;
+    match name {
+        b"lt" => Ok('<'),
+        b"gt" => Ok('>'),
+        b"amp" => Ok('&'),
+        b"apos" => Ok('\''),
+        b"quot" => Ok('"'),
+        _ => Err(WireError::UnknownEntity { name: raw(), at }),
+    }
+}
+
+/// Maps the reader's errors, giving tag mismatches their own, clearer variants.
+fn syntax_error(err: quick_xml::Error, at: usize) -> WireError {
+    match err {
+        quick_xml::Error::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
+            WireError::MismatchedTag {
+                expected: quote(&expected),
+                found: quote(&found),
+                at,
+            }
+        }
+        quick_xml::Error::IllFormed(IllFormedError::UnmatchedEndTag(name)) => {
+            WireError::UnexpectedEndTag {
+                name: quote(&name),
+                at,
+            }
+        }
+        other => WireError::Syntax {
+            at,
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// XML whitespace: space, tab, line feed, carriage return.
+fn is_whitespace(text: &str) -> bool {
+    text.bytes()
+        .all(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+fn second_root(name: &str, at: usize) -> WireError {
+    WireError::MultipleRoots {
+        name: quote(name),
+        at,
+    }
+}
+
+/// Where the next event starts.
+fn position(reader: &Reader<&[u8]>) -> usize {
+    usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
+}
+
+/// Where the last error was found.
+fn position_of_error(reader: &Reader<&[u8]>) -> usize {
+    usize::try_from(reader.error_position()).unwrap_or(usize::MAX)
+}

@@ -1,0 +1,187 @@
+//! The real `wxgate` binary: its subcommands, exit codes, and serving the repo's config.toml.
+
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn wxgate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wxgate"))
+}
+
+fn repo_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+fn temp_config(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    file
+}
+
+#[test]
+fn check_config_accepts_the_repo_config() {
+    let out = wxgate()
+        .args(["check-config", "--config"])
+        .arg(repo_file("config.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok"));
+}
+
+const BROKEN: &str = r#"
+[server]
+listen = "127.0.0.1:8080"
+max_body_byte = 100
+
+[[accounts]]
+name = "demo"
+appid = "wx1234567890abcdef"
+token = "callback-token"
+mode = "safe"
+
+  [[accounts.rules]]
+  regex = "(unclosed"
+  reply = { text = "x" }
+"#;
+
+#[test]
+fn check_config_lists_every_problem_and_exits_2() {
+    let file = temp_config(BROKEN);
+    let out = wxgate()
+        .args(["check-config", "--config"])
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let path = file.path().display().to_string();
+    assert!(stderr.contains(&path), "names the file: {stderr}");
+    assert!(
+        stderr.contains("server.max_body_byte"),
+        "unknown key: {stderr}"
+    );
+    assert!(
+        stderr.contains("max_body_bytes"),
+        "suggests the right key: {stderr}"
+    );
+    assert!(
+        stderr.contains("accounts[0].encoding_aes_key"),
+        "missing key for safe mode: {stderr}"
+    );
+    assert!(
+        stderr.contains("accounts[0].rules[0].regex"),
+        "bad regex: {stderr}"
+    );
+}
+
+#[test]
+fn serve_refuses_an_invalid_config_with_exit_2() {
+    let file = temp_config(BROKEN);
+    for args in [vec!["serve", "--config"], vec!["--config"]] {
+        let out = wxgate().args(&args).arg(file.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("server.max_body_byte"));
+    }
+    let out = wxgate()
+        .args(["--config", "/nonexistent/wxgate.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/wxgate.toml"));
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The repo's config.toml, served by the real binary (on a free port instead of 8080),
+/// answers the handshake and the README's curl session.
+#[tokio::test]
+async fn the_binary_serves_the_repo_config() {
+    let port = free_port();
+    let text = std::fs::read_to_string(repo_file("config.toml"))
+        .unwrap()
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
+    let file = temp_config(&text);
+    let _server = Server(
+        wxgate()
+            .args(["serve", "--config"])
+            .arg(file.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            if r.status() == 200 {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = wxgate::crypto::sign(&["callback-token", &ts, "42"]);
+    let echo = client
+        .get(format!(
+            "{base}/wx/demo?signature={signature}&timestamp={ts}&nonce=42&echostr=hi"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echo.status(), 200);
+    assert_eq!(echo.text().await.unwrap(), "hi");
+
+    let body = format!(
+        "<xml><ToUserName><![CDATA[gh_demo]]></ToUserName><FromUserName><![CDATA[o_user]]></FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><MsgId>1</MsgId></xml>"
+    );
+    let reply = client
+        .post(format!(
+            "{base}/wx/demo?signature={signature}&timestamp={ts}&nonce=42"
+        ))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert!(
+        reply
+            .text()
+            .await
+            .unwrap()
+            .contains("<Content><![CDATA[world]]></Content>")
+    );
+}

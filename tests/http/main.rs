@@ -1,0 +1,11 @@
+//! Black-box tests of the callback server through HTTP, against a real gateway on loopback.
+
+mod common;
+
+mod dedup;
+mod encrypted;
+mod handlers;
+mod handshake;
+mod limits;
+mod ops;
+mod plain;
