@@ -8,7 +8,7 @@ use std::sync::Arc;
 use wxgate_handlers::{AutoReply, Handler, Registry};
 
 use crate::config::{AccountConfig, Mode};
-use crate::crypto::{AesKey, MsgCipher};
+use crate::crypto::MsgCipher;
 use crate::metrics::{AccountMetrics, Metrics};
 
 /// One account at run time.
@@ -43,14 +43,6 @@ impl std::fmt::Debug for Account {
 /// A problem turning a validated config into running accounts.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    /// The EncodingAESKey did not decode.
-    #[error("accounts[{index}].encoding_aes_key: {source}")]
-    Key {
-        /// The account's position in the config.
-        index: usize,
-        /// What was wrong.
-        source: crate::crypto::KeyError,
-    },
     /// A rule did not compile.
     #[error("accounts[{index}].rules: {source}")]
     Rules {
@@ -77,14 +69,10 @@ impl Accounts {
     ) -> Result<Self, SetupError> {
         let mut by_name = HashMap::with_capacity(configs.len());
         for (index, config) in configs.iter().enumerate() {
-            let cipher = match &config.encoding_aes_key {
-                Some(key) => {
-                    let key = AesKey::from_encoding_aes_key(key)
-                        .map_err(|source| SetupError::Key { index, source })?;
-                    Some(MsgCipher::new(&key, &config.appid))
-                }
-                None => None,
-            };
+            let cipher = config
+                .encoding_aes_key
+                .as_ref()
+                .map(|key| MsgCipher::new(key, &config.appid));
             let mut registry = Registry::new();
             if !config.rules.is_empty() {
                 let rules = AutoReply::new(config.rules.clone())

@@ -38,6 +38,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
+use crate::crypto::AesKey;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::Path;
@@ -145,7 +146,7 @@ pub struct AccountConfig {
     pub token: String,
     /// The EncodingAESKey: 43 characters of standard base64. Required unless `mode` is
     /// [`Mode::Plain`]. Secret.
-    pub encoding_aes_key: Option<String>,
+    pub encoding_aes_key: Option<AesKey>,
     /// The message encryption mode.
     pub mode: Mode,
     /// The auto-reply rules, first match wins.

@@ -12,6 +12,7 @@ use super::error::Problem;
 use super::rules;
 use super::walk::{Bad, Problems, Section, closest, describe_char, list, quote};
 use super::{AccountConfig, Config, DedupConfig, Mode, ServerConfig};
+use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
 
 /// Largest `server.max_body_bytes`: 64 MiB.
 const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
@@ -20,7 +21,7 @@ const MAX_HANDLER_TIMEOUT_MS: u64 = 60_000;
 /// Largest `dedup.ttl_secs`: a day (WeChat's retries all come within about 15 s).
 const MAX_DEDUP_TTL_SECS: u64 = 86_400;
 /// Length of an EncodingAESKey.
-const AES_KEY_LEN: usize = 43;
+const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
 /// Longest account name.
 const MAX_NAME_LEN: usize = 64;
 /// Shortest and longest callback Token.
@@ -270,31 +271,28 @@ fn check_token(value: &str) -> Result<String, Bad> {
     }
 }
 
-/// The EncodingAESKey. Secret: messages name its length and a bad character, never the value.
-fn check_aes_key(value: &str) -> Result<String, Bad> {
-    let len = value.chars().count();
-    let mut wrong = Vec::new();
-    if len != AES_KEY_LEN {
-        wrong.push(format!("is {len} characters long, not {AES_KEY_LEN}"));
-    }
-    let bad = first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '+' || c == '/');
-    if let Some((position, c)) = bad {
-        wrong.push(format!(
-            "has {} at position {position}, which is not in the base64 alphabet",
-            describe_char(c)
-        ));
-    }
-    if wrong.is_empty() {
-        return Ok(value.to_owned());
-    }
-    let mut hint = format!(
-        "the EncodingAESKey is exactly {AES_KEY_LEN} characters of A-Z, a-z, 0-9, `+` and `/`; \
-         copy it again from the WeChat admin page"
-    );
-    if value.ends_with('=') {
-        hint.push_str(" and leave out the trailing `=`");
-    }
-    Err(Bad::new(wrong.join(" and "), hint))
+/// The EncodingAESKey, decoded once here so that a loaded config always holds a usable key.
+/// Secret: messages name its length or a bad character, never the value.
+fn check_aes_key(value: &str) -> Result<AesKey, Bad> {
+    AesKey::from_encoding_aes_key(value).map_err(|error| {
+        let message = match error {
+            KeyError::Length { got } => format!("is {got} characters long, not {AES_KEY_LEN}"),
+            KeyError::InvalidChar { ch, position } => format!(
+                "has {} at position {}, which is not in the base64 alphabet",
+                describe_char(ch),
+                position + 1
+            ),
+            KeyError::Malformed => "does not decode to 32 bytes".to_owned(),
+        };
+        let mut hint = format!(
+            "the EncodingAESKey is exactly {AES_KEY_LEN} characters of A-Z, a-z, 0-9, `+` and \
+             `/`; copy it again from the WeChat admin page"
+        );
+        if value.ends_with('=') {
+            hint.push_str(" and leave out the trailing `=`");
+        }
+        Bad::new(message, hint)
+    })
 }
 
 fn check_mode(value: &str) -> Result<Mode, Bad> {
@@ -380,16 +378,12 @@ mod tests {
     #[test]
     fn aes_key_problems_name_length_and_position_only() {
         let good = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-        assert_eq!(check_aes_key(good).ok().as_deref(), Some(good));
+        assert_eq!(check_aes_key(good).ok(), good.parse().ok());
 
         let Err(bad) = check_aes_key(&format!("{good}=")) else {
             panic!("accepted 44 chars")
         };
-        assert_eq!(
-            bad.message,
-            "is 44 characters long, not 43 and has `=` at position 44, which is not in the \
-             base64 alphabet"
-        );
+        assert_eq!(bad.message, "is 44 characters long, not 43");
         assert!(bad.hint.contains("trailing `=`"), "{}", bad.hint);
         assert!(!bad.message.contains(good) && !bad.hint.contains(good));
 

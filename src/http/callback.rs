@@ -6,9 +6,9 @@
 //! the reply, sealed the way the request came.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use tokio::time::Instant;
 use tracing::Instrument;
 use wxgate_handlers::Message;
 
@@ -17,7 +17,7 @@ use super::body::read_limited;
 use super::query::CallbackQuery;
 use super::rejection::Rejection;
 use crate::account::Account;
-use crate::dispatch::{Delivery, deadline_after, unix_now};
+use crate::dispatch::{Delivery, unix_now};
 use crate::envelope;
 use crate::wire::Format;
 
@@ -32,10 +32,7 @@ pub async fn handshake(
     };
     let span = tracing::info_span!("handshake", account = %account.name);
     let _entered = span.enter();
-    let echo = CallbackQuery::parse(req.query_string())
-        .map_err(Rejection::from)
-        .and_then(|query| Ok(envelope::handshake(account, &query)?.to_owned()));
-    match echo {
+    match echo(account, &req) {
         Ok(echostr) => {
             tracing::info!("handshake verified");
             HttpResponse::Ok()
@@ -44,6 +41,11 @@ pub async fn handshake(
         }
         Err(rejection) => reject(account, rejection),
     }
+}
+
+fn echo(account: &Account, req: &HttpRequest) -> Result<String, Rejection> {
+    let query = CallbackQuery::parse(req.query_string())?;
+    Ok(envelope::handshake(account, &query)?.to_owned())
 }
 
 /// `POST /wx/{account}`: one message or event.
@@ -60,7 +62,7 @@ pub async fn push(
         tracing::info_span!("push", account = %account.name, msg_type = tracing::field::Empty);
     async move {
         let received = Instant::now();
-        let deadline = deadline_after(state.handler_timeout);
+        let deadline = received + state.handler_timeout;
         match receive(&state, &account, &req, payload).await {
             Ok((message, format, encrypted)) => {
                 tracing::Span::current().record("msg_type", message.msg_type());

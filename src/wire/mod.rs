@@ -13,10 +13,13 @@
 //!
 //! Every function here is total: malformed input gives a [`WireError`], never a panic.
 //!
-//! ```ignore
+//! ```
+//! use wxgate::wire;
+//!
 //! let body = b"<xml><MsgType><![CDATA[text]]></MsgType><Content>hi</Content></xml>";
 //! let fields = wire::decode(wire::detect(Some("text/xml"), body), body)?;
 //! assert_eq!(fields.text("Content"), Some("hi"));
+//! # Ok::<(), wire::WireError>(())
 //! ```
 
 use thiserror::Error;
