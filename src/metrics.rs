@@ -171,33 +171,31 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096 + self.accounts.len() * 2048);
-        let per_account = |out: &mut String, name: &str, help: &str, kind: &str| {
+        let header = |out: &mut String, name: &str, help: &str, kind: &str| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
         };
 
-        per_account(
-            &mut out,
-            "wxgate_messages_total",
-            "Pushes accepted (verified and parsed), duplicates included.",
-            "counter",
-        );
-        for (account, m) in &self.accounts {
-            let v = m.messages.load(Relaxed);
-            let _ = writeln!(out, "wxgate_messages_total{{account=\"{account}\"}} {v}");
+        let counters: [(&str, &str, fn(&AccountMetrics) -> &AtomicU64); 2] = [
+            (
+                "wxgate_messages_total",
+                "Pushes accepted (verified and parsed), duplicates included.",
+                |m| &m.messages,
+            ),
+            (
+                "wxgate_duplicates_total",
+                "Pushes recognised as WeChat retries of one already seen.",
+                |m| &m.duplicates,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            header(&mut out, name, help, "counter");
+            for (account, m) in &self.accounts {
+                let v = counter(m).load(Relaxed);
+                let _ = writeln!(out, "{name}{{account=\"{account}\"}} {v}");
+            }
         }
 
-        per_account(
-            &mut out,
-            "wxgate_duplicates_total",
-            "Pushes recognised as WeChat retries of one already seen.",
-            "counter",
-        );
-        for (account, m) in &self.accounts {
-            let v = m.duplicates.load(Relaxed);
-            let _ = writeln!(out, "wxgate_duplicates_total{{account=\"{account}\"}} {v}");
-        }
-
-        per_account(
+        header(
             &mut out,
             "wxgate_rejected_total",
             "Requests refused, by reason.",
@@ -214,7 +212,7 @@ impl Metrics {
             }
         }
 
-        per_account(
+        header(
             &mut out,
             "wxgate_handler_failures_total",
             "Handlers that panicked or missed the callback deadline.",
@@ -231,7 +229,7 @@ impl Metrics {
             }
         }
 
-        per_account(
+        header(
             &mut out,
             "wxgate_handling_seconds",
             "Time from receiving an accepted push to sending its answer.",

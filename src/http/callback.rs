@@ -68,6 +68,10 @@ pub async fn push(
                 tracing::Span::current().record("msg_type", message.msg_type());
                 account.metrics.message();
                 let delivery = state.dispatcher.dispatch(&account, message, deadline).await;
+                tracing::debug!(
+                    replied = matches!(delivery, Delivery::Reply(_)),
+                    "push handled"
+                );
                 let response = respond(&account, delivery, format, encrypted);
                 account.metrics.handled_in(received.elapsed());
                 response
