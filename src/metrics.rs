@@ -139,6 +139,9 @@ impl AccountMetrics {
     }
 }
 
+/// Picks one counter out of an account's metrics.
+type CounterOf = fn(&AccountMetrics) -> &AtomicU64;
+
 /// Every account's counters plus the process-wide ones.
 #[derive(Debug)]
 pub struct Metrics {
@@ -175,7 +178,7 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
         };
 
-        let counters: [(&str, &str, fn(&AccountMetrics) -> &AtomicU64); 2] = [
+        let counters: [(&str, &str, CounterOf); 2] = [
             (
                 "wxgate_messages_total",
                 "Pushes accepted (verified and parsed), duplicates included.",
