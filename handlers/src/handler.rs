@@ -20,19 +20,65 @@ use crate::message::{
     TemplateSendJobFinishEvent, TextMessage, UserEnterTempSessionEvent, VideoMessage, ViewEvent,
     ViewMiniProgramEvent, VoiceMessage,
 };
-use crate::reply::Outcome;
+use crate::reply::{Outcome, Reply};
+
+/// WeChat's customer-service message API: messages a handler sends on its own, outside the
+/// passive reply (e.g. several answers, or one after the 5-second window). WeChat accepts them
+/// within 48 hours of the user's last message.
+#[async_trait]
+pub trait CustomerService: Send + Sync {
+    /// Sends `reply` to the user with OpenID `to_user`.
+    async fn send(&self, to_user: &str, reply: &Reply) -> Result<(), SendError>;
+}
+
+/// Why a customer-service message was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// WeChat's errcode, when WeChat refused the call.
+    pub errcode: Option<i64>,
+    /// What went wrong.
+    pub message: String,
+}
 
 /// What a handler knows about the request it is answering.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Context<'a> {
     account: &'a str,
     message: &'a Message,
+    customer_service: Option<&'a dyn CustomerService>,
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("account", &self.account)
+            .field("message", &self.message)
+            .field("customer_service", &self.customer_service.is_some())
+            .finish()
+    }
 }
 
 impl<'a> Context<'a> {
     /// A context for `message`, received by the account configured as `account`.
     pub fn new(account: &'a str, message: &'a Message) -> Self {
-        Context { account, message }
+        Context {
+            account,
+            message,
+            customer_service: None,
+        }
+    }
+
+    /// The same context with a customer-service API to send messages through.
+    pub fn with_customer_service(mut self, api: &'a dyn CustomerService) -> Self {
+        self.customer_service = Some(api);
+        self
+    }
+
+    /// The account's customer-service API, when the account is configured for API calls
+    /// (it has a `secret`).
+    pub fn customer_service(&self) -> Option<&'a dyn CustomerService> {
+        self.customer_service
     }
 
     /// The account's name in the gateway's configuration (the `{account}` of `/wx/{account}`).

@@ -71,7 +71,7 @@ mod test_util;
 
 pub use async_trait::async_trait;
 pub use fields::{Fields, Value};
-pub use handler::{Context, Handler};
+pub use handler::{Context, CustomerService, Handler, SendError};
 pub use message::{
     ClickEvent, Event, ImageMessage, KfSessionEvent, KfSwitchSessionEvent, LinkMessage,
     LocationEvent, LocationMessage, LocationSelectEvent, MassSendJobFinishEvent, Message,
@@ -81,6 +81,6 @@ pub use message::{
     SubscribeSentItem, TemplateSendJobFinishEvent, TextMessage, UserEnterTempSessionEvent,
     VideoMessage, ViewEvent, ViewMiniProgramEvent, VoiceMessage,
 };
-pub use plugins::auto_reply::{AutoReply, RuleConfig, RuleError};
+pub use plugins::auto_reply::{AutoReply, Forwarder, RuleAction, RuleConfig, RuleError};
 pub use registry::{Registry, dispatch_one};
 pub use reply::{Article, Media, Music, Outcome, Reply, Transfer, Video};

@@ -53,8 +53,73 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[dedup]`: the cache that recognizes WeChat's retries.
     pub dedup: DedupConfig,
+    /// `[admin]`: the admin API.
+    pub admin: AdminConfig,
+    /// `[storage]`: where menus and QR codes are kept.
+    pub storage: StorageConfig,
     /// `[[accounts]]`: one or more, names unique.
     pub accounts: Vec<AccountConfig>,
+}
+
+/// `[admin]`: the admin API under `/admin/`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AdminConfig {
+    /// The bearer token admin requests must carry; `None` (missing or empty) disables the admin
+    /// API: every `/admin` route answers 404. Secret.
+    pub token: Option<String>,
+}
+
+impl fmt::Debug for AdminConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminConfig")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// `[storage]`: the database of menus, menu versions and QR codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageConfig {
+    /// `sqlite://FILE`, created with its schema on first start; default `sqlite://wxgate.db`.
+    pub database: String,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            database: "sqlite://wxgate.db".to_owned(),
+        }
+    }
+}
+
+/// WeChat's API address, the default `api_base`.
+pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// How an account gets its access_token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `/cgi-bin/stable_token`: fetching does not retire the token other instances hold.
+    #[default]
+    StableToken,
+    /// `/cgi-bin/token`: every fetch retires the previous token after about 5 minutes.
+    ClientCredential,
+}
+
+impl TokenSource {
+    /// The config word: `stable_token` or `client_credential`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenSource::StableToken => "stable_token",
+            TokenSource::ClientCredential => "client_credential",
+        }
+    }
+
+    /// The source named by a config word.
+    pub fn from_word(word: &str) -> Option<TokenSource> {
+        [TokenSource::StableToken, TokenSource::ClientCredential]
+            .into_iter()
+            .find(|source| source.as_str() == word)
+    }
 }
 
 impl Config {
@@ -102,6 +167,9 @@ pub struct ServerConfig {
     /// The largest accepted difference between a request's timestamp and the clock; 0 disables
     /// the check. Default 300.
     pub max_clock_skew_secs: u64,
+    /// How long an upstream bot (a `forward` rule) may take; default 30000. Answers after the
+    /// callback deadline go out through the customer-service API.
+    pub upstream_timeout_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -111,6 +179,7 @@ impl Default for ServerConfig {
             max_body_bytes: 65_536,
             handler_timeout_ms: 4_500,
             max_clock_skew_secs: 300,
+            upstream_timeout_ms: 30_000,
         }
     }
 }
@@ -149,6 +218,13 @@ pub struct AccountConfig {
     pub encoding_aes_key: Option<AesKey>,
     /// The message encryption mode.
     pub mode: Mode,
+    /// The AppSecret, needed for API calls (menus, QR codes, customer-service messages).
+    /// Secret.
+    pub secret: Option<String>,
+    /// Where WeChat's server API is; default [`DEFAULT_API_BASE`].
+    pub api_base: String,
+    /// How the access_token is fetched.
+    pub token_source: TokenSource,
     /// The auto-reply rules, first match wins.
     pub rules: Vec<RuleConfig>,
 }
@@ -165,6 +241,9 @@ impl fmt::Debug for AccountConfig {
                 &self.encoding_aes_key.as_ref().map(|_| REDACTED),
             )
             .field("mode", &self.mode)
+            .field("secret", &self.secret.as_ref().map(|_| REDACTED))
+            .field("api_base", &self.api_base)
+            .field("token_source", &self.token_source)
             .field("rules", &self.rules)
             .finish()
     }

@@ -2,7 +2,7 @@
 
 use regex::Regex;
 use serde::Deserialize;
-use wxgate_handlers::plugins::auto_reply::RuleConfig;
+use wxgate_handlers::plugins::auto_reply::{RuleAction, RuleConfig};
 use wxgate_handlers::reply::{Article, MAX_NEWS_ARTICLES, Reply};
 
 use super::walk::{Bad, Problems, Section, list, quote};
@@ -22,6 +22,7 @@ pub(super) fn rule(mut r: Section<'_>, p: &mut Problems) -> RuleConfig {
     let event = r.string_with("event", p, non_empty);
     let event_key = r.string_with("event_key", p, non_empty);
     let reply_value = r.value("reply");
+    let forward = r.string_with("forward", p, check_forward_url);
 
     let present = |names: [(&'static str, bool); 2]| -> Vec<&'static str> {
         names
@@ -68,16 +69,26 @@ pub(super) fn rule(mut r: Section<'_>, p: &mut Problems) -> RuleConfig {
             }
         });
 
-    let reply = match reply_value {
-        None => {
+    let reply = match (reply_value, r.value("forward")) {
+        (None, None) => {
             p.add(
                 r.key("reply"),
                 "missing required key",
-                "every rule needs a reply, e.g. reply = { text = \"hi\" }",
+                "every rule needs a reply, e.g. reply = { text = \"hi\" }, \
+                 or forward = \"http://127.0.0.1:9000/wechat\"",
             );
             None
         }
-        Some(value) => match Reply::deserialize(value.clone()) {
+        (Some(_), Some(_)) => {
+            p.add(
+                r.path(),
+                "`reply` and `forward` are both set",
+                "a rule either answers itself (reply) or asks an upstream bot (forward)",
+            );
+            None
+        }
+        (None, Some(_)) => None,
+        (Some(value), None) => match Reply::deserialize(value.clone()) {
             Ok(reply) => Some(reply),
             Err(e) => {
                 p.add(r.key("reply"), one_line(e.message()), REPLY_HINT);
@@ -90,13 +101,23 @@ pub(super) fn rule(mut r: Section<'_>, p: &mut Problems) -> RuleConfig {
     }
     r.finish(p);
 
+    let action = match (reply, forward) {
+        (Some(reply), _) => RuleAction::Reply(reply),
+        (None, Some(url)) => RuleAction::Forward(url),
+        (None, None) => RuleAction::Reply(Reply::Text(String::new())),
+    };
     RuleConfig {
         keyword,
         regex,
         event,
         event_key,
-        reply: reply.unwrap_or_else(|| Reply::Text(String::new())),
+        action,
     }
+}
+
+/// An upstream bot's URL: absolute http or https.
+fn check_forward_url(value: &str) -> Result<String, Bad> {
+    super::schema::check_http_url(value).map(str::to_owned)
 }
 
 fn non_empty(value: &str) -> Result<String, Bad> {

@@ -11,7 +11,10 @@ use toml::{Table, Value};
 use super::error::Problem;
 use super::rules;
 use super::walk::{Bad, Problems, Section, closest, describe_char, list, quote};
-use super::{AccountConfig, Config, DedupConfig, Mode, ServerConfig};
+use super::{
+    AccountConfig, AdminConfig, Config, DEFAULT_API_BASE, DedupConfig, Mode, ServerConfig,
+    StorageConfig, TokenSource,
+};
 use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
 
 /// Largest `server.max_body_bytes`: 64 MiB.
@@ -20,6 +23,8 @@ const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_HANDLER_TIMEOUT_MS: u64 = 60_000;
 /// Largest `dedup.ttl_secs`: a day (WeChat's retries all come within about 15 s).
 const MAX_DEDUP_TTL_SECS: u64 = 86_400;
+/// Largest `server.upstream_timeout_ms`: ten minutes.
+const MAX_UPSTREAM_TIMEOUT_MS: u64 = 600_000;
 /// Length of an EncodingAESKey.
 const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
 /// Longest account name.
@@ -52,11 +57,21 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
         .table("dedup", p)
         .map(|s| dedup(s, p))
         .unwrap_or_default();
+    let admin = root
+        .table("admin", p)
+        .map(|s| admin(s, p))
+        .unwrap_or_default();
+    let storage = root
+        .table("storage", p)
+        .map(|s| storage(s, p))
+        .unwrap_or_default();
     let accounts = accounts(&mut root, p);
     root.finish(p);
     Config {
         server,
         dedup,
+        admin,
+        storage,
         accounts,
     }
 }
@@ -67,6 +82,8 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
     const TIMEOUT: &str = "milliseconds from 1 to 60000; WeChat waits 5000 ms for an answer, \
                            so stay below that, e.g. 4500";
     const SKEW: &str = "seconds, 0 to disable the check; 300 is usual";
+    const UPSTREAM: &str = "milliseconds from 1 to 600000 an upstream bot may take; answers after \
+                            the callback deadline go out through the customer-service API";
     let d = ServerConfig::default();
     let config = ServerConfig {
         listen: s.string_with("listen", p, check_listen).unwrap_or(d.listen),
@@ -80,6 +97,14 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
         max_clock_skew_secs: s
             .uint("max_clock_skew_secs", p, 0..=u64::MAX, SKEW)
             .unwrap_or(d.max_clock_skew_secs),
+        upstream_timeout_ms: s
+            .uint(
+                "upstream_timeout_ms",
+                p,
+                1..=MAX_UPSTREAM_TIMEOUT_MS,
+                UPSTREAM,
+            )
+            .unwrap_or(d.upstream_timeout_ms),
     };
     s.finish(p);
     config
@@ -99,6 +124,86 @@ fn dedup(mut s: Section<'_>, p: &mut Problems) -> DedupConfig {
     };
     s.finish(p);
     config
+}
+
+fn admin(mut s: Section<'_>, p: &mut Problems) -> AdminConfig {
+    let token = s.string_with("token", p, |value| {
+        if value.chars().any(char::is_whitespace) {
+            Err(Bad::new(
+                "contains whitespace",
+                "a bearer token is one word, e.g. the output of `openssl rand -hex 32`",
+            ))
+        } else {
+            Ok(value.to_owned())
+        }
+    });
+    s.finish(p);
+    AdminConfig {
+        token: token.filter(|t| !t.is_empty()),
+    }
+}
+
+fn storage(mut s: Section<'_>, p: &mut Problems) -> StorageConfig {
+    let database = s.string_with("database", p, check_database);
+    s.finish(p);
+    StorageConfig {
+        database: database.unwrap_or_else(|| StorageConfig::default().database),
+    }
+}
+
+fn check_database(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "sqlite://FILE (created on first start), e.g. sqlite://wxgate.db or sqlite:///var/lib/wxgate/wxgate.db";
+    if value.starts_with("sqlite:") {
+        Ok(value.to_owned())
+    } else {
+        let scheme = value.split_once(':').map_or(value, |(scheme, _)| scheme);
+        Err(Bad::new(
+            format!("unsupported database {}", quote(scheme)),
+            HINT,
+        ))
+    }
+}
+
+/// An absolute http or https URL (an upstream bot, an API base).
+pub(super) fn check_http_url(value: &str) -> Result<&str, Bad> {
+    const HINT: &str = "an absolute http:// or https:// URL, e.g. http://127.0.0.1:9000/wechat";
+    let rest = value
+        .strip_prefix("http://")
+        .or_else(|| value.strip_prefix("https://"));
+    match rest {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !value.contains(char::is_whitespace) =>
+        {
+            Ok(value)
+        }
+        _ => Err(Bad::new(
+            format!("{} is not an http(s) URL", quote(value)),
+            HINT,
+        )),
+    }
+}
+
+fn check_token_source(value: &str) -> Result<TokenSource, Bad> {
+    TokenSource::from_word(value).ok_or_else(|| {
+        Bad::new(
+            format!("unknown token source {}", quote(value)),
+            "token_source is `stable_token` (the default: instances share one token) or \
+             `client_credential`",
+        )
+    })
+}
+
+fn check_secret(value: &str) -> Result<String, Bad> {
+    if value.is_empty() || value.chars().any(|c| !c.is_ascii_graphic()) {
+        Err(Bad::new(
+            "must be printable ASCII without spaces",
+            "copy the AppSecret from the WeChat admin page",
+        ))
+    } else {
+        Ok(value.to_owned())
+    }
 }
 
 fn accounts(root: &mut Section<'_>, p: &mut Problems) -> Vec<AccountConfig> {
@@ -170,6 +275,11 @@ fn account(
             );
         }
     }
+    let secret = a.string_with("secret", p, check_secret);
+    let api_base = a.string_with("api_base", p, |v| {
+        check_http_url(v).map(|url| url.trim_end_matches('/').to_owned())
+    });
+    let token_source = a.string_with("token_source", p, check_token_source);
     let rules = a
         .tables("rules", p)
         .unwrap_or_default()
@@ -183,6 +293,9 @@ fn account(
         token: token.unwrap_or_default(),
         encoding_aes_key,
         mode: mode.unwrap_or_default(),
+        secret,
+        api_base: api_base.unwrap_or_else(|| DEFAULT_API_BASE.to_owned()),
+        token_source: token_source.unwrap_or_default(),
         rules,
     }
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use wxgate_handlers::RuleAction;
 use wxgate_handlers::reply::{Article, Media, Music, Reply, Transfer, Video};
 
 use super::*;
@@ -56,7 +57,7 @@ fn rule(
         regex: regex.map(str::to_owned),
         event: event.map(str::to_owned),
         event_key: key.map(str::to_owned),
-        reply,
+        action: RuleAction::Reply(reply),
     }
 }
 
@@ -103,17 +104,23 @@ fn example_parses_into_expected_values() {
             max_body_bytes: 65536,
             handler_timeout_ms: 4500,
             max_clock_skew_secs: 300,
+            upstream_timeout_ms: 30_000,
         },
         dedup: DedupConfig {
             ttl_secs: 60,
             capacity: 1_000_000,
         },
+        admin: AdminConfig::default(),
+        storage: StorageConfig::default(),
         accounts: vec![AccountConfig {
             name: "demo".into(),
             appid: "wx1234567890abcdef".into(),
             token: "callback-token".into(),
             encoding_aes_key: Some(AES_KEY.parse().expect("valid key")),
             mode: Mode::Plain,
+            secret: None,
+            api_base: DEFAULT_API_BASE.into(),
+            token_source: TokenSource::StableToken,
             rules: vec![
                 rule(Some("hello"), None, None, None, Reply::Text("world".into())),
                 rule(
@@ -309,7 +316,7 @@ fn unknown_keys_anywhere_are_reported_with_suggestions() {
     let errors = parse_err(
         "servr = {}\n[dedup]\nttl = 5\ncapacity = 0\n\
          [[accounts]]\nnam = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\nmod = \"plain\"\n\
-         [[accounts.rules]]\nkeywrd = \"x\"\nreply = { text = \"y\" }\nforward = \"z\"\n",
+         [[accounts.rules]]\nkeywrd = \"x\"\nreply = { text = \"y\" }\nwebhook = \"z\"\n",
     );
     assert_eq!(
         keys_and_messages(&errors),
@@ -317,8 +324,8 @@ fn unknown_keys_anywhere_are_reported_with_suggestions() {
             ("dedup.capacity", "must be at least 1, found 0"),
             ("dedup.ttl", "unknown key"),
             ("accounts[0].name", "missing required key"),
-            ("accounts[0].rules[0].forward", "unknown key"),
             ("accounts[0].rules[0].keywrd", "unknown key"),
+            ("accounts[0].rules[0].webhook", "unknown key"),
             ("accounts[0].mod", "unknown key"),
             ("accounts[0].nam", "unknown key"),
             ("servr", "unknown key"),
@@ -332,8 +339,8 @@ fn unknown_keys_anywhere_are_reported_with_suggestions() {
         "did you mean `keyword`?"
     );
     assert_eq!(
-        hint_of(&errors, "accounts[0].rules[0].forward"),
-        "the keys allowed here are `keyword`, `regex`, `event`, `event_key`, `reply`"
+        hint_of(&errors, "accounts[0].rules[0].webhook"),
+        "the keys allowed here are `keyword`, `regex`, `event`, `event_key`, `reply`, `forward`"
     );
     assert_eq!(hint_of(&errors, "servr"), "did you mean `server`?");
 }
@@ -488,7 +495,11 @@ fn every_reply_kind_parses() {
     ];
     for (written, expected) in replies {
         let config = parse_ok(&one_rule(&format!("reply = {written}")));
-        assert_eq!(config.accounts[0].rules[0].reply, expected, "{written}");
+        assert_eq!(
+            config.accounts[0].rules[0].action,
+            RuleAction::Reply(expected),
+            "{written}"
+        );
         assert_eq!(config.accounts[0].rules[0].keyword, None);
     }
 }
@@ -667,4 +678,86 @@ fn never_panics_on_truncated_or_mangled_input() {
     ] {
         let _ = Config::parse(weird, "config.toml");
     }
+}
+
+#[test]
+fn api_admin_storage_and_forward_keys() {
+    let config = parse_ok(
+        "[server]\nupstream_timeout_ms = 1500\n\
+         [admin]\ntoken = \"s3cr3t-admin\"\n\
+         [storage]\ndatabase = \"sqlite:///var/lib/wxgate/wxgate.db\"\n\
+         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n\
+         secret = \"app-secret\"\napi_base = \"http://127.0.0.1:9/\"\ntoken_source = \"client_credential\"\n\
+         [[accounts.rules]]\nevent = \"subscribe\"\nforward = \"http://127.0.0.1:9000/wechat\"\n\
+         [[accounts.rules]]\nforward = \"https://bot.example.com/hook\"\n",
+    );
+    assert_eq!(config.server.upstream_timeout_ms, 1500);
+    assert_eq!(config.admin.token.as_deref(), Some("s3cr3t-admin"));
+    assert_eq!(
+        config.storage.database,
+        "sqlite:///var/lib/wxgate/wxgate.db"
+    );
+    let account = &config.accounts[0];
+    assert_eq!(account.secret.as_deref(), Some("app-secret"));
+    assert_eq!(
+        account.api_base, "http://127.0.0.1:9",
+        "trailing slash dropped"
+    );
+    assert_eq!(account.token_source, TokenSource::ClientCredential);
+    assert_eq!(
+        account.rules[0].action,
+        RuleAction::Forward("http://127.0.0.1:9000/wechat".into())
+    );
+    assert_eq!(account.rules[1].event, None);
+    let shown = format!("{config:?}");
+    assert!(
+        !shown.contains("s3cr3t-admin") && !shown.contains("app-secret"),
+        "{shown}"
+    );
+
+    // Defaults: admin disabled, SQLite next to the process, WeChat's API, stable tokens.
+    let config = parse_ok(
+        "[admin]\ntoken = \"\"\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+    );
+    assert_eq!(
+        config.admin.token, None,
+        "an empty token disables the admin API"
+    );
+    assert_eq!(config.storage.database, "sqlite://wxgate.db");
+    assert_eq!(config.accounts[0].api_base, DEFAULT_API_BASE);
+    assert_eq!(config.accounts[0].token_source, TokenSource::StableToken);
+    assert_eq!(config.server.upstream_timeout_ms, 30_000);
+}
+
+#[test]
+fn bad_api_admin_storage_and_forward_keys() {
+    let errors = parse_err(
+        "[server]\nupstream_timeout_ms = 0\n\
+         [admin]\ntoken = \"two words\"\n\
+         [storage]\ndatabase = \"mysql://db\"\n\
+         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n\
+         secret = \"has space\"\napi_base = \"ftp://x\"\ntoken_source = \"stable\"\n\
+         [[accounts.rules]]\nforward = \"127.0.0.1:9000\"\n\
+         [[accounts.rules]]\nforward = \"http://x/\"\nreply = { text = \"y\" }\n",
+    );
+    let keys: Vec<_> = keys_and_messages(&errors)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for key in [
+        "server.upstream_timeout_ms",
+        "admin.token",
+        "storage.database",
+        "accounts[0].secret",
+        "accounts[0].api_base",
+        "accounts[0].token_source",
+        "accounts[0].rules[0].forward",
+        "accounts[0].rules[1]",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+    assert!(
+        !errors.to_string().contains("has space"),
+        "secrets are not echoed"
+    );
 }

@@ -1,7 +1,7 @@
 //! The built-in auto-reply plugin: `[[accounts.rules]]` from config.toml, first match wins.
 //!
 //! ```
-//! use wxgate_handlers::{AutoReply, Reply, RuleConfig};
+//! use wxgate_handlers::{AutoReply, Reply, RuleAction, RuleConfig};
 //!
 //! let rules = AutoReply::new(vec![
 //!     RuleConfig {
@@ -9,14 +9,14 @@
 //!         regex: Some(r"^order (?P<id>\d+)$".into()),
 //!         event: None,
 //!         event_key: None,
-//!         reply: Reply::Text("looking up order ${id}".into()),
+//!         action: RuleAction::Reply(Reply::Text("looking up order ${id}".into())),
 //!     },
 //!     RuleConfig {
 //!         keyword: None,
 //!         regex: None,
 //!         event: Some("subscribe".into()),
 //!         event_key: None,
-//!         reply: Reply::Text("welcome!".into()),
+//!         action: RuleAction::Reply(Reply::Text("welcome!".into())),
 //!     },
 //! ])?;
 //! assert_eq!(rules.len(), 2);
@@ -25,6 +25,8 @@
 
 use async_trait::async_trait;
 use regex::Regex;
+
+use std::sync::Arc;
 
 use crate::handler::{Context, Handler};
 use crate::message::Message;
@@ -42,8 +44,26 @@ pub struct RuleConfig {
     pub event: Option<String>,
     /// Exact EventKey of an event.
     pub event_key: Option<String>,
-    /// What to answer.
-    pub reply: Reply,
+    /// What to do when the rule matches.
+    pub action: RuleAction,
+}
+
+/// What a matching rule does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleAction {
+    /// Answer with this reply (captures expanded in a text reply after a regex).
+    Reply(Reply),
+    /// Hand the message to the upstream bot at this URL (see [`Forwarder`]).
+    Forward(String),
+}
+
+/// Hands a message to an upstream bot over the network and turns its answer into an outcome.
+/// The gateway provides the implementation; failures are its to log and count, and end as
+/// [`Outcome::NoReply`].
+#[async_trait]
+pub trait Forwarder: Send + Sync + 'static {
+    /// Forwards the message of `ctx` to `url`.
+    async fn forward(&self, url: &str, ctx: &Context<'_>) -> Outcome;
 }
 
 /// A rule that cannot be used.
@@ -57,6 +77,12 @@ pub enum RuleError {
         index: usize,
         /// Why the regex was rejected (it quotes the pattern).
         error: regex::Error,
+    },
+    /// The rule forwards, but no [`Forwarder`] was given.
+    #[error("auto-reply rules[{index}]: forwarding needs a forwarder, and none was given")]
+    NoForwarder {
+        /// The rule's position in the list, from 0.
+        index: usize,
     },
     /// The rule combines text conditions with event conditions, so it can never match.
     #[error(
@@ -73,7 +99,9 @@ impl RuleError {
     /// The position of the offending rule in the list, from 0.
     pub fn index(&self) -> usize {
         match self {
-            RuleError::InvalidRegex { index, .. } | RuleError::NeverMatches { index } => *index,
+            RuleError::InvalidRegex { index, .. }
+            | RuleError::NoForwarder { index }
+            | RuleError::NeverMatches { index } => *index,
         }
     }
 }
@@ -93,9 +121,19 @@ impl RuleError {
 /// A rule with `keyword` or `regex` never matches anything but text messages; a rule with
 /// `event` or `event_key` never matches anything but events. A rule that does not match costs
 /// no allocation.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AutoReply {
     rules: Vec<Rule>,
+    forwarder: Option<Arc<dyn Forwarder>>,
+}
+
+impl std::fmt::Debug for AutoReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutoReply")
+            .field("rules", &self.rules)
+            .field("forwarder", &self.forwarder.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +142,7 @@ struct Rule {
     regex: Option<Regex>,
     event: Option<String>,
     event_key: Option<String>,
-    reply: Reply,
+    action: RuleAction,
     /// The reply is text with `$` in it and the rule has a regex: expand captures.
     expands: bool,
 }
@@ -114,15 +152,35 @@ impl AutoReply {
     ///
     /// # Errors
     ///
-    /// [`RuleError`] naming the first rule (by index) whose regex does not compile or whose
-    /// conditions can never hold together.
+    /// [`RuleError`] naming the first rule (by index) whose regex does not compile, whose
+    /// conditions can never hold together, or that forwards (use [`AutoReply::with_forwarder`]).
     pub fn new(rules: Vec<RuleConfig>) -> Result<AutoReply, RuleError> {
+        AutoReply::build(rules, None)
+    }
+
+    /// Like [`AutoReply::new`], with `forwarder` carrying out the rules that forward.
+    pub fn with_forwarder(
+        rules: Vec<RuleConfig>,
+        forwarder: Arc<dyn Forwarder>,
+    ) -> Result<AutoReply, RuleError> {
+        AutoReply::build(rules, Some(forwarder))
+    }
+
+    fn build(
+        rules: Vec<RuleConfig>,
+        forwarder: Option<Arc<dyn Forwarder>>,
+    ) -> Result<AutoReply, RuleError> {
         let rules = rules
             .into_iter()
             .enumerate()
-            .map(|(index, rule)| Rule::compile(index, rule))
+            .map(|(index, rule)| {
+                if matches!(rule.action, RuleAction::Forward(_)) && forwarder.is_none() {
+                    return Err(RuleError::NoForwarder { index });
+                }
+                Rule::compile(index, rule)
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(AutoReply { rules })
+        Ok(AutoReply { rules, forwarder })
     }
 
     /// The number of rules.
@@ -136,13 +194,23 @@ impl AutoReply {
     }
 
     /// The reply of the first rule matching `message`, with captures expanded; `None` when no
-    /// rule matches.
+    /// rule matches or the first match forwards.
     pub fn reply_for(&self, message: &Message) -> Option<Reply> {
-        self.rules
-            .iter()
-            .find(|rule| rule.matches(message))
-            .map(|rule| rule.render(message))
+        match self.first_match(message)?.act(message) {
+            Act::Reply(reply) => Some(reply),
+            Act::Forward(_) => None,
+        }
     }
+
+    fn first_match(&self, message: &Message) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.matches(message))
+    }
+}
+
+/// What a matched rule resolved to for one message.
+enum Act<'a> {
+    Reply(Reply),
+    Forward(&'a str),
 }
 
 impl Rule {
@@ -152,7 +220,7 @@ impl Rule {
             regex,
             event,
             event_key,
-            reply,
+            action,
         } = config;
         if (keyword.is_some() || regex.is_some()) && (event.is_some() || event_key.is_some()) {
             return Err(RuleError::NeverMatches { index });
@@ -161,13 +229,14 @@ impl Rule {
             .map(|pattern| Regex::new(&pattern))
             .transpose()
             .map_err(|error| RuleError::InvalidRegex { index, error })?;
-        let expands = regex.is_some() && matches!(&reply, Reply::Text(text) if text.contains('$'));
+        let expands = regex.is_some()
+            && matches!(&action, RuleAction::Reply(Reply::Text(text)) if text.contains('$'));
         Ok(Rule {
             keyword,
             regex,
             event,
             event_key,
-            reply,
+            action,
             expands,
         })
     }
@@ -206,19 +275,23 @@ impl Rule {
         true
     }
 
-    fn render(&self, message: &Message) -> Reply {
+    fn act(&self, message: &Message) -> Act<'_> {
+        let reply = match &self.action {
+            RuleAction::Forward(url) => return Act::Forward(url),
+            RuleAction::Reply(reply) => reply,
+        };
         if self.expands {
             if let (Some(regex), Some(content), Reply::Text(template)) =
-                (&self.regex, message.text_content(), &self.reply)
+                (&self.regex, message.text_content(), reply)
             {
                 if let Some(captures) = regex.captures(content) {
                     let mut text = String::with_capacity(template.len() + content.len());
                     captures.expand(template, &mut text);
-                    return Reply::Text(text);
+                    return Act::Reply(Reply::Text(text));
                 }
             }
         }
-        self.reply.clone()
+        Act::Reply(reply.clone())
     }
 }
 
@@ -229,9 +302,14 @@ impl Handler for AutoReply {
     }
 
     async fn on_message(&self, ctx: &Context<'_>) -> Outcome {
-        match self.reply_for(ctx.message()) {
-            Some(reply) => Outcome::Reply(reply),
-            None => Outcome::Pass,
+        let Some(rule) = self.first_match(ctx.message()) else {
+            return Outcome::Pass;
+        };
+        match (rule.act(ctx.message()), &self.forwarder) {
+            (Act::Reply(reply), _) => Outcome::Reply(reply),
+            (Act::Forward(url), Some(forwarder)) => forwarder.forward(url, ctx).await,
+            // `build` refuses forwarding rules without a forwarder.
+            (Act::Forward(_), None) => Outcome::Pass,
         }
     }
 }

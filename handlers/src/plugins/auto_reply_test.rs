@@ -10,14 +10,14 @@ fn rule() -> RuleConfig {
         regex: None,
         event: None,
         event_key: None,
-        reply: Reply::Text("unset".into()),
+        action: RuleAction::Reply(Reply::Text("unset".into())),
     }
 }
 
 fn keyword(word: &str, reply: &str) -> RuleConfig {
     RuleConfig {
         keyword: Some(word.into()),
-        reply: Reply::Text(reply.into()),
+        action: RuleAction::Reply(Reply::Text(reply.into())),
         ..rule()
     }
 }
@@ -25,7 +25,7 @@ fn keyword(word: &str, reply: &str) -> RuleConfig {
 fn regex(pattern: &str, reply: &str) -> RuleConfig {
     RuleConfig {
         regex: Some(pattern.into()),
-        reply: Reply::Text(reply.into()),
+        action: RuleAction::Reply(Reply::Text(reply.into())),
         ..rule()
     }
 }
@@ -34,7 +34,7 @@ fn event(name: Option<&str>, key: Option<&str>, reply: &str) -> RuleConfig {
     RuleConfig {
         event: name.map(Into::into),
         event_key: key.map(Into::into),
-        reply: Reply::Text(reply.into()),
+        action: RuleAction::Reply(Reply::Text(reply.into())),
         ..rule()
     }
 }
@@ -126,7 +126,7 @@ fn regex_on_a_non_text_reply_keeps_the_reply() {
     });
     let rules = compile(vec![RuleConfig {
         regex: Some("(x)".into()),
-        reply: reply.clone(),
+        action: RuleAction::Reply(reply.clone()),
         ..rule()
     }]);
     assert_eq!(rules.reply_for(&text_message("x")), Some(reply));
@@ -137,7 +137,7 @@ fn keyword_and_regex_must_both_hold() {
     let rules = compile(vec![RuleConfig {
         keyword: Some("ping".into()),
         regex: Some("^p".into()),
-        reply: Reply::Text("pong".into()),
+        action: RuleAction::Reply(Reply::Text("pong".into())),
         ..rule()
     }]);
     assert_eq!(
@@ -333,4 +333,84 @@ async fn as_a_handler_it_replies_or_passes() {
         registry.dispatch(&Context::new("demo", &other)).await,
         Outcome::Pass
     );
+}
+
+/// Records what it was asked to forward and answers with the URL.
+struct EchoForwarder(std::sync::Mutex<Vec<(String, String)>>);
+
+#[async_trait]
+impl Forwarder for EchoForwarder {
+    async fn forward(&self, url: &str, ctx: &Context<'_>) -> Outcome {
+        let content = ctx.message().text_content().unwrap_or_default().to_owned();
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .push((url.to_owned(), content));
+        Outcome::Reply(Reply::Text(format!("from {url}")))
+    }
+}
+
+fn forward(url: &str) -> RuleConfig {
+    RuleConfig {
+        action: RuleAction::Forward(url.into()),
+        ..rule()
+    }
+}
+
+#[tokio::test]
+async fn forward_rules_hand_the_message_to_the_forwarder_in_rule_order() {
+    let forwarder = Arc::new(EchoForwarder(Default::default()));
+    let rules = AutoReply::with_forwarder(
+        vec![
+            keyword("hi", "hello"),
+            RuleConfig {
+                regex: Some("^bot ".into()),
+                ..forward("http://127.0.0.1:9000/bot")
+            },
+            forward("http://127.0.0.1:9000/all"),
+        ],
+        forwarder.clone(),
+    )
+    .expect("valid rules");
+
+    let hi = text_message("hi");
+    assert_eq!(
+        rules.on_message(&Context::new("demo", &hi)).await,
+        Outcome::Reply(Reply::Text("hello".into())),
+        "an earlier reply rule wins"
+    );
+    let bot = text_message("bot ping");
+    assert_eq!(
+        rules.on_message(&Context::new("demo", &bot)).await,
+        Outcome::Reply(Reply::Text("from http://127.0.0.1:9000/bot".into()))
+    );
+    let scan = message(event_push("SCAN", &[("EventKey", "1")]));
+    assert_eq!(
+        rules.on_message(&Context::new("demo", &scan)).await,
+        Outcome::Reply(Reply::Text("from http://127.0.0.1:9000/all".into())),
+        "a forward without conditions matches every message"
+    );
+    assert_eq!(
+        *forwarder.0.lock().expect("not poisoned"),
+        vec![
+            (
+                "http://127.0.0.1:9000/bot".to_owned(),
+                "bot ping".to_owned()
+            ),
+            ("http://127.0.0.1:9000/all".to_owned(), String::new()),
+        ]
+    );
+    assert_eq!(
+        rules.reply_for(&bot),
+        None,
+        "forwarding is not a static reply"
+    );
+}
+
+#[test]
+fn forward_rules_need_a_forwarder() {
+    let error = AutoReply::new(vec![keyword("a", "b"), forward("http://127.0.0.1:1/")])
+        .expect_err("must fail");
+    assert_eq!(error, RuleError::NoForwarder { index: 1 });
+    assert_eq!(error.index(), 1);
 }

@@ -1,0 +1,64 @@
+//! The WeChat server API client: access tokens, menus, QR codes and customer-service messages.
+//!
+//! One [`WeChatApi`] per account. It keeps the account's access token cached and fetches it
+//! once for any number of concurrent callers, refreshes it ahead of expiry, and when WeChat
+//! rejects a token (errcode 40001, 40014 or 42001) fetches a new one and retries the call once.
+//!
+//! - **Tokens** come from `/cgi-bin/stable_token` ([`TokenSource::StableToken`], the default:
+//!   several instances of the gateway can share one account without retiring each other's
+//!   tokens) or `/cgi-bin/token` ([`TokenSource::ClientCredential`]).
+//! - **Menus**: [`WeChatApi::create_menu`], [`WeChatApi::get_menu`], [`WeChatApi::delete_menu`].
+//! - **QR codes**: [`WeChatApi::create_qrcode`] and [`qr_image_url`].
+//! - **Late replies**: [`WeChatApi::send_custom_message`] sends a
+//!   [`Reply`](wxgate_handlers::Reply) within 48 hours of the user's last message.
+//!
+//! The app secret and the tokens never appear in a log line, an error or `Debug` output. The
+//! request URL carries them (`secret=`, `access_token=`), so it is never logged either. Build
+//! the `reqwest::Client` with a timeout (a call that outlives it fails with
+//! [`ApiError::Timeout`]) and without following redirects.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use wxgate::api::{ApiConfig, QrCodeRequest, QrScene, WeChatApi, qr_image_url};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let http = reqwest::Client::builder()
+//!     .timeout(Duration::from_secs(10))
+//!     .redirect(reqwest::redirect::Policy::none())
+//!     .build()?;
+//! let api = WeChatApi::new(http, ApiConfig::new("wx1234567890abcdef", "app-secret"));
+//!
+//! let ticket = api.create_qrcode(&QrCodeRequest::temporary(QrScene::Id(42), 3600)).await?;
+//! println!("show {}", qr_image_url(&ticket.ticket));
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod config;
+mod custom;
+mod error;
+mod http;
+mod menu;
+mod qrcode;
+mod token;
+
+pub use client::WeChatApi;
+pub use config::{ApiConfig, DEFAULT_API_BASE, TokenSource};
+pub use error::ApiError;
+pub use qrcode::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};
+
+#[cfg(test)]
+mod client_test;
+#[cfg(test)]
+mod custom_test;
+#[cfg(test)]
+mod http_test;
+#[cfg(test)]
+mod menu_test;
+#[cfg(test)]
+mod qrcode_test;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod token_test;

@@ -1,0 +1,101 @@
+//! The admin data store: menu versions and QR codes, kept in SQLite.
+//!
+//! - **Menus**: every menu saved for an account is a new version, numbered per account from 1
+//!   and never overwritten ([`Store::add_menu_version`]). Publishing a version makes it the
+//!   account's current menu ([`Store::publish_menu`]); a failed publish is recorded on the version
+//!   ([`Store::record_publish_failure`]); deleting the menu at WeChat clears the current one but
+//!   keeps every version ([`Store::clear_current_menu`]).
+//! - **QR codes**: every code created ([`Store::add_qrcode`]), and the scans and subscribes per
+//!   scene ([`Store::add_qr_counts`]). Codes that share a scene report the same counts.
+//!
+//! Every write is committed (and, with `synchronous=FULL`, on disk) before its method returns,
+//! so an admin request answered 2xx is never lost. Timestamps are Unix seconds chosen by the
+//! caller.
+//!
+//! The schema lives in `migrations/sqlite/`; the files are embedded in the binary and applied in
+//! order by [`Store::open`]. Everything that depends on SQLite (URL, connection settings, how a
+//! write transaction starts, which migrations to embed) is in `sqlite.rs`; the queries in
+//! `menus.rs` and `qrcodes.rs` use `$N` placeholders, `ON CONFLICT` upserts and `RETURNING`,
+//! which PostgreSQL accepts unchanged.
+
+mod error;
+mod menus;
+mod qrcodes;
+mod sqlite;
+
+#[cfg(test)]
+mod menus_test;
+#[cfg(test)]
+mod qrcodes_test;
+#[cfg(test)]
+mod store_test;
+#[cfg(test)]
+mod test_util;
+
+pub use error::StoreError;
+pub use menus::MenuVersion;
+pub use qrcodes::{NewQrCode, QrCode, QrCountDelta};
+
+use error::redact_url;
+
+/// A handle on the admin database. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: sqlite::DbPool,
+}
+
+impl Store {
+    /// Opens the database at `url`, creating the file and its schema on first start and applying
+    /// any migration not applied yet.
+    ///
+    /// Accepted URLs: `sqlite://wxgate.db` (relative to the working directory),
+    /// `sqlite:///var/lib/wxgate/wxgate.db` (absolute) and `sqlite::memory:` (gone when the
+    /// store is dropped). A file database runs in WAL mode with `synchronous=FULL`, foreign keys
+    /// on, and waits up to 5 s for a lock held by another writer before failing.
+    ///
+    /// Fails with [`StoreError::Config`] for a URL of another kind, and with
+    /// [`StoreError::Database`] when the file cannot be opened or the schema cannot be updated
+    /// (for example a database written by a newer wxgate).
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let pool = match scheme(url) {
+            Some("sqlite") => sqlite::connect(url).await?,
+            Some(other) => {
+                return Err(StoreError::Config(format!(
+                    "unsupported database URL scheme `{other}:` in `{}`; use a SQLite URL such \
+                     as `sqlite://wxgate.db`, `sqlite:///var/lib/wxgate/wxgate.db` or \
+                     `sqlite::memory:`",
+                    redact_url(url)
+                )));
+            }
+            None => {
+                return Err(StoreError::Config(format!(
+                    "database URL `{}` has no scheme; write it as `sqlite://{}` for a SQLite file",
+                    redact_url(url),
+                    redact_url(url)
+                )));
+            }
+        };
+        if let Err(err) = sqlite::migrate(&pool).await {
+            pool.close().await;
+            return Err(err);
+        }
+        tracing::info!(url = %redact_url(url), "admin store opened");
+        Ok(Store { pool })
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. Later calls on this
+    /// store or its clones fail with [`StoreError::Database`].
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The URL's scheme (`sqlite` in `sqlite://wxgate.db`), if it has one.
+fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let valid = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
+}

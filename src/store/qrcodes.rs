@@ -1,0 +1,173 @@
+//! QR codes: the codes created per account, and the scans and subscribes counted per scene.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::sqlite::{DbRow, begin_write};
+use super::{Store, StoreError};
+
+/// A QR code WeChat just created, to be recorded with [`Store::add_qrcode`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewQrCode {
+    /// The scene: `scene_str`, or `scene_id` as decimal text.
+    pub scene: String,
+    /// Whether the scene is a `scene_id` (QR_SCENE, QR_LIMIT_SCENE) rather than a `scene_str`.
+    pub scene_is_int: bool,
+    /// Whether the code is permanent (QR_LIMIT_*), which counts against the account's limit.
+    pub permanent: bool,
+    /// The ticket WeChat returned.
+    pub ticket: String,
+    /// The URL the code encodes, as WeChat returned it.
+    pub url: String,
+    /// When a temporary code expires; `None` for a permanent one.
+    pub expires_at: Option<i64>,
+}
+
+/// A recorded QR code with the counts of its scene.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrCode {
+    /// The record's id, ascending in creation order.
+    pub id: i64,
+    /// The scene: `scene_str`, or `scene_id` as decimal text.
+    pub scene: String,
+    /// Whether the scene is a `scene_id` rather than a `scene_str`.
+    pub scene_is_int: bool,
+    /// Whether the code is permanent.
+    pub permanent: bool,
+    /// The ticket WeChat returned.
+    pub ticket: String,
+    /// The URL the code encodes.
+    pub url: String,
+    /// When the code was recorded.
+    pub created_at: i64,
+    /// When a temporary code expires; `None` for a permanent one.
+    pub expires_at: Option<i64>,
+    /// Scans of the scene by users who already follow the account (`SCAN` events). Shared by
+    /// every code of the same scene.
+    pub scans: i64,
+    /// Follows through the scene (`subscribe` events with a `qrscene_` key). Shared by every code
+    /// of the same scene.
+    pub subscribes: i64,
+}
+
+/// Counts to add to one scene of one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrCountDelta {
+    /// The account the scene belongs to.
+    pub account: String,
+    /// The scene, as in [`QrCode::scene`].
+    pub scene: String,
+    /// Scans to add.
+    pub scans: i64,
+    /// Subscribes to add.
+    pub subscribes: i64,
+}
+
+/// The columns [`qrcode_from_row`] reads, over `qr_codes q` joined with its scene's counts.
+const SELECT_QRCODE: &str = "SELECT q.id, q.scene, q.scene_is_int, q.permanent, q.ticket, \
+     q.url, q.created_at, q.expires_at, \
+     COALESCE(n.scans, 0) AS scans, COALESCE(n.subscribes, 0) AS subscribes \
+     FROM qr_codes q \
+     LEFT JOIN qr_counts n ON n.account = q.account AND n.scene = q.scene";
+
+impl Store {
+    /// Records a QR code created at `now` and returns it with the counts its scene already has.
+    pub async fn add_qrcode(
+        &self,
+        account: &str,
+        new: &NewQrCode,
+        now: i64,
+    ) -> Result<QrCode, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO qr_codes \
+             (account, scene, scene_is_int, permanent, ticket, url, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(account)
+        .bind(&new.scene)
+        .bind(new.scene_is_int)
+        .bind(new.permanent)
+        .bind(&new.ticket)
+        .bind(&new.url)
+        .bind(now)
+        .bind(new.expires_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!("{SELECT_QRCODE} WHERE q.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::debug!(account, id, scene = %new.scene, "QR code recorded");
+        qrcode_from_row(&row)
+    }
+
+    /// Every QR code of the account, oldest first.
+    pub async fn qrcodes(&self, account: &str) -> Result<Vec<QrCode>, StoreError> {
+        let rows = sqlx::query(&format!("{SELECT_QRCODE} WHERE q.account = $1 ORDER BY q.id"))
+            .bind(account)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(qrcode_from_row).collect()
+    }
+
+    /// How many permanent QR codes the account has recorded (WeChat allows 100,000).
+    pub async fn count_permanent_qrcodes(&self, account: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM qr_codes WHERE account = $1 AND permanent = $2",
+        )
+        .bind(account)
+        .bind(true)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Adds every delta to its scene's counts, all in one transaction: either all are kept or
+    /// none. A scene without a recorded code keeps its counts too; they show once a code for it
+    /// is recorded.
+    pub async fn add_qr_counts(&self, deltas: &[QrCountDelta]) -> Result<(), StoreError> {
+        let deltas: Vec<&QrCountDelta> = deltas
+            .iter()
+            .filter(|delta| delta.scans != 0 || delta.subscribes != 0)
+            .collect();
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let mut tx = begin_write(&self.pool).await?;
+        for delta in &deltas {
+            sqlx::query(
+                "INSERT INTO qr_counts (account, scene, scans, subscribes) \
+                 VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (account, scene) DO UPDATE \
+                 SET scans = qr_counts.scans + excluded.scans, \
+                 subscribes = qr_counts.subscribes + excluded.subscribes",
+            )
+            .bind(&delta.account)
+            .bind(&delta.scene)
+            .bind(delta.scans)
+            .bind(delta.subscribes)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        tracing::debug!(scenes = deltas.len(), "QR counts added");
+        Ok(())
+    }
+}
+
+/// A [`QrCode`] from a row of [`SELECT_QRCODE`].
+fn qrcode_from_row(row: &DbRow) -> Result<QrCode, StoreError> {
+    Ok(QrCode {
+        id: row.try_get("id")?,
+        scene: row.try_get("scene")?,
+        scene_is_int: row.try_get("scene_is_int")?,
+        permanent: row.try_get("permanent")?,
+        ticket: row.try_get("ticket")?,
+        url: row.try_get("url")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        scans: row.try_get("scans")?,
+        subscribes: row.try_get("subscribes")?,
+    })
+}

@@ -1,0 +1,137 @@
+//! Everything in the store that is specific to SQLite: the URL, the connection settings, how a
+//! write transaction starts, and the embedded migrations. A PostgreSQL backend replaces this
+//! file; the queries elsewhere are written to run on both.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Connection;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use super::StoreError;
+use super::error::redact_url;
+
+/// The database the queries run on.
+pub(super) type Db = sqlx::Sqlite;
+/// A pool of connections to [`Db`].
+pub(super) type DbPool = sqlx::Pool<Db>;
+/// One row of a [`Db`] result.
+pub(super) type DbRow = sqlx::sqlite::SqliteRow;
+/// A write transaction from [`begin_write`].
+pub(super) type DbTx = sqlx::Transaction<'static, Db>;
+
+/// The schema, one migration per file in `migrations/sqlite/`, applied in this order. Embedded
+/// with `include_str!` (a path relative to this file), so the binary needs no migrations folder
+/// at run time and the store builds the same from any crate that includes this module.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "admin store",
+    include_str!("../../migrations/sqlite/0001_admin_store.sql"),
+)];
+
+/// How long a statement waits for another connection's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections per file database. SQLite runs one writer at a time; more connections let reads
+/// proceed beside it.
+const MAX_CONNECTIONS: u32 = 8;
+
+/// Opens a pool on the SQLite database at `url` (`sqlite://path`, `sqlite:///abs/path` or
+/// `sqlite::memory:`), creating the file if it is missing.
+pub(super) async fn connect(url: &str) -> Result<DbPool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|err| {
+            StoreError::Config(format!("invalid SQLite URL `{}`: {err}", redact_url(url)))
+        })?
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+        .synchronous(SqliteSynchronous::Full);
+
+    let pool = if is_memory(url) {
+        // An in-memory database lives as long as one of its connections: keep exactly one open
+        // for the life of the pool. One connection also means writers never meet on the shared
+        // cache, where the busy timeout does not apply.
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+    } else {
+        SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options.journal_mode(SqliteJournalMode::Wal))
+            .await
+    };
+    pool.map_err(|err| {
+        StoreError::Database(format!(
+            "cannot open the SQLite database `{}`: {err} (does its directory exist and is it \
+             writable?)",
+            redact_url(url)
+        ))
+    })
+}
+
+/// Whether `url` names an in-memory database, read the way sqlx reads it.
+fn is_memory(url: &str) -> bool {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (database, params) = rest.split_once('?').unwrap_or((rest, ""));
+    database == ":memory:" || params.split('&').any(|param| param == "mode=memory")
+}
+
+/// Starts a transaction that holds the write lock from its first statement, waiting up to the
+/// busy timeout for it. A deferred `BEGIN` would take the lock only at the first write, and a
+/// transaction that read first could then fail at once instead of waiting.
+pub(super) async fn begin_write(pool: &DbPool) -> Result<DbTx, StoreError> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// Applies every embedded migration not applied yet, in order, recording each in sqlx's
+/// `_sqlx_migrations` table (with a checksum, so an edited migration is reported). Two
+/// processes starting on a new file at once are serialized by the write lock: the second finds
+/// the schema in place.
+pub(super) async fn migrate(pool: &DbPool) -> Result<(), StoreError> {
+    let migrator = Migrator::new(Embedded).await?;
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    migrator.run(&mut *tx).await?;
+    tx.commit().await?;
+    tracing::debug!(migrations = MIGRATIONS.len(), "admin store schema up to date");
+    Ok(())
+}
+
+/// The migrations compiled into the binary, as sqlx's migrator takes them.
+#[derive(Debug)]
+struct Embedded;
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 'static>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
