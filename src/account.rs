@@ -5,11 +5,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use wxgate_handlers::{AutoReply, Handler, Registry};
 
+use crate::api::{ApiConfig, WeChatApi};
 use crate::config::{AccountConfig, Mode};
 use crate::crypto::MsgCipher;
 use crate::metrics::{AccountMetrics, Metrics};
+use crate::upstream::Upstream;
 
 /// One account at run time.
 pub struct Account {
@@ -25,6 +29,8 @@ pub struct Account {
     pub cipher: Option<MsgCipher>,
     /// The plugins that handle this account's messages, in order.
     pub registry: Registry,
+    /// WeChat's server API for this account; `None` without a `secret`.
+    pub api: Option<Arc<WeChatApi>>,
     /// This account's counters.
     pub metrics: Arc<AccountMetrics>,
 }
@@ -61,11 +67,14 @@ pub struct Accounts {
 
 impl Accounts {
     /// Builds the accounts: the config's auto-reply rules come first in each registry, then
-    /// `extra` (plugins registered in code), in registration order.
+    /// `extra` (plugins registered in code), in registration order. `http` is the shared,
+    /// pooled client for WeChat's API and upstream bots.
     pub fn build(
         configs: &[AccountConfig],
         extra: &[Arc<dyn Handler>],
         metrics: &Metrics,
+        http: &reqwest::Client,
+        upstream_timeout: Duration,
     ) -> Result<Self, SetupError> {
         let mut by_name = HashMap::with_capacity(configs.len());
         for (index, config) in configs.iter().enumerate() {
@@ -73,9 +82,23 @@ impl Accounts {
                 .encoding_aes_key
                 .as_ref()
                 .map(|key| MsgCipher::new(key, &config.appid));
+            let account_metrics = metrics.account(index).unwrap_or_default();
+            let api = config.secret.as_ref().map(|secret| {
+                Arc::new(WeChatApi::new(
+                    http.clone(),
+                    ApiConfig {
+                        appid: config.appid.clone(),
+                        secret: secret.clone(),
+                        api_base: config.api_base.clone(),
+                        token_source: config.token_source,
+                    },
+                ))
+            });
             let mut registry = Registry::new();
             if !config.rules.is_empty() {
-                let rules = AutoReply::new(config.rules.clone())
+                let upstream =
+                    Upstream::new(http.clone(), upstream_timeout, account_metrics.clone());
+                let rules = AutoReply::with_forwarder(config.rules.clone(), Arc::new(upstream))
                     .map_err(|source| SetupError::Rules { index, source })?;
                 registry.push(rules);
             }
@@ -90,7 +113,8 @@ impl Accounts {
                 token: config.token.clone(),
                 cipher,
                 registry,
-                metrics: metrics.account(index).unwrap_or_default(),
+                api,
+                metrics: account_metrics,
             };
             by_name.insert(name, Arc::new(account));
         }

@@ -3,16 +3,17 @@
 //! while the original is still running waits for it instead of running the handler again.
 //!
 //! One [`Slot`] per push key lives in a concurrent cache (moka: sharded, no lock around the
-//! whole map). The slot is created in flight and filled once with the rendered reply; entries
-//! expire `ttl_secs` after their last write, i.e. after the handler completes.
+//! whole map). The slot is created in flight and completed once with the rendered reply;
+//! entries expire `ttl_secs` after their last write, i.e. after the handler completes.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
 use moka::sync::Cache;
-use tokio::sync::watch;
-use wxgate_handlers::Message;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use wxgate_handlers::{Message, Reply};
 
 /// Identifies one push within one account: `MsgId` (or `MsgID`) when the push has one, else
 /// sender, CreateTime, event and event key — two menu clicks by one user in the same second are
@@ -45,47 +46,110 @@ impl DedupKey {
     }
 }
 
-/// What a finished handler left for the original request and its retries: the reply's
-/// plaintext XML, or `None` for no reply.
-pub type Answer = Option<Bytes>;
+/// A finished handler's reply: the plaintext XML a passive answer carries, and the reply
+/// itself for the customer-service API.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// The passive reply XML (CreateTime fixed at render time, so retries get it byte for byte).
+    pub xml: Bytes,
+    /// The reply, to push through the customer-service API when no request can carry it.
+    pub reply: Reply,
+}
 
-/// The shared state of one push: in flight until [`Slot::fill`], then done.
-#[derive(Debug)]
+/// What a finished handler left: its rendered reply, or `None` for no reply.
+pub type Answer = Option<Arc<Rendered>>;
+
+/// What a request waiting on a slot gets.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Waited {
+    /// The handler finished in time: answer with this (no reply when `None`).
+    Answer(Answer),
+    /// The reply went out through the customer-service API: answer `success`.
+    Pushed,
+    /// The deadline came first: answer `success`.
+    Deadline,
+}
+
+/// The shared state of one push: in flight until [`Slot::complete`], then done.
+///
+/// Every request for the push (the original and its retries) waits on the slot. When the
+/// handler finishes, one decision is taken under the slot's lock: if a request is waiting, the
+/// reply goes back passively to every waiting request; if none is (they all gave up at their
+/// deadline) the reply is to be pushed through the customer-service API, and later retries
+/// answer `success`. So a reply is delivered exactly once, either way.
+#[derive(Debug, Default)]
 pub struct Slot {
-    tx: watch::Sender<Option<Answer>>,
+    state: Mutex<SlotState>,
+    done: Notify,
+}
+
+#[derive(Debug, Default)]
+struct SlotState {
+    answer: Option<Answer>,
+    waiting: u32,
+    pushed: bool,
 }
 
 impl Slot {
-    fn new() -> Arc<Self> {
-        Arc::new(Slot {
-            tx: watch::Sender::new(None),
-        })
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        // The lock is never held across anything that can panic; recover the state anyway.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the answer and wakes every waiter. Later calls are ignored.
-    pub fn fill(&self, answer: Answer) {
-        self.tx.send_if_modified(|state| {
-            if state.is_some() {
+    /// Records the handler's answer and wakes every waiter. `can_push` says whether the reply
+    /// may go out through the customer-service API; `passive` whether a waiting request can
+    /// carry it (JSON pushes cannot). Returns true when the caller must push the reply now.
+    /// Later calls are ignored and return false.
+    pub fn complete(&self, answer: Answer, can_push: bool, passive: bool) -> bool {
+        let push = {
+            let mut state = self.lock();
+            if state.answer.is_some() {
                 return false;
             }
-            *state = Some(answer);
-            true
-        });
+            let push = can_push && answer.is_some() && (state.waiting == 0 || !passive);
+            state.answer = Some(answer);
+            state.pushed = push;
+            push
+        };
+        self.done.notify_waiters();
+        push
     }
 
-    /// The answer, once the handler has finished.
-    pub async fn answer(&self) -> Answer {
-        let mut rx = self.tx.subscribe();
-        match rx.wait_for(Option::is_some).await {
-            Ok(state) => state.clone().flatten(),
-            // The sender lives in `self`, so it cannot be gone while we borrow it.
-            Err(_) => None,
+    /// Waits for the handler's answer until `deadline`.
+    pub async fn wait(&self, deadline: Instant) -> Waited {
+        {
+            let mut state = self.lock();
+            if let Some(waited) = state.outcome() {
+                return waited;
+            }
+            state.waiting += 1;
         }
+        let notified = self.done.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let finished = self.lock().answer.is_some();
+        if !finished {
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+        let mut state = self.lock();
+        state.waiting -= 1;
+        state.outcome().unwrap_or(Waited::Deadline)
     }
 
     /// Whether the handler has finished.
     pub fn is_done(&self) -> bool {
-        self.tx.borrow().is_some()
+        self.lock().answer.is_some()
+    }
+}
+
+impl SlotState {
+    fn outcome(&self) -> Option<Waited> {
+        let answer = self.answer.as_ref()?;
+        Some(if self.pushed {
+            Waited::Pushed
+        } else {
+            Waited::Answer(answer.clone())
+        })
     }
 }
 
@@ -117,7 +181,7 @@ impl Dedup {
 
     /// Atomically claims `key`: exactly one caller per live key gets [`Claim::First`].
     pub fn claim(&self, key: &DedupKey) -> Claim {
-        let entry = self.cache.entry_by_ref(key).or_insert_with(Slot::new);
+        let entry = self.cache.entry_by_ref(key).or_default();
         if entry.is_fresh() {
             Claim::First(entry.into_value())
         } else {
@@ -125,10 +189,18 @@ impl Dedup {
         }
     }
 
-    /// Fills the slot of `key` and restarts its time to live from now, so an answer stays
-    /// available for `ttl` after the handler completes, however long it ran.
-    pub fn complete(&self, key: DedupKey, slot: &Arc<Slot>, answer: Answer) {
-        slot.fill(answer);
+    /// Completes the slot of `key` (see [`Slot::complete`]; the return value says whether to
+    /// push) and restarts its time to live from now, so an answer stays available for `ttl`
+    /// after the handler completes, however long it ran.
+    pub fn complete(
+        &self,
+        key: DedupKey,
+        slot: &Arc<Slot>,
+        answer: Answer,
+        can_push: bool,
+        passive: bool,
+    ) -> bool {
+        let push = slot.complete(answer, can_push, passive);
         // Re-insert only if the entry is still this slot: a slot that expired while its handler
         // ran must not overwrite a newer claim of the same key.
         let still_ours = self
@@ -138,6 +210,7 @@ impl Dedup {
         if still_ours {
             self.cache.insert(key, slot.clone());
         }
+        push
     }
 
     /// The number of live entries (approximate: moka counts lazily).
@@ -226,6 +299,17 @@ mod tests {
         assert_eq!(DedupKey::of(0, &click("A")), DedupKey::of(0, &click("A")));
     }
 
+    fn rendered(text: &str) -> Answer {
+        Some(Arc::new(Rendered {
+            xml: Bytes::from(format!("<xml>{text}</xml>")),
+            reply: Reply::Text(text.into()),
+        }))
+    }
+
+    fn soon(ms: u64) -> Instant {
+        Instant::now() + Duration::from_millis(ms)
+    }
+
     #[tokio::test]
     async fn first_claim_runs_duplicates_wait_and_share_the_answer() {
         let dedup = Dedup::new(100, Duration::from_secs(60));
@@ -237,21 +321,77 @@ mod tests {
             panic!("second sight must be Duplicate")
         };
         assert!(!retry.is_done());
-        let waiter = tokio::spawn(async move { retry.answer().await });
-        dedup.complete(key.clone(), &slot, Some(Bytes::from_static(b"<xml/>")));
-        assert_eq!(waiter.await.unwrap(), Some(Bytes::from_static(b"<xml/>")));
+        let waiter = tokio::spawn(async move { retry.wait(soon(5000)).await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let push = dedup.complete(key.clone(), &slot, rendered("hi"), true, true);
+        assert!(!push, "a waiting request carries the reply");
+        assert_eq!(waiter.await.unwrap(), Waited::Answer(rendered("hi")));
         let Claim::Duplicate(later) = dedup.claim(&key) else {
             panic!("a finished key is still a duplicate")
         };
-        assert_eq!(later.answer().await, Some(Bytes::from_static(b"<xml/>")));
+        assert_eq!(later.wait(soon(10)).await, Waited::Answer(rendered("hi")));
     }
 
     #[tokio::test]
-    async fn fill_happens_once() {
-        let slot = Slot::new();
-        slot.fill(None);
-        slot.fill(Some(Bytes::from_static(b"late")));
-        assert_eq!(slot.answer().await, None);
+    async fn complete_happens_once() {
+        let slot: Arc<Slot> = Arc::default();
+        assert!(!slot.complete(None, true, true));
+        assert!(!slot.complete(rendered("late"), true, true));
+        assert_eq!(slot.wait(soon(10)).await, Waited::Answer(None));
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_with_nobody_waiting_is_pushed_once_and_retries_get_success() {
+        let slot: Arc<Slot> = Arc::default();
+        assert_eq!(slot.wait(soon(20)).await, Waited::Deadline);
+        assert!(
+            slot.complete(rendered("late"), true, true),
+            "nobody waits: push"
+        );
+        assert_eq!(slot.wait(soon(10)).await, Waited::Pushed);
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_without_a_push_channel_waits_for_the_next_retry() {
+        let slot: Arc<Slot> = Arc::default();
+        assert_eq!(slot.wait(soon(20)).await, Waited::Deadline);
+        assert!(!slot.complete(rendered("late"), false, true));
+        assert_eq!(slot.wait(soon(10)).await, Waited::Answer(rendered("late")));
+    }
+
+    #[tokio::test]
+    async fn no_reply_is_never_pushed() {
+        let slot: Arc<Slot> = Arc::default();
+        assert!(!slot.complete(None, true, false));
+        assert_eq!(slot.wait(soon(10)).await, Waited::Answer(None));
+    }
+
+    #[tokio::test]
+    async fn json_pushes_always_push_their_reply() {
+        let slot: Arc<Slot> = Arc::default();
+        let waiter = {
+            let slot = slot.clone();
+            tokio::spawn(async move { slot.wait(soon(5000)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(slot.complete(rendered("cs"), true, false));
+        assert_eq!(waiter.await.unwrap(), Waited::Pushed);
+    }
+
+    #[tokio::test]
+    async fn many_waiters_all_get_the_passive_answer() {
+        let slot: Arc<Slot> = Arc::default();
+        let waiters: Vec<_> = (0..10)
+            .map(|_| {
+                let slot = slot.clone();
+                tokio::spawn(async move { slot.wait(soon(5000)).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!slot.complete(rendered("all"), true, true));
+        for waiter in waiters {
+            assert_eq!(waiter.await.unwrap(), Waited::Answer(rendered("all")));
+        }
     }
 
     #[test]

@@ -14,6 +14,14 @@ use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
 use crate::http::{self, State};
 use crate::metrics::Metrics;
+use crate::qr::QrCounter;
+use crate::store::{Store, StoreError};
+
+/// How long one call to WeChat's API may take.
+const API_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The admin token of the sample config.toml, which must be changed before deploying.
+pub const PLACEHOLDER_ADMIN_TOKEN: &str = "change-me-admin-token";
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +32,9 @@ pub enum Error {
     /// The config was valid but an account could not be set up.
     #[error("{0}")]
     Setup(#[from] SetupError),
+    /// The store (`[storage] database`) could not be opened.
+    #[error("storage.database: {0}")]
+    Store(#[from] StoreError),
     /// Binding or serving failed.
     #[error("{context}: {source}")]
     Io {
@@ -77,30 +88,61 @@ impl Gateway {
         &self.config
     }
 
-    fn state(&self) -> Result<State, Error> {
+    async fn state(&self, qr: QrCounter) -> Result<State, Error> {
+        let config = &self.config;
         let metrics = Arc::new(Metrics::new(
-            self.config.accounts.iter().map(|a| a.name.as_str()),
+            config.accounts.iter().map(|a| a.name.as_str()),
         ));
-        let accounts = Accounts::build(&self.config.accounts, &self.handlers, &metrics)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(API_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Io {
+                context: "building the HTTP client".into(),
+                source: std::io::Error::other(e.without_url()),
+            })?;
+        let accounts = Accounts::build(
+            &config.accounts,
+            &self.handlers,
+            &metrics,
+            &http,
+            Duration::from_millis(config.server.upstream_timeout_ms),
+        )?;
         let dedup = Dedup::new(
-            self.config.dedup.capacity,
-            Duration::from_secs(self.config.dedup.ttl_secs),
+            config.dedup.capacity,
+            Duration::from_secs(config.dedup.ttl_secs),
         );
-        let server = &self.config.server;
+        let store = Store::open(&config.storage.database).await?;
+        match &config.admin.token {
+            None => tracing::info!("admin API disabled ([admin] token not set)"),
+            Some(token) if token == PLACEHOLDER_ADMIN_TOKEN => tracing::warn!(
+                "THE ADMIN API USES THE PLACEHOLDER TOKEN of the sample config.toml: anyone who \
+                 reads it can change your menus. Set [admin] token to a long random secret \
+                 (e.g. `openssl rand -hex 32`) before exposing this gateway"
+            ),
+            Some(_) => {}
+        }
+        let server = &config.server;
         Ok(State {
             accounts,
-            dispatcher: Dispatcher::new(dedup),
+            dispatcher: Dispatcher::new(dedup, qr),
             metrics,
             max_body_bytes: server.max_body_bytes,
             handler_timeout: Duration::from_millis(server.handler_timeout_ms),
             max_clock_skew_secs: server.max_clock_skew_secs,
+            admin_token: config.admin.token.clone(),
+            store,
         })
     }
 
-    /// Starts serving on `listener` inside the current async runtime (actix or tokio) and
-    /// returns at once; await [`Running::wait`] or stop it with [`Running::handle`].
-    pub fn serve(self, listener: TcpListener) -> Result<Running, Error> {
-        let state = web::Data::new(self.state()?);
+    /// Opens the store and starts serving on `listener` inside the current async runtime
+    /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::handle`].
+    pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
+        let qr = QrCounter::default();
+        let state = web::Data::new(self.state(qr.clone()).await?);
+        let store = state.store.clone();
+        let flusher = tokio::spawn(qr.clone().flush_forever(store.clone()));
         let addr = listener.local_addr().map_err(|source| Error::Io {
             context: "reading the listener's address".into(),
             source,
@@ -116,7 +158,13 @@ impl Gateway {
                 })?
                 .run();
         tracing::info!(%addr, accounts = self.config.accounts.len(), "wxgate listening");
-        Ok(Running { server, addr })
+        Ok(Running {
+            server,
+            addr,
+            qr,
+            store,
+            flusher,
+        })
     }
 
     /// Binds `server.listen` and serves until SIGINT or SIGTERM; blocks the calling thread.
@@ -129,7 +177,7 @@ impl Gateway {
             source,
         })?;
         actix_web::rt::System::new().block_on(async move {
-            let running = self.serve(listener)?;
+            let running = self.serve(listener).await?;
             running.wait().await
         })
     }
@@ -139,6 +187,9 @@ impl Gateway {
 pub struct Running {
     server: Server,
     addr: SocketAddr,
+    qr: QrCounter,
+    store: Store,
+    flusher: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -152,9 +203,15 @@ impl Running {
         self.server.handle()
     }
 
-    /// Serves until stopped.
+    /// Serves until stopped, then flushes what is pending (QR counts) to the store.
     pub async fn wait(self) -> Result<(), Error> {
-        self.server.await.map_err(|source| Error::Io {
+        let served = self.server.await;
+        self.flusher.abort();
+        if let Err(error) = self.qr.flush(&self.store).await {
+            tracing::error!(%error, "QR counts could not be flushed at shutdown");
+        }
+        self.store.close().await;
+        served.map_err(|source| Error::Io {
             context: "serving".into(),
             source,
         })

@@ -33,6 +33,8 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod admin;
+pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod dedup;
@@ -42,6 +44,9 @@ mod gateway;
 pub mod http;
 pub mod logging;
 pub mod metrics;
+pub mod qr;
+pub mod store;
+pub mod upstream;
 pub mod wire;
 
 pub use config::Config;

@@ -77,6 +77,39 @@ impl Failure {
     }
 }
 
+/// Why an upstream bot gave no usable answer; the `reason` label of
+/// `wxgate_upstream_failures_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamFailure {
+    /// No answer within `upstream_timeout_ms`.
+    Timeout,
+    /// The connection could not be made.
+    Connect,
+    /// An HTTP status other than 200 or 204.
+    Status,
+    /// A 200 whose body is not a reply.
+    Body,
+}
+
+impl UpstreamFailure {
+    const ALL: [UpstreamFailure; 4] = [
+        UpstreamFailure::Timeout,
+        UpstreamFailure::Connect,
+        UpstreamFailure::Status,
+        UpstreamFailure::Body,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamFailure::Timeout => "timeout",
+            UpstreamFailure::Connect => "connect",
+            UpstreamFailure::Status => "status",
+            UpstreamFailure::Body => "body",
+        }
+    }
+}
+
 /// Upper bounds (seconds) of the handling-time histogram buckets.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -109,6 +142,9 @@ pub struct AccountMetrics {
     duplicates: AtomicU64,
     rejected: [AtomicU64; Reason::ALL.len()],
     failures: [AtomicU64; Failure::ALL.len()],
+    upstream_failures: [AtomicU64; UpstreamFailure::ALL.len()],
+    pushed: AtomicU64,
+    push_failures: AtomicU64,
     handling: Histogram,
 }
 
@@ -131,6 +167,21 @@ impl AccountMetrics {
     /// A handler failed to answer.
     pub fn failure(&self, failure: Failure) {
         self.failures[failure as usize].fetch_add(1, Relaxed);
+    }
+
+    /// An upstream bot failed.
+    pub fn upstream_failure(&self, failure: UpstreamFailure) {
+        self.upstream_failures[failure as usize].fetch_add(1, Relaxed);
+    }
+
+    /// A reply went out through the customer-service API (`ok`), or failed to.
+    pub fn pushed(&self, ok: bool) {
+        if ok {
+            &self.pushed
+        } else {
+            &self.push_failures
+        }
+        .fetch_add(1, Relaxed);
     }
 
     /// Time from receiving an accepted push to its answer.
@@ -228,6 +279,39 @@ impl Metrics {
                 let _ = writeln!(
                     out,
                     "wxgate_handler_failures_total{{account=\"{account}\",kind=\"{k}\"}} {v}"
+                );
+            }
+        }
+
+        header(
+            &mut out,
+            "wxgate_upstream_failures_total",
+            "Forwards to upstream bots that gave no usable answer, by reason.",
+            "counter",
+        );
+        for (account, m) in &self.accounts {
+            for failure in UpstreamFailure::ALL {
+                let v = m.upstream_failures[failure as usize].load(Relaxed);
+                let r = failure.as_str();
+                let _ = writeln!(
+                    out,
+                    "wxgate_upstream_failures_total{{account=\"{account}\",reason=\"{r}\"}} {v}"
+                );
+            }
+        }
+
+        header(
+            &mut out,
+            "wxgate_pushed_replies_total",
+            "Replies sent through the customer-service API (late or for JSON pushes), by result.",
+            "counter",
+        );
+        for (account, m) in &self.accounts {
+            for (result, counter) in [("ok", &m.pushed), ("error", &m.push_failures)] {
+                let v = counter.load(Relaxed);
+                let _ = writeln!(
+                    out,
+                    "wxgate_pushed_replies_total{{account=\"{account}\",result=\"{result}\"}} {v}"
                 );
             }
         }

@@ -124,10 +124,12 @@ async fn the_binary_serves_the_repo_config() {
         .unwrap()
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
     let file = temp_config(&text);
+    let workdir = tempfile::tempdir().unwrap(); // the sample config's SQLite file lands here
     let _server = Server(
         wxgate()
             .args(["serve", "--config"])
             .arg(file.path())
+            .current_dir(workdir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -94,10 +94,88 @@ impl Fields {
     }
 }
 
+impl Fields {
+    /// The fields as a JSON object under their own names: text as strings, nodes as objects,
+    /// and a name that repeats as an array of its values (in document order).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut object = serde_json::Map::new();
+        for (name, value) in &self.entries {
+            let value = value.to_json();
+            match object.get_mut(name) {
+                None => {
+                    object.insert(name.clone(), value);
+                }
+                Some(serde_json::Value::Array(values)) if self.repeats(name) => values.push(value),
+                Some(first) => *first = serde_json::Value::Array(vec![first.take(), value]),
+            }
+        }
+        serde_json::Value::Object(object)
+    }
+
+    fn repeats(&self, name: &str) -> bool {
+        self.all(name).nth(1).is_some()
+    }
+}
+
+impl Value {
+    /// The value as JSON: a string, or an object (see [`Fields::to_json`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Text(text) => serde_json::Value::String(text.clone()),
+            Value::Node(fields) => fields.to_json(),
+        }
+    }
+}
+
 impl FromIterator<(String, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
         Fields {
             entries: iter.into_iter().collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_json_nests_nodes_and_turns_repeats_into_arrays() {
+        let mut item = Fields::new();
+        item.push_text("PicMd5Sum", "a");
+        let mut item2 = Fields::new();
+        item2.push_text("PicMd5Sum", "b");
+        let mut list = Fields::new();
+        list.push("item", Value::Node(item));
+        list.push("item", Value::Node(item2));
+        let mut info = Fields::new();
+        info.push_text("Count", "2");
+        info.push("PicList", Value::Node(list));
+        let mut push = Fields::new();
+        push.push_text("MsgType", "event");
+        push.push("SendPicsInfo", Value::Node(info));
+
+        assert_eq!(
+            push.to_json(),
+            serde_json::json!({
+                "MsgType": "event",
+                "SendPicsInfo": {
+                    "Count": "2",
+                    "PicList": { "item": [ { "PicMd5Sum": "a" }, { "PicMd5Sum": "b" } ] }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn three_repeats_stay_one_array() {
+        let mut fields = Fields::new();
+        for v in ["1", "2", "3"] {
+            fields.push_text("List", v);
+        }
+        assert_eq!(
+            fields.to_json(),
+            serde_json::json!({ "List": ["1", "2", "3"] })
+        );
     }
 }

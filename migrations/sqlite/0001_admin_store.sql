@@ -1,7 +1,9 @@
 -- The admin store's first schema: menu versions and QR codes.
 --
--- Timestamps are Unix seconds. Apart from the types of `qr_codes.id` and the BOOLEAN columns
--- (SQLite stores them as 0/1), every table is written so that PostgreSQL takes the same text.
+-- Timestamps are Unix seconds. Apart from `qr_codes.id` (on PostgreSQL:
+-- BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY), PostgreSQL takes every statement as written.
+-- Once released, this file must not change: its checksum is recorded in _sqlx_migrations.
+-- Later changes go in new files (0002_...), listed in src/store/sqlite.rs.
 
 -- Every menu ever saved for an account, numbered per account from 1, never overwritten.
 CREATE TABLE menu_versions (

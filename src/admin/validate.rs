@@ -157,11 +157,19 @@ pub struct Button {
 ///
 /// Rules about values (counts, lengths, types, required fields) are left to
 /// [`validate_menu`].
+///
+/// # Errors
+///
+/// A [`BadRequest`] whose message names the problem and its line and column.
 pub fn parse_menu(body: &[u8]) -> Result<Menu, BadRequest> {
     parse_json(body, "menu")
 }
 
-/// Checks `menu` against WeChat's rules and returns every problem found, in document order.
+/// Checks `menu` against WeChat's rules.
+///
+/// # Errors
+///
+/// Every problem found, in document order (a button's own problems before its sub-buttons').
 pub fn validate_menu(menu: &Menu) -> Result<(), Vec<Problem>> {
     let mut problems = Vec::new();
     if menu.button.is_empty() {
@@ -513,14 +521,23 @@ impl ValidQrCode {
 
 /// Reads a QR code body; fails on broken JSON, unknown fields, a missing scene, and a scene
 /// that is neither a string nor an integer (a float, bool, null, array or object).
+///
+/// # Errors
+///
+/// A [`BadRequest`] whose message names the problem and its line and column.
 pub fn parse_qrcode(body: &[u8]) -> Result<QrCodeSpec, BadRequest> {
     parse_json(body, "QR code")
 }
 
-/// Checks a QR code request against WeChat's limits and returns every problem found.
+/// Checks a QR code request against WeChat's limits and fills in the default expiry.
 ///
 /// The quota of [`MAX_PERMANENT_QRCODES`] per account is not checked here: it needs the
 /// store.
+///
+/// # Errors
+///
+/// Every problem found: at `scene` (out of range, empty or too long) and at `expire_seconds`
+/// (set on a permanent code, or not within 1..=2592000).
 pub fn validate_qrcode(spec: &QrCodeSpec) -> Result<ValidQrCode, Vec<Problem>> {
     let mut problems = Vec::new();
 

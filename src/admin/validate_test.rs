@@ -751,3 +751,29 @@ fn constants() {
     assert_eq!(MAX_PERMANENT_QRCODES, 100_000);
     assert_eq!(MAX_EXPIRE_SECONDS, 2_592_000);
 }
+
+#[test]
+fn button_types_match_the_required_fields_table() {
+    assert_eq!(
+        BUTTON_TYPES,
+        [
+            "click",
+            "view",
+            "scancode_push",
+            "scancode_waitmsg",
+            "pic_sysphoto",
+            "pic_photo_or_album",
+            "pic_weixin",
+            "location_select",
+            "media_id",
+            "article_id",
+            "article_view_limited",
+            "miniprogram",
+            "view_limited",
+        ]
+    );
+    for kind in BUTTON_TYPES {
+        assert!(required_fields(kind).is_some(), "{kind}");
+    }
+    assert!(required_fields("news").is_none());
+}

@@ -17,6 +17,23 @@ pub enum TokenSource {
     ClientCredential,
 }
 
+impl TokenSource {
+    /// The config word: `stable_token` or `client_credential`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenSource::StableToken => "stable_token",
+            TokenSource::ClientCredential => "client_credential",
+        }
+    }
+
+    /// The source named by a config word.
+    pub fn from_word(word: &str) -> Option<TokenSource> {
+        [TokenSource::StableToken, TokenSource::ClientCredential]
+            .into_iter()
+            .find(|source| source.as_str() == word)
+    }
+}
+
 /// One account's API credentials. `Debug` never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiConfig {

@@ -9,7 +9,7 @@
 //!   tokens) or `/cgi-bin/token` ([`TokenSource::ClientCredential`]).
 //! - **Menus**: [`WeChatApi::create_menu`], [`WeChatApi::get_menu`], [`WeChatApi::delete_menu`].
 //! - **QR codes**: [`WeChatApi::create_qrcode`] and [`qr_image_url`].
-//! - **Late replies**: [`WeChatApi::send_custom_message`] sends a
+//! - **Late replies**: [`WeChatApi::send_custom_message`] (also the handlers' [`CustomerService`](wxgate_handlers::CustomerService)) sends a
 //!   [`Reply`](wxgate_handlers::Reply) within 48 hours of the user's last message.
 //!
 //! The app secret and the tokens never appear in a log line, an error or `Debug` output. The

@@ -92,35 +92,7 @@ impl Default for StorageConfig {
     }
 }
 
-/// WeChat's API address, the default `api_base`.
-pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
-
-/// How an account gets its access_token.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum TokenSource {
-    /// `/cgi-bin/stable_token`: fetching does not retire the token other instances hold.
-    #[default]
-    StableToken,
-    /// `/cgi-bin/token`: every fetch retires the previous token after about 5 minutes.
-    ClientCredential,
-}
-
-impl TokenSource {
-    /// The config word: `stable_token` or `client_credential`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenSource::StableToken => "stable_token",
-            TokenSource::ClientCredential => "client_credential",
-        }
-    }
-
-    /// The source named by a config word.
-    pub fn from_word(word: &str) -> Option<TokenSource> {
-        [TokenSource::StableToken, TokenSource::ClientCredential]
-            .into_iter()
-            .find(|source| source.as_str() == word)
-    }
-}
+pub use crate::api::{DEFAULT_API_BASE, TokenSource};
 
 impl Config {
     /// Reads and validates the file at `path`. A file that cannot be read is one problem; a file

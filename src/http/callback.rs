@@ -67,12 +67,16 @@ pub async fn push(
             Ok((message, format, encrypted)) => {
                 tracing::Span::current().record("msg_type", message.msg_type());
                 account.metrics.message();
-                let delivery = state.dispatcher.dispatch(&account, message, deadline).await;
+                let passive = format == Format::Xml;
+                let delivery = state
+                    .dispatcher
+                    .dispatch(&account, message, deadline, passive)
+                    .await;
                 tracing::debug!(
                     replied = matches!(delivery, Delivery::Reply(_)),
                     "push handled"
                 );
-                let response = respond(&account, delivery, format, encrypted);
+                let response = respond(&account, delivery, encrypted);
                 account.metrics.handled_in(received.elapsed());
                 response
             }
@@ -109,15 +113,10 @@ async fn receive(
 }
 
 /// Step 9: the passive reply, encrypted when the push was; JSON pushes are always `success`.
-fn respond(
-    account: &Arc<Account>,
-    delivery: Delivery,
-    format: Format,
-    encrypted: bool,
-) -> HttpResponse {
-    let xml = match (delivery, format) {
-        (Delivery::Reply(xml), Format::Xml) => xml,
-        (Delivery::Reply(_), Format::Json) | (Delivery::Success, _) => return success(),
+fn respond(account: &Arc<Account>, delivery: Delivery, encrypted: bool) -> HttpResponse {
+    let xml = match delivery {
+        Delivery::Reply(rendered) => rendered.xml.clone(),
+        Delivery::Success => return success(),
     };
     if !encrypted {
         return HttpResponse::Ok()

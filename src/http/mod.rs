@@ -13,9 +13,9 @@ use actix_web::{HttpResponse, web};
 use crate::account::{Account, Accounts};
 use crate::dispatch::Dispatcher;
 use crate::metrics::Metrics;
+use crate::store::Store;
 
 /// What every request handler shares, built once at start.
-#[derive(Debug)]
 pub struct State {
     /// The configured accounts.
     pub accounts: Accounts,
@@ -29,6 +29,19 @@ pub struct State {
     pub handler_timeout: Duration,
     /// `server.max_clock_skew_secs` (0 disables).
     pub max_clock_skew_secs: u64,
+    /// `admin.token`; `None` disables the admin API.
+    pub admin_token: Option<String>,
+    /// Menus and QR codes.
+    pub store: Store,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("accounts", &self.accounts)
+            .field("admin", &self.admin_token.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl State {
@@ -46,7 +59,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .post(callback::push),
     )
     .route("/healthz", web::get().to(healthz))
-    .route("/metrics", web::get().to(metrics));
+    .route("/metrics", web::get().to(metrics))
+    .configure(crate::admin::routes);
 }
 
 async fn healthz() -> HttpResponse {

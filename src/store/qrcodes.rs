@@ -11,9 +11,9 @@ use super::{Store, StoreError};
 pub struct NewQrCode {
     /// The scene: `scene_str`, or `scene_id` as decimal text.
     pub scene: String,
-    /// Whether the scene is a `scene_id` (QR_SCENE, QR_LIMIT_SCENE) rather than a `scene_str`.
+    /// Whether the scene is a `scene_id` (`QR_SCENE`, `QR_LIMIT_SCENE`) rather than a `scene_str`.
     pub scene_is_int: bool,
-    /// Whether the code is permanent (QR_LIMIT_*), which counts against the account's limit.
+    /// Whether the code is permanent (`QR_LIMIT_*`), which counts against the account's limit.
     pub permanent: bool,
     /// The ticket WeChat returned.
     pub ticket: String,
@@ -105,10 +105,12 @@ impl Store {
 
     /// Every QR code of the account, oldest first.
     pub async fn qrcodes(&self, account: &str) -> Result<Vec<QrCode>, StoreError> {
-        let rows = sqlx::query(&format!("{SELECT_QRCODE} WHERE q.account = $1 ORDER BY q.id"))
-            .bind(account)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{SELECT_QRCODE} WHERE q.account = $1 ORDER BY q.id"
+        ))
+        .bind(account)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(qrcode_from_row).collect()
     }
 

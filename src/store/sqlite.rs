@@ -3,16 +3,13 @@
 //! file; the queries elsewhere are written to run on both.
 
 use std::borrow::Cow;
-use std::future::Future;
-use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::Connection;
-use sqlx::error::BoxDynError;
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationType};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 
 use super::StoreError;
@@ -56,9 +53,9 @@ pub(super) async fn connect(url: &str) -> Result<DbPool, StoreError> {
         .synchronous(SqliteSynchronous::Full);
 
     let pool = if is_memory(url) {
-        // An in-memory database lives as long as one of its connections: keep exactly one open
-        // for the life of the pool. One connection also means writers never meet on the shared
-        // cache, where the busy timeout does not apply.
+        // An in-memory database lives only as long as one of its connections: keep exactly one
+        // open for the life of the pool, never reaped as idle or old. More would gain nothing,
+        // as connections to a shared in-memory database lock each other out table by table.
         SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -98,40 +95,56 @@ pub(super) async fn begin_write(pool: &DbPool) -> Result<DbTx, StoreError> {
 }
 
 /// Applies every embedded migration not applied yet, in order, recording each in sqlx's
-/// `_sqlx_migrations` table (with a checksum, so an edited migration is reported). Two
-/// processes starting on a new file at once are serialized by the write lock: the second finds
-/// the schema in place.
+/// `_sqlx_migrations` table with a checksum, so `sqlx migrate info` reads it and an applied
+/// migration edited afterwards is reported. A database that records a migration this build does
+/// not know (written by a newer build) is refused. Everything runs under the write lock: two
+/// processes starting on a new file at once are serialized, and the second finds the schema in
+/// place.
 pub(super) async fn migrate(pool: &DbPool) -> Result<(), StoreError> {
-    let migrator = Migrator::new(Embedded).await?;
+    let migrations = embedded();
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    migrator.run(&mut *tx).await?;
+    let conn: &mut SqliteConnection = &mut tx;
+    conn.ensure_migrations_table().await?;
+    if let Some(version) = conn.dirty_version().await? {
+        return Err(MigrateError::Dirty(version).into());
+    }
+    let applied = conn.list_applied_migrations().await?;
+    for done in &applied {
+        match migrations.iter().find(|m| m.version == done.version) {
+            None => return Err(MigrateError::VersionMissing(done.version).into()),
+            Some(m) if m.checksum != done.checksum => {
+                return Err(MigrateError::VersionMismatch(done.version).into());
+            }
+            Some(_) => {}
+        }
+    }
+    for migration in &migrations {
+        if !applied.iter().any(|done| done.version == migration.version) {
+            conn.apply(migration).await?;
+            tracing::info!(
+                version = migration.version,
+                description = %migration.description,
+                "admin store schema migrated"
+            );
+        }
+    }
     tx.commit().await?;
-    tracing::debug!(migrations = MIGRATIONS.len(), "admin store schema up to date");
     Ok(())
 }
 
-/// The migrations compiled into the binary, as sqlx's migrator takes them.
-#[derive(Debug)]
-struct Embedded;
-
-impl MigrationSource<'static> for Embedded {
-    fn resolve(
-        self,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send + 'static>> {
-        Box::pin(async {
-            Ok(MIGRATIONS
-                .iter()
-                .map(|&(version, description, sql)| {
-                    Migration::new(
-                        version,
-                        Cow::Borrowed(description),
-                        MigrationType::Simple,
-                        Cow::Borrowed(sql),
-                        false,
-                    )
-                })
-                .collect())
+/// The embedded migrations, as sqlx describes them (the checksum is computed from the text).
+fn embedded() -> Vec<Migration> {
+    MIGRATIONS
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
         })
-    }
+        .collect()
 }

@@ -54,6 +54,8 @@ pub struct TestGateway {
     pub base: String,
     pub client: reqwest::Client,
     handle: ServerHandle,
+    served: Option<actix_web::rt::task::JoinHandle<Result<(), wxgate::Error>>>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for TestGateway {
@@ -63,18 +65,48 @@ impl Drop for TestGateway {
     }
 }
 
-/// Starts a gateway for `config` (TOML) with extra plugins.
-pub fn start_with(config: &str, handlers: Vec<Box<dyn FnOnce(Gateway) -> Gateway>>) -> TestGateway {
-    let config = Config::parse(config, "test.toml").unwrap_or_else(|e| panic!("{e}"));
+impl TestGateway {
+    /// Stops gracefully and waits until the gateway has flushed and closed its store.
+    pub async fn stop(mut self) {
+        self.handle.stop(true).await;
+        if let Some(served) = self.served.take() {
+            served.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// A `[storage]` section for a fresh database in a new temp dir (kept as long as the gateway).
+pub fn temp_storage() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let section = format!(
+        "[storage]\ndatabase = \"sqlite://{}\"\n",
+        dir.path().join("wxgate.db").display()
+    );
+    (section, dir)
+}
+
+/// Starts a gateway for `config` (TOML) with extra plugins. Without a `[storage]` section the
+/// store is a fresh SQLite file in a temp dir.
+pub async fn start_with(
+    config: &str,
+    handlers: Vec<Box<dyn FnOnce(Gateway) -> Gateway>>,
+) -> TestGateway {
+    let (config, dir) = if config.contains("[storage]") {
+        (config.to_owned(), None)
+    } else {
+        let (storage, dir) = temp_storage();
+        (format!("{storage}{config}"), Some(dir))
+    };
+    let config = Config::parse(&config, "test.toml").unwrap_or_else(|e| panic!("{e}"));
     let mut gateway = Gateway::from_config(config);
     for add in handlers {
         gateway = add(gateway);
     }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let running = gateway.serve(listener).unwrap();
+    let running = gateway.serve(listener).await.unwrap();
     let base = format!("http://{}", running.addr());
     let handle = running.handle();
-    actix_web::rt::spawn(running.wait());
+    let served = actix_web::rt::spawn(running.wait());
     TestGateway {
         base,
         client: reqwest::Client::builder()
@@ -82,12 +114,14 @@ pub fn start_with(config: &str, handlers: Vec<Box<dyn FnOnce(Gateway) -> Gateway
             .build()
             .unwrap(),
         handle,
+        served: Some(served),
+        _dir: dir,
     }
 }
 
 /// Starts the three-account gateway with no extra plugins.
-pub fn start() -> TestGateway {
-    start_with(&config_text(""), vec![])
+pub async fn start() -> TestGateway {
+    start_with(&config_text(""), vec![]).await
 }
 
 pub fn now() -> u64 {
@@ -228,15 +262,110 @@ impl Handler for Counter {
 }
 
 /// A gateway whose only plugin after the rules is a [`Counter`].
-pub fn start_counting(server_extra: &str, delay: Duration) -> (TestGateway, Arc<AtomicUsize>) {
+pub async fn start_counting(
+    server_extra: &str,
+    delay: Duration,
+) -> (TestGateway, Arc<AtomicUsize>) {
+    start_counting_with(&config_text(server_extra), delay).await
+}
+
+/// Like [`start_counting`] for a whole config.
+pub async fn start_counting_with(config: &str, delay: Duration) -> (TestGateway, Arc<AtomicUsize>) {
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = Counter {
         seen: seen.clone(),
         delay,
     };
-    let gateway = start_with(
-        &config_text(server_extra),
-        vec![Box::new(move |g: Gateway| g.handler(counter))],
-    );
+    let gateway = start_with(config, vec![Box::new(move |g: Gateway| g.handler(counter))]).await;
     (gateway, seen)
+}
+
+/// The admin token of the API test configs.
+pub const ADMIN: &str = "test-admin-token";
+
+/// A config for API tests: `demo` (plain) and `safe` accounts with a secret and `api_base` at
+/// the mock, `nosecret` without one, and `bot`, whose only rule forwards to `upstream`.
+pub fn api_config(api_base: &str, upstream: &str, server_extra: &str) -> String {
+    format!(
+        r#"[server]
+listen = "127.0.0.1:0"
+handler_timeout_ms = 1000
+{server_extra}
+
+[admin]
+token = "{ADMIN}"
+
+[[accounts]]
+name = "demo"
+appid = "{APPID}"
+token = "{TOKEN}"
+secret = "app-secret-demo"
+api_base = "{api_base}"
+  [[accounts.rules]]
+  keyword = "hello"
+  reply = {{ text = "world" }}
+
+[[accounts]]
+name = "safe"
+appid = "{APPID}"
+token = "{TOKEN}"
+encoding_aes_key = "{AES_KEY}"
+mode = "safe"
+secret = "app-secret-safe"
+api_base = "{api_base}"
+
+[[accounts]]
+name = "nosecret"
+appid = "{APPID}"
+token = "{TOKEN}"
+
+[[accounts]]
+name = "bot"
+appid = "{APPID}"
+token = "{TOKEN}"
+secret = "app-secret-bot"
+api_base = "{api_base}"
+  [[accounts.rules]]
+  keyword = "local"
+  reply = {{ text = "answered locally" }}
+  [[accounts.rules]]
+  forward = "{upstream}"
+"#
+    )
+}
+
+/// Mounts WeChat's token endpoint on `server`, answering `token` for 7200 s.
+pub async fn mount_token(server: &wiremock::MockServer, token: &str) {
+    use wiremock::matchers::{method, path};
+    wiremock::Mock::given(method("POST"))
+        .and(path("/cgi-bin/stable_token"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "access_token": token, "expires_in": 7200 })),
+        )
+        .mount(server)
+        .await;
+}
+
+/// An admin request with the bearer token.
+pub fn admin(gw: &TestGateway, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    gw.client
+        .request(method, gw.url(path))
+        .header("authorization", format!("Bearer {ADMIN}"))
+}
+
+/// Polls `check` every 50 ms until it holds or `within` passes.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while started.elapsed() < within {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
 }

@@ -5,7 +5,7 @@ use crate::common::*;
 
 #[actix_web::test]
 async fn sequential_retry_gets_the_same_reply_without_rerunning() {
-    let (gw, seen) = start_counting("", Duration::ZERO);
+    let (gw, seen) = start_counting("", Duration::ZERO).await;
     let body = text_xml("o_dd", "count me", 10_001);
     let first = gw.post_plain("demo", &body).await;
     assert_eq!(first.0, 200);
@@ -30,7 +30,7 @@ async fn sequential_retry_gets_the_same_reply_without_rerunning() {
 
 #[actix_web::test]
 async fn concurrent_copies_run_the_handler_once_and_share_its_reply() {
-    let (gw, seen) = start_counting("", Duration::from_millis(300));
+    let (gw, seen) = start_counting("", Duration::from_millis(300)).await;
     let body = text_xml("o_conc", "count me", 10_002);
     let (a, b, c) = tokio::join!(
         gw.post_plain("demo", &body),
@@ -46,7 +46,7 @@ async fn concurrent_copies_run_the_handler_once_and_share_its_reply() {
 
 #[actix_web::test]
 async fn dedup_is_per_account_and_per_msg_id() {
-    let (gw, seen) = start_counting("", Duration::ZERO);
+    let (gw, seen) = start_counting("", Duration::ZERO).await;
     let body = text_xml("o_pa", "count me", 10_003);
     gw.post_plain("demo", &body).await;
     gw.post_plain("compat", &body).await; // another account: handled again
@@ -57,7 +57,7 @@ async fn dedup_is_per_account_and_per_msg_id() {
 
 #[actix_web::test]
 async fn two_menu_clicks_in_the_same_second_are_both_handled() {
-    let (gw, seen) = start_counting("", Duration::ZERO);
+    let (gw, seen) = start_counting("", Duration::ZERO).await;
     let t = now();
     let a = gw
         .post_plain("demo", &event_xml("o_click", t, "CLICK", "MENU_A"))
@@ -75,7 +75,7 @@ async fn two_menu_clicks_in_the_same_second_are_both_handled() {
 
 #[actix_web::test]
 async fn encrypted_retry_gets_the_same_plaintext_freshly_sealed() {
-    let (gw, seen) = start_counting("", Duration::ZERO);
+    let (gw, seen) = start_counting("", Duration::ZERO).await;
     let plaintext = text_xml("o_enc", "count me", 10_005);
     let (q1, b1) = encrypted_push(&plaintext, APPID);
     let (q2, b2) = encrypted_push(&plaintext, APPID);

@@ -3,7 +3,7 @@ use wxgate::crypto;
 
 #[actix_web::test]
 async fn safe_push_gets_an_encrypted_signed_reply() {
-    let gw = start();
+    let gw = start().await;
     let (query, body) = encrypted_push(&text_xml("o_s", "hello", 9001), APPID);
     let (status, reply) = gw
         .post_raw(&gw.url(&format!("/wx/safe?{query}")), body)
@@ -17,7 +17,7 @@ async fn safe_push_gets_an_encrypted_signed_reply() {
 
 #[actix_web::test]
 async fn safe_refusals() {
-    let gw = start();
+    let gw = start().await;
     let plaintext = text_xml("o_t", "hello", 9101);
 
     // Another account's appid inside the ciphertext.
@@ -120,7 +120,7 @@ fn crypto_garbage() -> String {
 
 #[actix_web::test]
 async fn compatible_mode_prefers_the_decrypted_copy() {
-    let gw = start();
+    let gw = start().await;
     let secret = text_xml("o_u", "echo from ciphertext", 9201);
     let encrypt = cipher().encrypt(secret.as_bytes());
     // The plaintext copy says "hello"; the encrypted one wins when encrypt_type=aes.
@@ -147,7 +147,7 @@ async fn compatible_mode_prefers_the_decrypted_copy() {
 
 #[actix_web::test]
 async fn encrypted_json_push_from_a_mini_program() {
-    let gw = start();
+    let gw = start().await;
     let inner = format!(
         r#"{{"ToUserName":"gh_mini","FromUserName":"o_mini","CreateTime":{},"MsgType":"event","Event":"user_enter_tempsession","SessionFrom":"wxapp"}}"#,
         now()
@@ -198,7 +198,7 @@ mode = "compatible"
   keyword = "你好"
   reply = { text = "您好" }
 "#;
-    let gw = start_with(config, vec![]);
+    let gw = start_with(config, vec![]).await;
 
     let v1 = "rTNFcsut4LfGuAFKEUVVpwcaCOTJzOd9twZdIW910jb3k+iicx2uvhttIZ3Qg9Qgty3BEF2xbOrz6boTfb30dMomcgrkTqdFPwnhqbk+kIQ7rZiwny9D7NUrTgA5kpX3KsZvrXzUZyP2x9YOlxbgm572lmxKvM7HAQQhIQ/p6HBmoY30bGXFK0BtIu1pW9TjhOYrLQoU18nWYjWqDA1ynkmOytpv7QRI1P1+0NoxL0q2zO1DgeSvnE8CZGo/o5Ap/WHK5W2RAsinpzN4/LjPnmB6U01I5XCoJoC0GK/yMZycd2Oh8Nq6+wBkC1U85oy0ktOY4nLvsQMLrourmMGdZHuTbqpeJ8Ao/5PRYJ+WBvRUwPfGKBL2+2IKZF49vAJqkcGWSHGE76ZN2erXeuNazf/o9o3lIE3q739o4c8t9QGPe31GT2Go/rOz1BsrASwvauNulCh+++yz+CQzBIuikA==";
     let url = gw.url("/wx/v1?timestamp=1458300676&nonce=260774613&encrypt_type=aes&msg_signature=4f3ad57b6989f09f4eb392acce4f9e93942ed890");

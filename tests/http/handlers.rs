@@ -10,7 +10,7 @@ use crate::common::*;
 #[actix_web::test]
 async fn slow_handler_is_answered_success_at_the_deadline_and_its_reply_goes_to_the_retry() {
     // handler_timeout_ms is 1000 in the test config; the handler takes 1.6 s.
-    let (gw, seen) = start_counting("", Duration::from_millis(1600));
+    let (gw, seen) = start_counting("", Duration::from_millis(1600)).await;
     let body = text_xml("o_slow", "count me", 11_001);
     let started = Instant::now();
     let (status, reply) = gw.post_plain("demo", &body).await;
@@ -54,7 +54,8 @@ async fn panicking_handler_answers_success_and_the_server_keeps_serving() {
     let gw = start_with(
         &config_text(""),
         vec![Box::new(|g: Gateway| g.handler(Panicker))],
-    );
+    )
+    .await;
     for i in 0..3 {
         let (status, body) = gw
             .post_plain("demo", &text_xml("o_p", "boom", 12_000 + i))
@@ -97,7 +98,8 @@ async fn unknown_types_reach_handlers_with_every_field() {
     let gw = start_with(
         &config_text(""),
         vec![Box::new(move |g: Gateway| g.handler(recorder))],
-    );
+    )
+    .await;
     let body = format!(
         "<xml><ToUserName>gh_test</ToUserName><FromUserName>o_u</FromUserName><CreateTime>{}</CreateTime><MsgType>hologram</MsgType><Depth>3</Depth><Shape><Kind>cube</Kind><Side>2</Side></Shape><MsgId>13001</MsgId></xml>",
         now()

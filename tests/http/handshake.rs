@@ -6,7 +6,7 @@ fn signed(timestamp: &str, nonce: &str) -> String {
 
 #[actix_web::test]
 async fn valid_handshake_echoes_echostr_exactly() {
-    let gw = start();
+    let gw = start().await;
     let sig = signed("1414387151", "917222494");
     // echostr is returned as-is, even when it is long and percent-encoded in the query.
     let (status, body) = gw
@@ -26,7 +26,7 @@ async fn valid_handshake_echoes_echostr_exactly() {
 
 #[actix_web::test]
 async fn handshake_refusals() {
-    let gw = start();
+    let gw = start().await;
     let sig = signed("1414387151", "917222494");
     let bad = "0".repeat(40);
     let cases = [
@@ -94,7 +94,7 @@ async fn handshake_refusals() {
 
 #[actix_web::test]
 async fn other_methods_are_405_and_unknown_routes_404() {
-    let gw = start();
+    let gw = start().await;
     let response = gw.client.put(gw.url("/wx/demo")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 405);
     let response = gw.client.delete(gw.url("/wx/demo")).send().await.unwrap();

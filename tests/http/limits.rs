@@ -15,7 +15,7 @@ fn padded_push(len: usize, msg_id: u64) -> String {
 
 #[actix_web::test]
 async fn body_of_exactly_the_limit_is_accepted_one_more_byte_is_413() {
-    let gw = start_with(&config(1024), vec![]);
+    let gw = start_with(&config(1024), vec![]).await;
     let exact = padded_push(1024, 14_001);
     assert_eq!(exact.len(), 1024);
     let (status, body) = gw.post_plain("demo", &exact).await;
@@ -40,7 +40,7 @@ async fn body_of_exactly_the_limit_is_accepted_one_more_byte_is_413() {
 
 #[actix_web::test]
 async fn chunked_body_over_the_limit_is_413() {
-    let gw = start_with(&config(1024), vec![]);
+    let gw = start_with(&config(1024), vec![]).await;
     let addr = gw.base.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let query = plain_query(now(), "1");
@@ -64,7 +64,7 @@ async fn chunked_body_over_the_limit_is_413() {
 
 #[actix_web::test]
 async fn malformed_bodies_are_400_and_nothing_is_dispatched() {
-    let gw = start();
+    let gw = start().await;
     let cases = [
         "",
         "not xml at all",

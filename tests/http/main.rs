@@ -2,10 +2,12 @@
 
 mod common;
 
+mod admin;
 mod dedup;
 mod encrypted;
 mod handlers;
 mod handshake;
+mod late;
 mod limits;
 mod ops;
 mod plain;

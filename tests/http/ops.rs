@@ -2,13 +2,13 @@ use crate::common::*;
 
 #[actix_web::test]
 async fn healthz_is_ok() {
-    let gw = start();
+    let gw = start().await;
     assert_eq!(gw.get("/healthz").await, (200, "ok".to_owned()));
 }
 
 #[actix_web::test]
 async fn metrics_count_messages_duplicates_rejections_and_time() {
-    let gw = start();
+    let gw = start().await;
     let body = text_xml("o_metrics", "hello", 7_000_000_001);
     assert_eq!(gw.post_plain("demo", &body).await.0, 200);
     assert_eq!(gw.post_plain("demo", &body).await.0, 200);

@@ -2,7 +2,7 @@ use crate::common::*;
 
 #[actix_web::test]
 async fn keyword_rule_replies_with_well_formed_xml() {
-    let gw = start();
+    let gw = start().await;
     let (status, body) = gw
         .post_plain("demo", &text_xml("o_alice", "hello", 1001))
         .await;
@@ -17,7 +17,7 @@ async fn keyword_rule_replies_with_well_formed_xml() {
 
 #[actix_web::test]
 async fn keyword_is_exact_and_case_sensitive() {
-    let gw = start();
+    let gw = start().await;
     for (i, content) in ["Hello", "hello ", "say hello"].iter().enumerate() {
         let (status, body) = gw
             .post_plain("demo", &text_xml("o_bob", content, 2000 + i as u64))
@@ -28,7 +28,7 @@ async fn keyword_is_exact_and_case_sensitive() {
 
 #[actix_web::test]
 async fn regex_captures_are_inserted_literally_and_escaped() {
-    let gw = start();
+    let gw = start().await;
     let (_, body) = gw
         .post_plain("demo", &text_xml("o_c", "echo hi there", 3001))
         .await;
@@ -49,7 +49,7 @@ async fn regex_captures_are_inserted_literally_and_escaped() {
 
 #[actix_web::test]
 async fn event_rules_match_case_insensitively_and_by_key() {
-    let gw = start();
+    let gw = start().await;
     let (_, body) = gw
         .post_plain("demo", &event_xml("o_d", now(), "subscribe", ""))
         .await;
@@ -74,7 +74,7 @@ async fn event_rules_match_case_insensitively_and_by_key() {
 
 #[actix_web::test]
 async fn no_matching_rule_answers_success() {
-    let gw = start();
+    let gw = start().await;
     let (status, body) = gw
         .post_plain("demo", &text_xml("o_e", "nothing matches", 4001))
         .await;
@@ -91,7 +91,7 @@ async fn no_matching_rule_answers_success() {
 
 #[actix_web::test]
 async fn signatures_and_clock_are_checked() {
-    let gw = start();
+    let gw = start().await;
     let body = text_xml("o_f", "hello", 5001);
     let bad = format!(
         "/wx/demo?signature={}&timestamp={}&nonce=1",
@@ -141,7 +141,7 @@ async fn signatures_and_clock_are_checked() {
 
 #[actix_web::test]
 async fn zero_skew_disables_the_clock_check() {
-    let gw = start_with(&config_text("max_clock_skew_secs = 0"), vec![]);
+    let gw = start_with(&config_text("max_clock_skew_secs = 0"), vec![]).await;
     let old = format!("/wx/demo?{}", plain_query(1_000_000_000, "42"));
     let (status, body) = gw
         .post_raw(&gw.url(&old), text_xml("o_g", "hello", 6001))
@@ -152,7 +152,7 @@ async fn zero_skew_disables_the_clock_check() {
 
 #[actix_web::test]
 async fn plain_push_to_a_safe_account_is_refused() {
-    let gw = start();
+    let gw = start().await;
     assert_eq!(
         gw.post_plain("safe", &text_xml("o_h", "hello", 7001))
             .await
@@ -169,7 +169,7 @@ async fn plain_push_to_a_safe_account_is_refused() {
 
 #[actix_web::test]
 async fn json_pushes_are_parsed_and_answered_success() {
-    let gw = start();
+    let gw = start().await;
     let json = format!(
         r#"{{"ToUserName":"gh_mini","FromUserName":"o_mini","CreateTime":{},"MsgType":"text","Content":"hello","MsgId":8001}}"#,
         now()

@@ -1,0 +1,109 @@
+//! [`WeChatApi`]: the token and the one path every call takes.
+
+use std::fmt;
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use super::config::ApiConfig;
+use super::error::ApiError;
+use super::http::{self, Request};
+use super::token::{self, TokenCache};
+
+/// The server API client of one account. Cheap to clone: clones share the token cache.
+#[derive(Clone)]
+pub struct WeChatApi {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ApiConfig,
+    tokens: TokenCache,
+}
+
+impl WeChatApi {
+    /// A client for the account in `config`, sending through `http`.
+    ///
+    /// Give `http` a timeout: it bounds every call.
+    pub fn new(http: reqwest::Client, config: ApiConfig) -> Self {
+        WeChatApi {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                tokens: TokenCache::new(),
+            }),
+        }
+    }
+
+    /// The account's AppID.
+    pub fn appid(&self) -> &str {
+        &self.inner.config.appid
+    }
+
+    /// The account's access token: the cached one, or a new one when none is cached or the
+    /// cached one is near expiry (less than 5 minutes or 10% of its lifetime left, whichever is
+    /// larger). Concurrent callers share a single fetch.
+    pub async fn access_token(&self) -> Result<String, ApiError> {
+        let inner = &self.inner;
+        inner
+            .tokens
+            .get(|force_refresh| token::fetch(&inner.http, &inner.config, force_refresh))
+            .await
+    }
+
+    /// Calls `path` with the access token. When WeChat rejects the token, forgets it, fetches
+    /// a new one and calls once more.
+    pub(super) async fn call(
+        &self,
+        method: Method,
+        path: &'static str,
+        body: Option<&Value>,
+    ) -> Result<Map<String, Value>, ApiError> {
+        let token = self.access_token().await?;
+        match self.call_with(&token, method.clone(), path, body).await {
+            Err(error) if error.is_token_rejected() => {
+                if self.inner.tokens.invalidate(&token) {
+                    tracing::warn!(
+                        appid = %self.inner.config.appid,
+                        path,
+                        errcode = error.errcode(),
+                        "WeChat rejected the access token; fetching a new one"
+                    );
+                }
+                let token = self.access_token().await?;
+                self.call_with(&token, method, path, body).await
+            }
+            result => result,
+        }
+    }
+
+    async fn call_with(
+        &self,
+        token: &str,
+        method: Method,
+        path: &'static str,
+        body: Option<&Value>,
+    ) -> Result<Map<String, Value>, ApiError> {
+        let inner = &self.inner;
+        let query = [("access_token", token)];
+        let secrets = [token, inner.config.secret.as_str()];
+        let request = Request {
+            method,
+            path,
+            query: &query,
+            body,
+            secrets: &secrets,
+        };
+        http::exchange(&inner.http, &inner.config.api_base, request).await
+    }
+}
+
+impl fmt::Debug for WeChatApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeChatApi")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}

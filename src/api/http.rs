@@ -1,0 +1,176 @@
+//! One HTTP exchange with the server API: build the URL, send, read a bounded answer, check
+//! `errcode`. Every error is scrubbed of the URL and of the credentials it carried.
+
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+
+/// The largest answer read from the API; WeChat's are a few KiB.
+pub(super) const MAX_ANSWER_BYTES: usize = 1024 * 1024;
+
+/// What stands in for a credential found in a message.
+const REDACTED: &str = "[redacted]";
+
+/// One request to the API.
+pub(super) struct Request<'a> {
+    /// GET or POST.
+    pub method: Method,
+    /// The path below the API base, e.g. `/cgi-bin/menu/get`; logged.
+    pub path: &'static str,
+    /// Query parameters; never logged (they carry `secret` or `access_token`).
+    pub query: &'a [(&'a str, &'a str)],
+    /// The JSON body of a POST.
+    pub body: Option<&'a Value>,
+    /// Credentials that must not appear in an error message.
+    pub secrets: &'a [&'a str],
+}
+
+/// Sends `request` to `api_base` and returns WeChat's JSON object when its `errcode` is absent
+/// or zero.
+pub(super) async fn exchange(
+    http: &reqwest::Client,
+    api_base: &str,
+    request: Request<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    let result = send(http, api_base, &request).await;
+    match &result {
+        Ok(_) => {
+            tracing::debug!(method = %request.method, path = request.path, errcode = 0, "WeChat API call")
+        }
+        Err(ApiError::WeChat { errcode, .. }) => {
+            tracing::debug!(method = %request.method, path = request.path, errcode, "WeChat API call")
+        }
+        Err(error) => {
+            tracing::debug!(method = %request.method, path = request.path, %error, "WeChat API call failed")
+        }
+    }
+    result
+}
+
+async fn send(
+    http: &reqwest::Client,
+    api_base: &str,
+    request: &Request<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    let mut builder = http.request(request.method.clone(), url(api_base, request));
+    if let Some(body) = request.body {
+        builder = builder.json(body);
+    }
+    let response = builder
+        .send()
+        .await
+        .map_err(|err| transport_error(err, request.secrets))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(ApiError::Status(status.as_u16()));
+    }
+    let body = read_bounded(response, request.secrets).await?;
+    parse_answer(&body, request.secrets)
+}
+
+/// `{api_base}{path}?{query}`, the query form-encoded.
+pub(super) fn url(api_base: &str, request: &Request<'_>) -> String {
+    let mut url = String::with_capacity(api_base.len() + request.path.len() + 128);
+    url.push_str(api_base.trim_end_matches('/'));
+    url.push_str(request.path);
+    if !request.query.is_empty() {
+        url.push('?');
+        let start = url.len();
+        let mut query = form_urlencoded::Serializer::for_suffix(url, start);
+        query.extend_pairs(request.query);
+        url = query.finish();
+    }
+    url
+}
+
+/// Reads the answer's body, refusing more than [`MAX_ANSWER_BYTES`].
+async fn read_bounded(
+    mut response: reqwest::Response,
+    secrets: &[&str],
+) -> Result<Vec<u8>, ApiError> {
+    let too_large =
+        || ApiError::BadResponse(format!("answer larger than {MAX_ANSWER_BYTES} bytes"));
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|err| transport_error(err, secrets))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// WeChat's answer as a JSON object; a non-zero `errcode` becomes [`ApiError::WeChat`].
+pub(super) fn parse_answer(body: &[u8], secrets: &[&str]) -> Result<Map<String, Value>, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|err| ApiError::BadResponse(format!("not JSON: {err}")))?;
+    let Value::Object(answer) = value else {
+        return Err(ApiError::BadResponse("not a JSON object".to_owned()));
+    };
+    let errcode = match answer.get("errcode") {
+        None => 0,
+        Some(code) => code
+            .as_i64()
+            .ok_or_else(|| ApiError::BadResponse("errcode is not an integer".to_owned()))?,
+    };
+    if errcode != 0 {
+        let errmsg = answer.get("errmsg").and_then(Value::as_str).unwrap_or("");
+        return Err(ApiError::WeChat {
+            errcode,
+            errmsg: scrub(errmsg.to_owned(), secrets),
+        });
+    }
+    Ok(answer)
+}
+
+/// A string field of an answer, required and non-empty.
+pub(super) fn required_str(answer: &Map<String, Value>, field: &str) -> Result<String, ApiError> {
+    match answer.get(field).and_then(Value::as_str) {
+        Some(text) if !text.is_empty() => Ok(text.to_owned()),
+        _ => Err(ApiError::BadResponse(format!(
+            "answer has no `{field}` string"
+        ))),
+    }
+}
+
+/// A reqwest error as an [`ApiError`], without the URL and without any credential.
+fn transport_error(err: reqwest::Error, secrets: &[&str]) -> ApiError {
+    if err.is_timeout() {
+        return ApiError::Timeout;
+    }
+    let err = err.without_url();
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let message = scrub(message, secrets);
+    if err.is_body() || err.is_decode() {
+        ApiError::BadResponse(message)
+    } else {
+        ApiError::Unreachable(message)
+    }
+}
+
+/// `message` with every occurrence of a credential replaced.
+pub(super) fn scrub(mut message: String, secrets: &[&str]) -> String {
+    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+        if message.contains(secret) {
+            message = message.replace(secret, REDACTED);
+        }
+    }
+    message
+}
