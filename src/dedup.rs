@@ -6,6 +6,7 @@
 //! whole map). The slot is created in flight and completed once with the rendered reply;
 //! entries expire `ttl_secs` after their last write, i.e. after the handler completes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -79,6 +80,7 @@ pub enum Waited {
 /// answer `success`. So a reply is delivered exactly once, either way.
 #[derive(Debug, Default)]
 pub struct Slot {
+    claimed: AtomicBool,
     state: Mutex<SlotState>,
     done: Notify,
 }
@@ -180,12 +182,16 @@ impl Dedup {
     }
 
     /// Atomically claims `key`: exactly one caller per live key gets [`Claim::First`].
+    ///
+    /// moka coalesces concurrent inserts of one key into one value, so every caller gets the
+    /// same slot; which caller is first is then decided on the slot itself (`Entry::is_fresh`
+    /// can be true for more than one racing caller).
     pub fn claim(&self, key: &DedupKey) -> Claim {
-        let entry = self.cache.entry_by_ref(key).or_default();
-        if entry.is_fresh() {
-            Claim::First(entry.into_value())
+        let slot = self.cache.get_with_by_ref(key, Arc::default);
+        if slot.claimed.swap(true, Ordering::AcqRel) {
+            Claim::Duplicate(slot)
         } else {
-            Claim::Duplicate(entry.into_value())
+            Claim::First(slot)
         }
     }
 
@@ -401,5 +407,33 @@ mod tests {
         assert!(matches!(dedup.claim(&key), Claim::First(_)));
         std::thread::sleep(Duration::from_millis(120));
         assert!(matches!(dedup.claim(&key), Claim::First(_)));
+    }
+
+    #[test]
+    fn racing_claims_share_one_slot_and_exactly_one_is_first() {
+        for round in 0..2000u64 {
+            let dedup = Dedup::new(10_000, Duration::from_secs(60));
+            let key = DedupKey {
+                account: 0,
+                id: format!("id{round}").into_boxed_str(),
+            };
+            let claims: Vec<Claim> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..3).map(|_| s.spawn(|| dedup.claim(&key))).collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let firsts = claims
+                .iter()
+                .filter(|c| matches!(c, Claim::First(_)))
+                .count();
+            assert_eq!(firsts, 1, "round {round}");
+            let slot = |c: &Claim| match c {
+                Claim::First(s) | Claim::Duplicate(s) => s.clone(),
+            };
+            assert!(
+                claims
+                    .iter()
+                    .all(|c| Arc::ptr_eq(&slot(c), &slot(&claims[0])))
+            );
+        }
     }
 }

@@ -187,3 +187,124 @@ async fn the_binary_serves_the_repo_config() {
             .contains("<Content><![CDATA[world]]></Content>")
     );
 }
+
+/// Every secret the gateway holds or sees, grepped for in its own logs at debug level after a
+/// run that exercises the callback, the API (token fetch, menu publish, late reply) and the
+/// admin API, with wrong credentials too.
+#[tokio::test]
+async fn logs_never_contain_secrets() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const TOKEN: &str = "CallbackTok3nZQ";
+    const AES_KEY: &str = "Q0FMTEJBQ0tLRVlTRUNSRVRBRVNLRVkwMTIzNDU2Nzg";
+    const SECRET: &str = "AppS3cretXYZ123";
+    const ADMIN: &str = "AdminT0kenQWE456";
+    const ACCESS: &str = "AccessT0kenRTY789";
+    const WRONG: &str = "WrongAuthValueUIO000";
+
+    let wechat = MockServer::start().await;
+    Mock::given(path("/cgi-bin/stable_token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({ "access_token": ACCESS, "expires_in": 7200 })),
+        )
+        .mount(&wechat)
+        .await;
+    Mock::given(path("/cgi-bin/menu/create"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({ "errcode": 40001, "errmsg": format!("invalid credential, access_token is invalid or not latest hint: [{ACCESS}]") })))
+        .mount(&wechat)
+        .await;
+    let port = free_port();
+    let workdir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\n[admin]\ntoken = \"{ADMIN}\"\n\
+         [[accounts]]\nname = \"demo\"\nappid = \"wx1234567890abcdef\"\ntoken = \"{TOKEN}\"\n\
+         encoding_aes_key = \"{AES_KEY}\"\nmode = \"safe\"\nsecret = \"{SECRET}\"\napi_base = \"{}\"\n",
+        wechat.uri()
+    );
+    let file = temp_config(&config);
+    let log = workdir.path().join("log.txt");
+    let mut server = Server(
+        wxgate()
+            .args(["--config"])
+            .arg(file.path())
+            .current_dir(workdir.path())
+            .env("RUST_LOG", "debug")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let menu = serde_json::json!({ "button": [ { "type": "click", "name": "a", "key": "A" } ] });
+    for auth in [
+        format!("Bearer {ADMIN}"),
+        format!("Bearer {WRONG}"),
+        WRONG.to_owned(),
+    ] {
+        let _ = client
+            .put(format!("{base}/admin/accounts/demo/menu"))
+            .header("authorization", auth)
+            .json(&menu)
+            .send()
+            .await
+            .unwrap();
+    }
+    // Callbacks: a wrong signature, an encrypted push for another appid, and a valid one.
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let key = wxgate::crypto::AesKey::from_encoding_aes_key(AES_KEY).unwrap();
+    for appid in ["wx1234567890abcdef", "wxffffffffffffffff"] {
+        let cipher = wxgate::crypto::MsgCipher::new(&key, appid);
+        let plain = format!(
+            "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>{ts}</CreateTime><MsgType>text</MsgType><Content>hi</Content><MsgId>{}</MsgId></xml>",
+            appid.len()
+        );
+        let encrypt = cipher.encrypt(plain.as_bytes());
+        let signature = wxgate::crypto::sign(&[TOKEN, &ts, "1", &encrypt]);
+        let body = format!("<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
+        for sig in [
+            signature.as_str(),
+            "0000000000000000000000000000000000000000",
+        ] {
+            let _ = client
+                .post(format!(
+                    "{base}/wx/demo?timestamp={ts}&nonce=1&encrypt_type=aes&msg_signature={sig}"
+                ))
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    if std::env::var_os("WXGATE_SHOW_LOG").is_some() {
+        eprintln!("{text}");
+    }
+    assert!(
+        text.contains("request rejected"),
+        "the run was logged: {text}"
+    );
+    for secret in [TOKEN, AES_KEY, SECRET, ADMIN, ACCESS, WRONG] {
+        assert!(
+            !text.contains(secret),
+            "{secret} leaked into the log:\n{text}"
+        );
+    }
+}

@@ -128,8 +128,15 @@ impl AdminError {
             AdminError::Store(error) => json!({ "error": format!("store: {error}") }),
         };
         let mut response = HttpResponse::build(self.status());
-        if matches!(self, AdminError::Unauthorized) {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        match self {
+            AdminError::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            // The rest of the body was never read: the connection cannot carry another request.
+            AdminError::TooLarge => {
+                response.force_close();
+            }
+            _ => {}
         }
         response.json(body)
     }

@@ -30,7 +30,12 @@ impl Rejection {
 
     /// The response sent to the client.
     pub fn response(&self) -> HttpResponse {
-        HttpResponse::build(self.status())
+        let mut response = HttpResponse::build(self.status());
+        if self.reason == Reason::TooLarge {
+            // The rest of the body was never read: the connection cannot carry another request.
+            response.force_close();
+        }
+        response
             .content_type("text/plain; charset=utf-8")
             .body(format!("{}\n", self.detail))
     }
