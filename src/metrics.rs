@@ -193,6 +193,9 @@ impl AccountMetrics {
 /// Picks one counter out of an account's metrics.
 type CounterOf = fn(&AccountMetrics) -> &AtomicU64;
 
+/// Reads a labelled family's values out of an account's metrics.
+type LabelledOf = fn(&AccountMetrics) -> Vec<(&'static str, u64)>;
+
 /// Every account's counters plus the process-wide ones.
 #[derive(Debug)]
 pub struct Metrics {
@@ -249,70 +252,62 @@ impl Metrics {
             }
         }
 
-        header(
-            &mut out,
-            "wxgate_rejected_total",
-            "Requests refused, by reason.",
-            "counter",
-        );
-        for (account, m) in &self.accounts {
-            for reason in Reason::ALL {
-                let v = m.rejected[reason.index()].load(Relaxed);
-                let r = reason.as_str();
-                let _ = writeln!(
-                    out,
-                    "wxgate_rejected_total{{account=\"{account}\",reason=\"{r}\"}} {v}"
-                );
-            }
-        }
-
-        header(
-            &mut out,
-            "wxgate_handler_failures_total",
-            "Handlers that panicked or missed the callback deadline.",
-            "counter",
-        );
-        for (account, m) in &self.accounts {
-            for failure in Failure::ALL {
-                let v = m.failures[failure as usize].load(Relaxed);
-                let k = failure.as_str();
-                let _ = writeln!(
-                    out,
-                    "wxgate_handler_failures_total{{account=\"{account}\",kind=\"{k}\"}} {v}"
-                );
-            }
-        }
-
-        header(
-            &mut out,
-            "wxgate_upstream_failures_total",
-            "Forwards to upstream bots that gave no usable answer, by reason.",
-            "counter",
-        );
-        for (account, m) in &self.accounts {
-            for failure in UpstreamFailure::ALL {
-                let v = m.upstream_failures[failure as usize].load(Relaxed);
-                let r = failure.as_str();
-                let _ = writeln!(
-                    out,
-                    "wxgate_upstream_failures_total{{account=\"{account}\",reason=\"{r}\"}} {v}"
-                );
-            }
-        }
-
-        header(
-            &mut out,
-            "wxgate_pushed_replies_total",
-            "Replies sent through the customer-service API (late or for JSON pushes), by result.",
-            "counter",
-        );
-        for (account, m) in &self.accounts {
-            for (result, counter) in [("ok", &m.pushed), ("error", &m.push_failures)] {
-                let v = counter.load(Relaxed);
-                let _ = writeln!(
-                    out,
-                    "wxgate_pushed_replies_total{{account=\"{account}\",result=\"{result}\"}} {v}"
-                );
+        // Families with one more label: (name, help, label, that label's values per account).
+        let labelled: [(&str, &str, &str, LabelledOf); 4] = [
+            (
+                "wxgate_rejected_total",
+                "Requests refused, by reason.",
+                "reason",
+                |m| {
+                    Reason::ALL
+                        .iter()
+                        .map(|r| (r.as_str(), m.rejected[r.index()].load(Relaxed)))
+                        .collect()
+                },
+            ),
+            (
+                "wxgate_handler_failures_total",
+                "Handlers that panicked or missed the callback deadline.",
+                "kind",
+                |m| {
+                    Failure::ALL
+                        .iter()
+                        .map(|f| (f.as_str(), m.failures[*f as usize].load(Relaxed)))
+                        .collect()
+                },
+            ),
+            (
+                "wxgate_upstream_failures_total",
+                "Forwards to upstream bots that gave no usable answer, by reason.",
+                "reason",
+                |m| {
+                    UpstreamFailure::ALL
+                        .iter()
+                        .map(|f| (f.as_str(), m.upstream_failures[*f as usize].load(Relaxed)))
+                        .collect()
+                },
+            ),
+            (
+                "wxgate_pushed_replies_total",
+                "Replies sent through the customer-service API (late or for JSON pushes), by result.",
+                "result",
+                |m| {
+                    vec![
+                        ("ok", m.pushed.load(Relaxed)),
+                        ("error", m.push_failures.load(Relaxed)),
+                    ]
+                },
+            ),
+        ];
+        for (name, help, label, values) in labelled {
+            header(&mut out, name, help, "counter");
+            for (account, m) in &self.accounts {
+                for (value, v) in values(m) {
+                    let _ = writeln!(
+                        out,
+                        "{name}{{account=\"{account}\",{label}=\"{value}\"}} {v}"
+                    );
+                }
             }
         }
 
