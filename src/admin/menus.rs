@@ -6,15 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::validate::{parse_menu, validate_menu};
-use super::{AdminError, account, answer, api, body};
+use super::{AdminError, account, answer, api, body, now};
 use crate::account::Account;
-use crate::dispatch::unix_now;
 use crate::http::State;
 use crate::store::MenuVersion;
-
-fn now() -> i64 {
-    i64::try_from(unix_now()).unwrap_or(i64::MAX)
-}
 
 /// `GET .../menu`: the current (last published) menu with its version.
 pub async fn current(
@@ -70,13 +65,7 @@ pub async fn delete(
     answer(
         async {
             let account = account(&state, &req, &path)?;
-            api(account)?
-                .delete_menu()
-                .await
-                .map_err(|error| AdminError::WeChat {
-                    error,
-                    version: None,
-                })?;
+            api(account)?.delete_menu().await?;
             state.store.clear_current_menu(&account.name, now()).await?;
             tracing::info!(account = %account.name, "menu deleted");
             Ok(HttpResponse::Ok().json(json!({ "deleted": true })))

@@ -142,6 +142,20 @@ impl AdminError {
     }
 }
 
+impl From<ApiError> for AdminError {
+    fn from(error: ApiError) -> Self {
+        AdminError::WeChat {
+            error,
+            version: None,
+        }
+    }
+}
+
+/// Now, in the store's Unix seconds.
+pub fn now() -> i64 {
+    i64::try_from(crate::dispatch::unix_now()).unwrap_or(i64::MAX)
+}
+
 impl From<StoreError> for AdminError {
     fn from(error: StoreError) -> Self {
         match error {

@@ -5,9 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 use super::validate::{MAX_PERMANENT_QRCODES, Problem, Scene, parse_qrcode, validate_qrcode};
-use super::{AdminError, account, answer, api, body};
+use super::{AdminError, account, answer, api, body, now};
 use crate::api::{QrCodeRequest, QrScene, qr_image_url};
-use crate::dispatch::unix_now;
 use crate::http::State;
 use crate::store::{NewQrCode, QrCode};
 
@@ -46,9 +45,8 @@ pub async fn create(
             };
             let ticket = api
                 .create_qrcode(&request)
-                .await
-                .map_err(|error| AdminError::WeChat { error, version: None })?;
-            let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+                .await?;
+            let now = now();
             let expires_at = match (valid.permanent, ticket.expire_seconds.or(valid.expire_seconds.map(u64::from))) {
                 (false, Some(seconds)) => Some(now.saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX))),
                 _ => None,
