@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, then every unit, integration and doc test.
-# Installs nothing today beyond the Rust toolchain; services later tests need are installed here.
+# Installs what the tests need when it is missing: redis-server and PostgreSQL from the OS
+# packages (the tests start their own servers on free ports in temp dirs; nothing needs to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,19 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+# Packages the tests' own servers come from.
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]} from the OS packages" >&2
+  sudo=()
+  if [ "$(id -u)" != 0 ]; then sudo=(sudo -n); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+    || { "${sudo[@]}" apt-get update >/dev/null && "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
