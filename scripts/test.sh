@@ -27,3 +27,5 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+# Each criterion bench once, in test mode: they must keep compiling and running (no timing).
+cargo test --benches --locked
