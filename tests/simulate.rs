@@ -118,6 +118,14 @@ fn refusals_are_shown_with_a_non_zero_exit() {
         "{out}"
     );
 
+    // Only one path segment below /wx names an account; anything else is no route at all.
+    for path in ["/wx/", "/wx/safe/", "/wx/safe/extra", "/wx"] {
+        let url = format!("http://127.0.0.1:{}{path}", gateway.port);
+        let (code, out, _) = simulate(&gateway.config, &["--url", &url, "text", "hello"]);
+        assert_eq!(code, Some(1), "{path}");
+        assert!(out.contains("404"), "{path}: {out}");
+    }
+
     let (code, _, err) = simulate(&gateway.config, &["--account", "nobody", "text", "x"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("no account"), "{err}");
