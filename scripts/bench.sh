@@ -103,7 +103,8 @@ baseline=$!
 pids+=("$baseline")
 wait_port "$BASELINE_PORT"
 load --url "http://127.0.0.1:$BASELINE_PORT/wx/bench" --connections "$CONNECTIONS" \
-  --duration "$DURATION" --warmup "$WARMUP" --cycle --messages 200000 --json >"$OUT/baseline.json"
+  --duration "$DURATION" --warmup "$WARMUP" --cycle --messages 200000 --server-pid "$baseline" \
+  --json >"$OUT/baseline.json"
 stop "$baseline"
 
 echo "== wxgate: safe mode, unique text messages hitting a keyword rule" >&2
@@ -113,7 +114,8 @@ pids+=("$gateway")
 wait_port "$PORT"
 sleep 1
 idle_kb=$(rss_kb "$gateway")
-load --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --json >"$OUT/wxgate.json"
+load --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" --server-pid "$gateway" \
+  --json >"$OUT/wxgate.json"
 stop "$gateway"
 
 filled_kb=0
@@ -136,6 +138,10 @@ gate_rps=$(field "$OUT/wxgate.json" requests_per_sec)
 gate_p99=$(field "$OUT/wxgate.json" p99)
 base_p99=$(field "$OUT/baseline.json" p99)
 gate_bad=$(($(field "$OUT/wxgate.json" non_200) + $(field "$OUT/wxgate.json" errors)))
+base_cpu=$(field "$OUT/baseline.json" server_cpu_us_per_request)
+gate_cpu=$(field "$OUT/wxgate.json" server_cpu_us_per_request)
+base_busy=$(field "$OUT/baseline.json" server_cpu_percent)
+gate_busy=$(field "$OUT/wxgate.json" server_cpu_percent)
 base_bad=$(($(field "$OUT/baseline.json" non_200) + $(field "$OUT/baseline.json" errors)))
 fill_bad=0
 if [ "$FILL" -gt 0 ]; then
@@ -153,10 +159,17 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
     "baseline (actix-web, fixed answer)" "$base_rps" "$base_p99" "$base_bad"
   printf '%-44s %10.0f req/s  p99 %6.2f ms  non-200/errors %s\n' \
     "wxgate (safe mode, unique pushes, rule reply)" "$gate_rps" "$gate_p99" "$gate_bad"
+  printf '%-44s %10.1f us CPU per request, server %3.0f%% busy\n' "  baseline server" "$base_cpu" "$base_busy"
+  printf '%-44s %10.1f us CPU per request, server %3.0f%% busy\n' "  wxgate server" "$gate_cpu" "$gate_busy"
+  echo "  (a server below ~95% busy was not saturated: the machine is shared, or the load tool"
+  echo "   is the limit; then compare the CPU per request instead)"
   echo
   ratio=$(awk "BEGIN { printf \"%.1f\", 100 * $gate_rps / $base_rps }")
   printf '%-44s %9s %%   target >= 60 %%    %s\n' "wxgate / baseline requests/s" "$ratio" \
     "$(verdict "$ratio >= 60")"
+  cpu_ratio=$(awk "BEGIN { printf \"%.1f\", 100 * $base_cpu / $gate_cpu }")
+  printf '%-44s %9s %%   (same ratio from server CPU time per request)\n' \
+    "baseline / wxgate CPU per request" "$cpu_ratio"
   printf '%-44s %9.2f ms  target <= 5 ms     %s\n' "wxgate p99 at $CONNECTIONS connections" \
     "$gate_p99" "$(verdict "$gate_p99 <= 5")"
   printf '%-44s %9s     target 0           %s\n' "wxgate non-200 and errors" "$gate_bad" \

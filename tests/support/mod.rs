@@ -65,6 +65,13 @@ pub struct Served {
     _dir: tempfile::TempDir,
 }
 
+impl Served {
+    /// The gateway's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();

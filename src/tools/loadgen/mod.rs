@@ -68,13 +68,34 @@ pub struct BenchArgs {
     /// Threads of the load tool; the connections are shared out between them.
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Give up on one request after this long (counted as an error).
+    /// How long an unanswered request is waited for (then it is an error): past the end of a
+    /// timed run, or from when it was sent with --requests.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     timeout: Duration,
     /// Print the results as one JSON object.
     #[arg(long)]
     json: bool,
+    /// The server's process id (Linux): report its CPU use over the measured window, and its
+    /// CPU time per request — the figure to compare when the machine is shared or the load
+    /// tool cannot saturate the server.
+    #[arg(long, value_name = "PID")]
+    server_pid: Option<u32>,
 }
+
+/// User plus system CPU time of a process so far, from `/proc/PID/stat` (in USER_HZ ticks,
+/// 100 a second on Linux).
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it are plain.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user + system)
+}
+
+/// Ticks per second in `/proc/PID/stat`.
+const USER_HZ: f64 = 100.0;
 
 /// The measured window, shared by every connection.
 #[derive(Debug)]
@@ -82,6 +103,8 @@ struct Clock {
     start: Instant,
     /// No request starts after this; none that ends after it counts.
     stop_at: Duration,
+    /// A `--requests` run: everything counts, and it ends when the pool is empty.
+    counted: bool,
     /// When the pool ran dry (nanoseconds since `start`), `u64::MAX` while it has not.
     exhausted_ns: AtomicU64,
 }
@@ -197,9 +220,35 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
     let clock = Arc::new(Clock {
         start: Instant::now(),
         stop_at,
+        counted: counted_run,
         exhausted_ns: AtomicU64::new(u64::MAX),
     });
+    let sampler = args.server_pid.map(|pid| {
+        let clock = clock.clone();
+        std::thread::spawn(move || {
+            let sleep_until = |at: Duration| {
+                if let Some(left) = at.checked_sub(clock.start.elapsed()) {
+                    std::thread::sleep(left);
+                }
+            };
+            sleep_until(measure_from);
+            let first = cpu_ticks(pid);
+            if clock.counted {
+                return (first, None);
+            }
+            sleep_until(clock.stop_at);
+            (first, cpu_ticks(pid))
+        })
+    });
     let seen = drive(addr, &pool, &clock, args).map_err(Failure::Run)?;
+    let server_ticks = sampler.and_then(|sampler| {
+        let (first, last) = sampler.join().ok()?;
+        let last = match last {
+            Some(last) => Some(last),
+            None => args.server_pid.and_then(cpu_ticks),
+        };
+        Some(last?.saturating_sub(first?))
+    });
 
     let exhausted = clock.exhausted_ns.load(Ordering::Relaxed);
     let exhausted = (exhausted != u64::MAX).then(|| Duration::from_nanos(exhausted));
@@ -212,6 +261,7 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
     } else {
         exhausted.map_or(stop_at, |at| at.min(stop_at))
     };
+    let completed = seen.samples.len();
     let mut tally = Tally::default();
     for sample in &seen.samples {
         if sample.started >= measure_from && sample.ended <= window_end {
@@ -229,6 +279,8 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
         window,
         ran_dry,
         prepared: pool.len(),
+        completed,
+        server_ticks,
         percentiles: Percentiles::of(&mut tally.latencies),
         tally,
     };
@@ -400,6 +452,13 @@ async fn connection(
 ) -> Seen {
     let mut seen = Seen::default();
     let mut open: Option<Connection> = None;
+    // In a timed run one timer per connection bounds every request: whatever has no answer
+    // `timeout` after the end is given up. (A timer per request costs the load tool more CPU
+    // than parsing the response.) A counted run times each request instead.
+    let give_up = tokio::time::sleep_until(tokio::time::Instant::from_std(
+        clock.start + clock.stop_at.min(Duration::from_secs(86_400)) + timeout,
+    ));
+    tokio::pin!(give_up);
     loop {
         if clock.start.elapsed() >= clock.stop_at {
             break;
@@ -425,8 +484,19 @@ async fn connection(
             break;
         };
         let started = clock.start.elapsed();
-        match tokio::time::timeout(timeout, connection.exchange(request)).await {
-            Ok(Ok(response)) => {
+        let outcome = if clock.counted {
+            tokio::time::timeout(timeout, connection.exchange(request))
+                .await
+                .ok()
+        } else {
+            tokio::select! {
+                biased;
+                result = connection.exchange(request) => Some(result),
+                () = &mut give_up => None,
+            }
+        };
+        match outcome {
+            Some(Ok(response)) => {
                 let (status, close) = (response.status, response.close);
                 seen.samples.push(Sample {
                     started,
@@ -437,13 +507,16 @@ async fn connection(
                     open = None;
                 }
             }
-            Ok(Err(e)) => {
+            Some(Err(e)) => {
                 seen.errors.error(e);
                 open = None;
             }
-            Err(_) => {
-                seen.errors.error("request timed out");
+            None => {
+                seen.errors.error("no answer within --timeout");
                 open = None;
+                if !clock.counted {
+                    break;
+                }
             }
         }
     }
@@ -460,6 +533,10 @@ struct Report {
     window: Duration,
     ran_dry: bool,
     prepared: usize,
+    /// Every answered request, warm-up and stragglers included.
+    completed: usize,
+    /// The server's CPU ticks over the window, when its pid was given.
+    server_ticks: Option<u64>,
     percentiles: Percentiles,
     tally: Tally,
 }
@@ -472,6 +549,22 @@ impl Report {
         } else {
             0.0
         }
+    }
+
+    /// The server's CPU use over the window, in percent of one core.
+    fn server_busy(&self) -> Option<f64> {
+        let secs = self.window.as_secs_f64();
+        self.server_ticks
+            .filter(|_| secs > 0.0)
+            .map(|ticks| ticks as f64 / USER_HZ / secs * 100.0)
+    }
+
+    /// The server's CPU time per counted request, in microseconds.
+    fn server_cpu_us(&self) -> Option<f64> {
+        let requests = self.tally.responses();
+        self.server_ticks
+            .filter(|_| requests > 0)
+            .map(|ticks| ticks as f64 / USER_HZ * 1e6 / requests as f64)
     }
 
     fn text(&self) -> String {
@@ -509,6 +602,11 @@ impl Report {
         if let Some(first) = &self.tally.first_error {
             out.push_str(&format!(" (first: {first})"));
         }
+        if let (Some(busy), Some(us)) = (self.server_busy(), self.server_cpu_us()) {
+            out.push_str(&format!(
+                "\nserver CPU   {busy:.0}% of a core, {us:.1} us per request"
+            ));
+        }
         out.push('\n');
         out
     }
@@ -535,6 +633,9 @@ impl Report {
             "errors": self.tally.errors,
             "first_error": self.tally.first_error,
             "prepared": self.prepared,
+            "completed": self.completed,
+            "server_cpu_percent": self.server_busy(),
+            "server_cpu_us_per_request": self.server_cpu_us(),
             "ran_dry": self.ran_dry,
         })
     }
@@ -543,6 +644,13 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_time_of_a_process() {
+        let mine = cpu_ticks(std::process::id());
+        assert!(mine.is_some());
+        assert_eq!(cpu_ticks(u32::MAX), None);
+    }
 
     #[test]
     fn urls() {
