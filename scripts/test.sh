@@ -26,6 +26,6 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
 # Each criterion bench once, in test mode: they must keep compiling and running (no timing).
 cargo test --benches --locked
+cargo test --workspace --locked

@@ -8,6 +8,9 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+/// The largest response body accepted.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
 /// Where a response's head ends, and what it says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Head {
@@ -67,6 +70,9 @@ impl Connection {
         };
         match head.body {
             BodyLength::Fixed(len) => {
+                if len > MAX_BODY {
+                    return Err(bad("Content-Length over 64 MiB"));
+                }
                 let end = head.len + len;
                 while self.buf.len() < end {
                     self.fill().await?;
@@ -83,6 +89,9 @@ impl Connection {
                 loop {
                     match parse_chunk(&self.buf[at..])? {
                         Some(Chunk::Data { start, len }) => {
+                            if self.body.len() + len > MAX_BODY {
+                                return Err(bad("chunked body over 64 MiB"));
+                            }
                             self.body
                                 .extend_from_slice(&self.buf[at + start..at + start + len]);
                             at += start + len + 2;
@@ -178,7 +187,10 @@ fn parse_chunk(buf: &[u8]) -> io::Result<Option<Chunk>> {
     };
     let line = std::str::from_utf8(&buf[..line_end]).map_err(|_| bad("chunk size"))?;
     let size = line.split(';').next().unwrap_or_default().trim();
-    let len = usize::from_str_radix(size, 16).map_err(|_| bad("chunk size"))?;
+    let len = usize::from_str_radix(size, 16)
+        .ok()
+        .filter(|&len| len <= MAX_BODY)
+        .ok_or_else(|| bad("chunk size"))?;
     let start = line_end + 2;
     if len == 0 {
         // The last chunk, then trailer fields (usually none) and an empty line.
