@@ -142,6 +142,8 @@ base_cpu=$(field "$OUT/baseline.json" server_cpu_us_per_request)
 gate_cpu=$(field "$OUT/wxgate.json" server_cpu_us_per_request)
 base_busy=$(field "$OUT/baseline.json" server_cpu_percent)
 gate_busy=$(field "$OUT/wxgate.json" server_cpu_percent)
+# Without /proc (not Linux) the CPU figures are null.
+base_cpu=${base_cpu:-0} gate_cpu=${gate_cpu:-0} base_busy=${base_busy:-0} gate_busy=${gate_busy:-0}
 base_bad=$(($(field "$OUT/baseline.json" non_200) + $(field "$OUT/baseline.json" errors)))
 fill_bad=0
 if [ "$FILL" -gt 0 ]; then
@@ -167,7 +169,7 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
   ratio=$(awk "BEGIN { printf \"%.1f\", 100 * $gate_rps / $base_rps }")
   printf '%-44s %9s %%   target >= 60 %%    %s\n' "wxgate / baseline requests/s" "$ratio" \
     "$(verdict "$ratio >= 60")"
-  cpu_ratio=$(awk "BEGIN { printf \"%.1f\", 100 * $base_cpu / $gate_cpu }")
+  cpu_ratio=$(awk "BEGIN { if (\"$gate_cpu\" + 0 > 0) printf \"%.1f\", 100 * ($base_cpu + 0) / $gate_cpu; else print \"n/a\" }")
   printf '%-44s %9s %%   (same ratio from server CPU time per request)\n' \
     "baseline / wxgate CPU per request" "$cpu_ratio"
   printf '%-44s %9.2f ms  target <= 5 ms     %s\n' "wxgate p99 at $CONNECTIONS connections" \

@@ -51,12 +51,14 @@ pub enum Kind {
         #[arg(long, default_value = "")]
         description: String,
     },
-    /// An event: subscribe, unsubscribe, SCAN, LOCATION, CLICK, VIEW, scancode_push,
-    /// scancode_waitmsg, pic_sysphoto, pic_photo_or_album, pic_weixin, location_select,
-    /// view_miniprogram, TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH, subscribe_msg_popup_event,
-    /// subscribe_msg_change_event, subscribe_msg_sent_event, kf_create_session,
-    /// kf_close_session, kf_switch_session, user_enter_tempsession (any letter case); another
-    /// name is sent as is.
+    /// An event by name: subscribe, SCAN, CLICK, VIEW, ... (`simulate event --help` lists all).
+    ///
+    /// Known events, in any letter case: subscribe, unsubscribe, SCAN, LOCATION, CLICK, VIEW,
+    /// scancode_push, scancode_waitmsg, pic_sysphoto, pic_photo_or_album, pic_weixin,
+    /// location_select, view_miniprogram, TEMPLATESENDJOBFINISH, MASSSENDJOBFINISH,
+    /// subscribe_msg_popup_event, subscribe_msg_change_event, subscribe_msg_sent_event,
+    /// kf_create_session, kf_close_session, kf_switch_session, user_enter_tempsession. Another
+    /// name is sent as is, with its --key.
     Event(EventArgs),
     /// The GET handshake WeChat sends when the callback URL is saved.
     Handshake {
