@@ -40,12 +40,14 @@ fn unique_safe_pushes_are_all_answered() {
 #[test]
 fn a_timed_run_against_the_baseline() {
     let port = support::free_port();
-    let mut baseline = support::wxgate()
-        .args(["bench-baseline", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let baseline = support::KillOnDrop(
+        support::wxgate()
+            .args(["bench-baseline", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     support::wait_for(port);
     let dir = tempfile::tempdir().unwrap();
     let config = support::write(
@@ -70,8 +72,7 @@ fn a_timed_run_against_the_baseline() {
             "2",
         ],
     );
-    let _ = baseline.kill();
-    let _ = baseline.wait();
+    drop(baseline);
     assert!(report["requests"].as_u64().unwrap() > 0, "{report}");
     assert_eq!(report["non_200"], 0, "{report}");
     assert_eq!(report["ran_dry"], false, "{report}");

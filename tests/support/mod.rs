@@ -57,6 +57,16 @@ mode = "{mode}"
     text
 }
 
+/// Any child process, killed when dropped (also when a test fails half-way).
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A gateway process; killed when dropped.
 pub struct Served {
     child: Child,
