@@ -1,6 +1,6 @@
 //! Micro-benchmarks of the safe-mode hot path, step by step, and the whole of it in process.
 //!
-//! `cargo bench --bench hot_path` measures; `cargo test --benches` runs each once so they
+//! `cargo bench --bench hot_path` measures; `cargo test --bench hot_path` runs each once so they
 //! cannot rot. Every push is distinct (its own MsgId and sender), as in production: dedup and
 //! dispatch never see a repeat.
 

@@ -27,5 +27,5 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Each criterion bench once, in test mode: they must keep compiling and running (no timing).
-cargo test --benches --locked
+cargo test --locked --bench '*'
 cargo test --workspace --locked
