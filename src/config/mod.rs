@@ -36,6 +36,8 @@ mod schema;
 mod walk;
 
 #[cfg(test)]
+mod shared_test;
+#[cfg(test)]
 mod tests;
 
 use crate::crypto::AesKey;
@@ -53,6 +55,10 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[dedup]`: the cache that recognizes WeChat's retries.
     pub dedup: DedupConfig,
+    /// `[tokens]`: where access tokens are kept.
+    pub tokens: TokensConfig,
+    /// `[redis]`: the Redis server shared by every Redis-backed part; `None` when absent.
+    pub redis: Option<RedisConfig>,
     /// `[admin]`: the admin API.
     pub admin: AdminConfig,
     /// `[storage]`: where menus and QR codes are kept.
@@ -161,8 +167,11 @@ impl Default for ServerConfig {
 pub struct DedupConfig {
     /// How long a message id is remembered; default 60 (WeChat retries within 15 s).
     pub ttl_secs: u64,
-    /// How many message ids are remembered at most; default 1000000.
+    /// How many message ids are remembered at most; default 1000000. With the Redis backend
+    /// this bounds the local fallback table.
     pub capacity: u64,
+    /// Where pushes are remembered: this process only, or Redis (shared by every instance).
+    pub backend: Backend,
 }
 
 impl Default for DedupConfig {
@@ -170,7 +179,83 @@ impl Default for DedupConfig {
         DedupConfig {
             ttl_secs: 60,
             capacity: 1_000_000,
+            backend: Backend::Memory,
         }
+    }
+}
+
+/// Where a piece of shared state lives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// In this process: nothing shared with other instances.
+    #[default]
+    Memory,
+    /// In Redis (`[redis]`): shared by every instance, with a local fallback while Redis is
+    /// unreachable.
+    Redis,
+}
+
+impl Backend {
+    /// The word used in config.toml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Redis => "redis",
+        }
+    }
+}
+
+/// `[tokens]`: the access tokens of the accounts that have a `secret`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokensConfig {
+    /// `memory` (each instance fetches its own) or `redis` (one shared token per account,
+    /// fetched by one instance at a time).
+    pub backend: Backend,
+}
+
+/// `[redis]`: the connection every Redis-backed part shares.
+///
+/// `Debug` redacts the password in `url`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host[:port][/db]` (or `redis+unix:///path`). Secret when it
+    /// carries a password.
+    pub url: String,
+    /// Put in front of every key wxgate writes; default `wxgate:`.
+    pub key_prefix: String,
+    /// How long one Redis command may take before wxgate falls back to local state; default
+    /// 250.
+    pub timeout_ms: u64,
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &redact_url_password(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+/// `url` with the password (between `:` and `@` after the scheme) replaced by `<redacted>`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let redacted = if userinfo.contains(':') || !user.is_empty() {
+                format!("{user}:<redacted>")
+            } else {
+                String::new()
+            };
+            format!("{scheme}://{redacted}@{}", &rest[at + 1..])
+        }
+        None => url.to_owned(),
     }
 }
 

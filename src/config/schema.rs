@@ -12,8 +12,8 @@ use super::error::Problem;
 use super::rules;
 use super::walk::{Bad, Problems, Section, closest, describe_char, list, quote};
 use super::{
-    AccountConfig, AdminConfig, Config, DEFAULT_API_BASE, DedupConfig, Mode, ServerConfig,
-    StorageConfig, TokenSource,
+    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DedupConfig, Mode,
+    RedisConfig, ServerConfig, StorageConfig, TokenSource, TokensConfig,
 };
 use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
 
@@ -25,6 +25,12 @@ const MAX_HANDLER_TIMEOUT_MS: u64 = 60_000;
 const MAX_DEDUP_TTL_SECS: u64 = 86_400;
 /// Largest `server.upstream_timeout_ms`: ten minutes.
 const MAX_UPSTREAM_TIMEOUT_MS: u64 = 600_000;
+/// Largest `redis.timeout_ms`: past a few seconds the fallback would come too late anyway.
+const MAX_REDIS_TIMEOUT_MS: u64 = 5_000;
+/// Default `redis.timeout_ms`.
+const DEFAULT_REDIS_TIMEOUT_MS: u64 = 250;
+/// Default `redis.key_prefix`.
+const DEFAULT_KEY_PREFIX: &str = "wxgate:";
 /// Length of an EncodingAESKey.
 const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
 /// Longest account name.
@@ -57,6 +63,20 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
         .table("dedup", p)
         .map(|s| dedup(s, p))
         .unwrap_or_default();
+    let tokens = root
+        .table("tokens", p)
+        .map(|s| tokens(s, p))
+        .unwrap_or_default();
+    let redis = root.table("redis", p).map(|s| redis(s, p));
+    for (section, backend) in [("dedup", dedup.backend), ("tokens", tokens.backend)] {
+        if backend == Backend::Redis && redis.is_none() && !root.contains("redis") {
+            p.add(
+                format!("{section}.backend"),
+                "backend = \"redis\" needs a [redis] section",
+                "add [redis] with url = \"redis://127.0.0.1:6379/0\", or use backend = \"memory\"",
+            );
+        }
+    }
     let admin = root
         .table("admin", p)
         .map(|s| admin(s, p))
@@ -70,6 +90,8 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
     Config {
         server,
         dedup,
+        tokens,
+        redis,
         admin,
         storage,
         accounts,
@@ -121,9 +143,79 @@ fn dedup(mut s: Section<'_>, p: &mut Problems) -> DedupConfig {
         capacity: s
             .uint("capacity", p, 1..=u64::MAX, CAPACITY)
             .unwrap_or(d.capacity),
+        backend: s
+            .string_with("backend", p, check_backend)
+            .unwrap_or(d.backend),
     };
     s.finish(p);
     config
+}
+
+fn tokens(mut s: Section<'_>, p: &mut Problems) -> TokensConfig {
+    let backend = s.string_with("backend", p, check_backend);
+    s.finish(p);
+    TokensConfig {
+        backend: backend.unwrap_or_default(),
+    }
+}
+
+fn check_backend(value: &str) -> Result<Backend, Bad> {
+    match value {
+        "memory" => Ok(Backend::Memory),
+        "redis" => Ok(Backend::Redis),
+        _ => Err(Bad::new(
+            format!("unknown backend {}", quote(value)),
+            "`memory` (this process only, the default) or `redis` (shared by every instance; \
+             needs [redis])",
+        )),
+    }
+}
+
+fn redis(mut s: Section<'_>, p: &mut Problems) -> RedisConfig {
+    const TIMEOUT: &str = "milliseconds from 1 to 5000 one Redis command may take before the \
+                           gateway falls back to local state; 250 is usual";
+    let url = s.required_string_with(
+        "url",
+        p,
+        "add url = \"redis://127.0.0.1:6379/0\" (a password goes in the URL: \
+         redis://:PASSWORD@host:6379/0)",
+        check_redis_url,
+    );
+    let key_prefix = s.string_with("key_prefix", p, |value| {
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            Err(Bad::new(
+                "contains whitespace or control characters",
+                "a short word ending in a separator, e.g. \"wxgate:\"",
+            ))
+        } else {
+            Ok(value.to_owned())
+        }
+    });
+    let timeout_ms = s.uint("timeout_ms", p, 1..=MAX_REDIS_TIMEOUT_MS, TIMEOUT);
+    s.finish(p);
+    RedisConfig {
+        url: url.unwrap_or_default(),
+        key_prefix: key_prefix.unwrap_or_else(|| DEFAULT_KEY_PREFIX.to_owned()),
+        timeout_ms: timeout_ms.unwrap_or(DEFAULT_REDIS_TIMEOUT_MS),
+    }
+}
+
+fn check_redis_url(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "redis://[:PASSWORD@]HOST[:PORT][/DB], e.g. redis://127.0.0.1:6379/0, or \
+                        redis+unix:///run/redis.sock";
+    let scheme = value.split_once("://").map(|(scheme, _)| scheme);
+    if !matches!(scheme, Some("redis" | "redis+unix" | "unix")) {
+        let shown = scheme.unwrap_or("none");
+        return Err(Bad::new(
+            format!("unsupported Redis URL scheme {}", quote(shown)),
+            HINT,
+        ));
+    }
+    match redis::Client::open(value) {
+        Ok(_) => Ok(value.to_owned()),
+        // The parser's message may quote the URL, password included: say what, not how.
+        Err(_) => Err(Bad::new("is not a valid Redis URL", HINT)),
+    }
 }
 
 fn admin(mut s: Section<'_>, p: &mut Problems) -> AdminConfig {

@@ -109,7 +109,10 @@ fn example_parses_into_expected_values() {
         dedup: DedupConfig {
             ttl_secs: 60,
             capacity: 1_000_000,
+            backend: Backend::Memory,
         },
+        tokens: TokensConfig::default(),
+        redis: None,
         admin: AdminConfig::default(),
         storage: StorageConfig::default(),
         accounts: vec![AccountConfig {
@@ -194,7 +197,8 @@ fn minimal_plain_config_gets_every_default() {
         config.dedup,
         DedupConfig {
             ttl_secs: 60,
-            capacity: 1_000_000
+            capacity: 1_000_000,
+            backend: Backend::Memory,
         }
     );
     let account = &config.accounts[0];
