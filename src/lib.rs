@@ -35,6 +35,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod crypto;
 pub mod dedup;

@@ -110,6 +110,59 @@ impl UpstreamFailure {
     }
 }
 
+/// A Redis operation; the `op` label of `wxgate_redis_errors_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisOp {
+    /// Claiming a push (first sight or duplicate).
+    Claim,
+    /// A duplicate checking whether the push it waits for has finished.
+    Poll,
+    /// Recording a finished push and deciding where its reply goes.
+    Complete,
+    /// Extending the in-flight marker of a push whose handler still runs.
+    Extend,
+    /// Reading the shared access token.
+    TokenRead,
+    /// Taking or releasing the lock that lets one instance fetch a token.
+    TokenLock,
+    /// Storing a fetched token.
+    TokenWrite,
+    /// Retiring a token WeChat rejected.
+    TokenRetire,
+    /// Probing a Redis that is down.
+    Ping,
+}
+
+impl RedisOp {
+    /// Every operation, in label order.
+    pub const ALL: [RedisOp; 9] = [
+        RedisOp::Claim,
+        RedisOp::Poll,
+        RedisOp::Complete,
+        RedisOp::Extend,
+        RedisOp::TokenRead,
+        RedisOp::TokenLock,
+        RedisOp::TokenWrite,
+        RedisOp::TokenRetire,
+        RedisOp::Ping,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedisOp::Claim => "claim",
+            RedisOp::Poll => "poll",
+            RedisOp::Complete => "complete",
+            RedisOp::Extend => "extend",
+            RedisOp::TokenRead => "token_read",
+            RedisOp::TokenLock => "token_lock",
+            RedisOp::TokenWrite => "token_write",
+            RedisOp::TokenRetire => "token_retire",
+            RedisOp::Ping => "ping",
+        }
+    }
+}
+
 /// Upper bounds (seconds) of the handling-time histogram buckets.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -201,6 +254,9 @@ type LabelledOf = fn(&AccountMetrics) -> Vec<(&'static str, u64)>;
 pub struct Metrics {
     accounts: Vec<(String, std::sync::Arc<AccountMetrics>)>,
     unknown_account: AtomicU64,
+    redis_errors: [AtomicU64; RedisOp::ALL.len()],
+    /// 0 or 1; `None` until a Redis is configured (then the family is rendered).
+    redis_up: std::sync::OnceLock<AtomicU64>,
 }
 
 impl Metrics {
@@ -212,7 +268,21 @@ impl Metrics {
                 .map(|name| (name.to_owned(), Default::default()))
                 .collect(),
             unknown_account: AtomicU64::new(0),
+            redis_errors: Default::default(),
+            redis_up: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A Redis command failed or timed out.
+    pub fn redis_error(&self, op: RedisOp) {
+        self.redis_errors[op as usize].fetch_add(1, Relaxed);
+    }
+
+    /// Redis answered (`true`) or stopped answering.
+    pub fn redis_up(&self, up: bool) {
+        self.redis_up
+            .get_or_init(|| AtomicU64::new(0))
+            .store(u64::from(up), Relaxed);
     }
 
     /// The counters of the account at `index` (the order given to [`Metrics::new`]).
@@ -344,6 +414,25 @@ impl Metrics {
              wxgate_unknown_account_total {}",
             self.unknown_account.load(Relaxed)
         );
+        if let Some(up) = self.redis_up.get() {
+            let _ = writeln!(
+                out,
+                "# HELP wxgate_redis_up Whether Redis answered the last command (1) or not (0).\n\
+                 # TYPE wxgate_redis_up gauge\n\
+                 wxgate_redis_up {}",
+                up.load(Relaxed)
+            );
+            header(
+                &mut out,
+                "wxgate_redis_errors_total",
+                "Redis commands that failed or timed out (the gateway fell back to local state), by operation.",
+                "counter",
+            );
+            for op in RedisOp::ALL {
+                let v = self.redis_errors[op as usize].load(Relaxed);
+                let _ = writeln!(out, "wxgate_redis_errors_total{{op=\"{}\"}} {v}", op.as_str());
+            }
+        }
         out
     }
 }
@@ -380,6 +469,19 @@ mod tests {
         assert!(text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"+Inf\"} 1\n"));
         assert!(text.contains("wxgate_handling_seconds_count{account=\"demo\"} 1\n"));
         assert!(text.contains("wxgate_unknown_account_total 1\n"));
+    }
+
+    #[test]
+    fn redis_families_appear_once_redis_is_configured() {
+        let metrics = Metrics::new(["demo"]);
+        assert!(!metrics.render().contains("wxgate_redis"));
+        metrics.redis_up(true);
+        metrics.redis_error(RedisOp::Claim);
+        metrics.redis_error(RedisOp::Claim);
+        let text = metrics.render();
+        assert!(text.contains("wxgate_redis_up 1\n"), "{text}");
+        assert!(text.contains("wxgate_redis_errors_total{op=\"claim\"} 2\n"));
+        assert!(text.contains("wxgate_redis_errors_total{op=\"ping\"} 0\n"));
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! Shared dedup: which pushes are taken cluster-wide, and their replies.

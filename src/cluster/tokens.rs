@@ -1,0 +1,1 @@
+//! Shared access tokens: one per account for every instance, fetched by one instance at a time.
