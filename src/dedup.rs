@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use moka::sync::Cache;
+use sha1::{Digest, Sha1};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use wxgate_handlers::{Message, Reply};
@@ -19,32 +20,70 @@ use wxgate_handlers::{Message, Reply};
 /// Identifies one push within one account: `MsgId` (or `MsgID`) when the push has one, else
 /// sender, CreateTime, event and event key — two menu clicks by one user in the same second are
 /// two pushes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Kept as a 128-bit digest of those fields (SHA-1, truncated): 20 bytes per entry whatever
+/// the sender's length, and the same value on every instance, so it also names the push in
+/// Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DedupKey {
     account: u32,
-    id: Box<str>,
+    digest: u128,
 }
 
 impl DedupKey {
     /// The key of `message` received by the account with index `account`.
     pub fn of(account: u32, message: &Message) -> Self {
-        const SEP: char = '\u{1f}';
-        let id = match message.msg_id() {
-            Some(msg_id) => format!("id{SEP}{msg_id}"),
-            None => format!(
-                "ev{SEP}{}{SEP}{}{SEP}{}{SEP}{}{SEP}{}",
-                message.from_user,
-                message.create_time,
-                message.msg_type(),
-                message.event_name().unwrap_or_default(),
-                message.event_key().unwrap_or_default(),
-            ),
-        };
+        const SEP: &[u8] = b"\x1f";
+        let mut hasher = Sha1::new();
+        match message.msg_id() {
+            Some(msg_id) => {
+                hasher.update(b"id");
+                hasher.update(SEP);
+                hasher.update(msg_id.as_bytes());
+            }
+            None => {
+                hasher.update(b"ev");
+                for part in [
+                    message.from_user.as_str(),
+                    &message.create_time.to_string(),
+                    message.msg_type(),
+                    message.event_name().unwrap_or_default(),
+                    message.event_key().unwrap_or_default(),
+                ] {
+                    hasher.update(SEP);
+                    hasher.update(part.as_bytes());
+                }
+            }
+        }
+        let digest = hasher.finalize();
+        let mut first = [0u8; 16];
+        first.copy_from_slice(&digest[..16]);
         DedupKey {
             account,
-            id: id.into_boxed_str(),
+            digest: u128::from_be_bytes(first),
         }
     }
+
+    /// The digest as 32 lowercase hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:032x}", self.digest)
+    }
+}
+
+/// Where a finished handler's reply goes; see [`Slot::complete`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Decide here, from the requests waiting on this slot: push when `can_push` (the account
+    /// has a customer-service channel) and no waiting request can carry the reply (none waits,
+    /// or `passive` is false: a JSON push).
+    Local {
+        /// The reply may go out through the customer-service API.
+        can_push: bool,
+        /// A waiting request can carry the reply.
+        passive: bool,
+    },
+    /// Already decided elsewhere (by the shared dedup in Redis): push or not.
+    Decided(bool),
 }
 
 /// A finished handler's reply: the plaintext XML a passive answer carries, and the reply
@@ -98,17 +137,22 @@ impl Slot {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the handler's answer and wakes every waiter. `can_push` says whether the reply
-    /// may go out through the customer-service API; `passive` whether a waiting request can
-    /// carry it (JSON pushes cannot). Returns true when the caller must push the reply now.
-    /// Later calls are ignored and return false.
-    pub fn complete(&self, answer: Answer, can_push: bool, passive: bool) -> bool {
+    /// Records the handler's answer and wakes every waiter; `decision` says where the reply
+    /// goes. Returns true when the caller must push the reply now (never for no reply). Later
+    /// calls are ignored and return false.
+    pub fn complete(&self, answer: Answer, decision: Decision) -> bool {
         let push = {
             let mut state = self.lock();
             if state.answer.is_some() {
                 return false;
             }
-            let push = can_push && answer.is_some() && (state.waiting == 0 || !passive);
+            let push = answer.is_some()
+                && match decision {
+                    Decision::Local { can_push, passive } => {
+                        can_push && (state.waiting == 0 || !passive)
+                    }
+                    Decision::Decided(push) => push,
+                };
             state.answer = Some(answer);
             state.pushed = push;
             push
@@ -203,10 +247,9 @@ impl Dedup {
         key: DedupKey,
         slot: &Arc<Slot>,
         answer: Answer,
-        can_push: bool,
-        passive: bool,
+        decision: Decision,
     ) -> bool {
-        let push = slot.complete(answer, can_push, passive);
+        let push = slot.complete(answer, decision);
         // Re-insert only if the entry is still this slot: a slot that expired while its handler
         // ran must not overwrite a newer claim of the same key.
         let still_ours = self
@@ -217,6 +260,11 @@ impl Dedup {
             self.cache.insert(key, slot.clone());
         }
         push
+    }
+
+    /// Whether `key` has a live entry (seen by this process and not expired).
+    pub fn contains(&self, key: &DedupKey) -> bool {
+        self.cache.contains_key(key)
     }
 
     /// The number of live entries (approximate: moka counts lazily).
@@ -296,7 +344,16 @@ mod tests {
             ("MsgID", "200163836"),
             ("Status", "success"),
         ]);
-        assert_eq!(&*DedupKey::of(0, &a).id, "id\u{1f}200163836");
+        let text = message(&[
+            ("ToUserName", "gh_1"),
+            ("FromUserName", "o_other"),
+            ("CreateTime", "9"),
+            ("MsgType", "text"),
+            ("Content", "x"),
+            ("MsgId", "200163836"),
+        ]);
+        assert_eq!(DedupKey::of(0, &a), DedupKey::of(0, &text));
+        assert_eq!(DedupKey::of(0, &a).hex().len(), 32);
     }
 
     #[test]
@@ -310,6 +367,36 @@ mod tests {
             xml: Bytes::from(format!("<xml>{text}</xml>")),
             reply: Reply::Text(text.into()),
         }))
+    }
+
+    const LOCAL: Decision = Decision::Local {
+        can_push: true,
+        passive: true,
+    };
+    const NO_PUSH: Decision = Decision::Local {
+        can_push: false,
+        passive: true,
+    };
+    const JSON: Decision = Decision::Local {
+        can_push: true,
+        passive: false,
+    };
+
+    #[tokio::test]
+    async fn a_decision_taken_elsewhere_is_followed() {
+        let slot: Arc<Slot> = Arc::default();
+        let waiter = {
+            let slot = slot.clone();
+            tokio::spawn(async move { slot.wait(soon(5000)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(slot.complete(rendered("x"), Decision::Decided(true)));
+        assert_eq!(waiter.await.unwrap(), Waited::Pushed);
+        let idle: Arc<Slot> = Arc::default();
+        assert!(!idle.complete(rendered("y"), Decision::Decided(false)));
+        assert_eq!(idle.wait(soon(10)).await, Waited::Answer(rendered("y")));
+        let none: Arc<Slot> = Arc::default();
+        assert!(!none.complete(None, Decision::Decided(true)), "no reply is never pushed");
     }
 
     fn soon(ms: u64) -> Instant {
@@ -329,7 +416,7 @@ mod tests {
         assert!(!retry.is_done());
         let waiter = tokio::spawn(async move { retry.wait(soon(5000)).await });
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let push = dedup.complete(key.clone(), &slot, rendered("hi"), true, true);
+        let push = dedup.complete(key, &slot, rendered("hi"), LOCAL);
         assert!(!push, "a waiting request carries the reply");
         assert_eq!(waiter.await.unwrap(), Waited::Answer(rendered("hi")));
         let Claim::Duplicate(later) = dedup.claim(&key) else {
@@ -341,8 +428,8 @@ mod tests {
     #[tokio::test]
     async fn complete_happens_once() {
         let slot: Arc<Slot> = Arc::default();
-        assert!(!slot.complete(None, true, true));
-        assert!(!slot.complete(rendered("late"), true, true));
+        assert!(!slot.complete(None, LOCAL));
+        assert!(!slot.complete(rendered("late"), LOCAL));
         assert_eq!(slot.wait(soon(10)).await, Waited::Answer(None));
     }
 
@@ -351,7 +438,7 @@ mod tests {
         let slot: Arc<Slot> = Arc::default();
         assert_eq!(slot.wait(soon(20)).await, Waited::Deadline);
         assert!(
-            slot.complete(rendered("late"), true, true),
+            slot.complete(rendered("late"), LOCAL),
             "nobody waits: push"
         );
         assert_eq!(slot.wait(soon(10)).await, Waited::Pushed);
@@ -361,14 +448,14 @@ mod tests {
     async fn a_late_answer_without_a_push_channel_waits_for_the_next_retry() {
         let slot: Arc<Slot> = Arc::default();
         assert_eq!(slot.wait(soon(20)).await, Waited::Deadline);
-        assert!(!slot.complete(rendered("late"), false, true));
+        assert!(!slot.complete(rendered("late"), NO_PUSH));
         assert_eq!(slot.wait(soon(10)).await, Waited::Answer(rendered("late")));
     }
 
     #[tokio::test]
     async fn no_reply_is_never_pushed() {
         let slot: Arc<Slot> = Arc::default();
-        assert!(!slot.complete(None, true, false));
+        assert!(!slot.complete(None, JSON));
         assert_eq!(slot.wait(soon(10)).await, Waited::Answer(None));
     }
 
@@ -380,7 +467,7 @@ mod tests {
             tokio::spawn(async move { slot.wait(soon(5000)).await })
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(slot.complete(rendered("cs"), true, false));
+        assert!(slot.complete(rendered("cs"), JSON));
         assert_eq!(waiter.await.unwrap(), Waited::Pushed);
     }
 
@@ -394,7 +481,7 @@ mod tests {
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!slot.complete(rendered("all"), true, true));
+        assert!(!slot.complete(rendered("all"), LOCAL));
         for waiter in waiters {
             assert_eq!(waiter.await.unwrap(), Waited::Answer(rendered("all")));
         }
@@ -415,7 +502,7 @@ mod tests {
             let dedup = Dedup::new(10_000, Duration::from_secs(60));
             let key = DedupKey {
                 account: 0,
-                id: format!("id{round}").into_boxed_str(),
+                digest: u128::from(round),
             };
             let claims: Vec<Claim> = std::thread::scope(|s| {
                 let handles: Vec<_> = (0..3).map(|_| s.spawn(|| dedup.claim(&key))).collect();

@@ -7,6 +7,11 @@
 //! reply goes: to the requests waiting at that moment, or, when none is (they all hit their
 //! deadline) or none can carry it (a JSON push), out through the customer-service API. A reply
 //! is never delivered twice.
+//!
+//! With `[dedup] backend = "redis"` the same contract holds across instances
+//! ([`crate::cluster::dedup`]): the claim and the decision are taken in Redis, a duplicate
+//! waits for whichever instance runs the handler, and the local table only serves while Redis
+//! is unreachable (and remembers what was handled then).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -17,7 +22,8 @@ use tokio::time::Instant;
 use wxgate_handlers::{Context, Message, Outcome};
 
 use crate::account::Account;
-use crate::dedup::{Answer, Claim, Dedup, DedupKey, Rendered, Slot, Waited};
+use crate::cluster::dedup::{Completion, SharedClaim, SharedDedup, Ticket};
+use crate::dedup::{Answer, Claim, Decision, Dedup, DedupKey, Rendered, Slot, Waited};
 use crate::metrics::Failure;
 use crate::qr::QrCounter;
 use crate::wire;
@@ -26,6 +32,7 @@ use crate::wire;
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     dedup: Dedup,
+    shared: Option<SharedDedup>,
     qr: QrCounter,
 }
 
@@ -40,9 +47,10 @@ pub enum Delivery {
 }
 
 impl Dispatcher {
-    /// A dispatcher over `dedup`, counting QR scans into `qr`.
-    pub fn new(dedup: Dedup, qr: QrCounter) -> Self {
-        Dispatcher { dedup, qr }
+    /// A dispatcher over the local `dedup` table (and the `shared` one in Redis, when
+    /// configured), counting QR scans into `qr`.
+    pub fn new(dedup: Dedup, shared: Option<SharedDedup>, qr: QrCounter) -> Self {
+        Dispatcher { dedup, shared, qr }
     }
 
     /// Handles `message` for `account`, answering by `deadline` at the latest. `passive` is
@@ -56,27 +64,30 @@ impl Dispatcher {
         passive: bool,
     ) -> Delivery {
         let key = DedupKey::of(account.index, &message);
-        let slot = match self.dedup.claim(&key) {
-            Claim::First(slot) => {
-                self.qr.observe(account, &message);
-                let job = Job {
-                    account: account.clone(),
-                    message,
-                    dedup: self.dedup.clone(),
-                    key,
-                    slot: slot.clone(),
-                    passive,
-                };
-                tokio::spawn(job.run());
-                slot
+        let waited = match self.shared_claim(account, &key, deadline).await {
+            Some((shared, SharedClaim::First(ticket))) => {
+                let slot = self.start(account, message, key, passive, Some((shared, &ticket)));
+                match slot.wait(deadline).await {
+                    // The handler may have finished, and the reply been left to this request,
+                    // an instant before the deadline: ask Redis, atomically.
+                    Waited::Deadline => shared.give_up(&ticket).await,
+                    waited => waited,
+                }
             }
-            Claim::Duplicate(slot) => {
-                account.metrics.duplicate();
-                tracing::debug!("duplicate push");
-                slot
+            Some((shared, SharedClaim::Running(ticket))) => {
+                self.duplicate(account);
+                shared.wait(&ticket, deadline).await
+            }
+            Some((_, SharedClaim::Done(waited))) => {
+                self.duplicate(account);
+                waited
+            }
+            None => {
+                let slot = self.start(account, message, key, passive, None);
+                slot.wait(deadline).await
             }
         };
-        match slot.wait(deadline).await {
+        match waited {
             Waited::Answer(Some(rendered)) if passive => Delivery::Reply(rendered),
             Waited::Answer(_) | Waited::Pushed => Delivery::Success,
             Waited::Deadline => {
@@ -88,6 +99,64 @@ impl Dispatcher {
             }
         }
     }
+
+    /// The claim in Redis, or `None` to use the local table: no shared dedup configured, Redis
+    /// unreachable, or a push this process already handled (while Redis was unreachable).
+    async fn shared_claim<'s>(
+        &'s self,
+        account: &Account,
+        key: &DedupKey,
+        deadline: Instant,
+    ) -> Option<(&'s SharedDedup, SharedClaim)> {
+        let shared = self.shared.as_ref()?;
+        if self.dedup.contains(key) {
+            return None;
+        }
+        match shared.claim(&account.name, key, deadline).await {
+            Ok(claim) => Some((shared, claim)),
+            Err(error) => {
+                tracing::debug!(%error, "shared dedup unavailable; using the local table");
+                None
+            }
+        }
+    }
+
+    fn duplicate(&self, account: &Account) {
+        account.metrics.duplicate();
+        tracing::debug!("duplicate push");
+    }
+
+    /// Claims `key` in the local table; on first sight starts the handler (counting a QR scan),
+    /// else counts a duplicate. Returns the slot to wait on.
+    fn start(
+        &self,
+        account: &Arc<Account>,
+        message: Message,
+        key: DedupKey,
+        passive: bool,
+        shared: Option<(&SharedDedup, &Ticket)>,
+    ) -> Arc<Slot> {
+        match self.dedup.claim(&key) {
+            Claim::First(slot) => {
+                self.qr.observe(account, &message);
+                let job = Job {
+                    account: account.clone(),
+                    message,
+                    dedup: self.dedup.clone(),
+                    shared: shared.map(|(dedup, ticket)| (dedup.clone(), ticket.clone())),
+                    key,
+                    slot: slot.clone(),
+                    passive,
+                };
+                tokio::spawn(job.run());
+                slot
+            }
+            Claim::Duplicate(slot) => {
+                self.duplicate(account);
+                slot
+            }
+        }
+    }
 }
 
 /// One push's handler run, detached from the request that started it.
@@ -95,6 +164,8 @@ struct Job {
     account: Arc<Account>,
     message: Message,
     dedup: Dedup,
+    /// The claim in Redis, when the push was claimed there.
+    shared: Option<(SharedDedup, Ticket)>,
     key: DedupKey,
     slot: Arc<Slot>,
     passive: bool,
@@ -106,6 +177,7 @@ impl Job {
             account,
             message,
             dedup,
+            shared,
             key,
             slot,
             passive,
@@ -114,9 +186,15 @@ impl Job {
         if let Some(api) = &account.api {
             ctx = ctx.with_customer_service(api.as_ref());
         }
-        let outcome = AssertUnwindSafe(account.registry.dispatch(&ctx))
-            .catch_unwind()
-            .await;
+        let handler = AssertUnwindSafe(account.registry.dispatch(&ctx)).catch_unwind();
+        let outcome = match &shared {
+            // Keep the in-flight marker alive for as long as the handler runs.
+            Some((shared, ticket)) => tokio::select! {
+                outcome = handler => outcome,
+                never = shared.keep_alive(ticket) => match never {},
+            },
+            None => handler.await,
+        };
         let answer: Answer = match outcome {
             Ok(Outcome::Reply(reply)) => {
                 let xml =
@@ -139,7 +217,17 @@ impl Job {
             }
         };
         let can_push = account.api.is_some();
-        let push = dedup.complete(key, &slot, answer.clone(), can_push, passive);
+        let local = Decision::Local { can_push, passive };
+        let decision = match &shared {
+            Some((shared, ticket)) => match shared.complete(ticket, &answer, can_push, passive).await
+            {
+                Ok(Completion::Push) => Decision::Decided(true),
+                Ok(Completion::Keep) => Decision::Decided(false),
+                Ok(Completion::Lost) | Err(_) => local,
+            },
+            None => local,
+        };
+        let push = dedup.complete(key, &slot, answer.clone(), decision);
         if let (true, Some(rendered), Some(api)) = (push, answer, &account.api) {
             match api
                 .send_custom_message(&message.from_user, &rendered.reply)

@@ -9,7 +9,9 @@ use actix_web::{App, HttpServer, dev::Server, dev::ServerHandle, web};
 use wxgate_handlers::Handler;
 
 use crate::account::{Accounts, SetupError};
-use crate::config::{Config, ConfigErrors};
+use crate::cluster::Redis;
+use crate::cluster::dedup::SharedDedup;
+use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
 use crate::http::{self, State};
@@ -32,6 +34,9 @@ pub enum Error {
     /// The config was valid but an account could not be set up.
     #[error("{0}")]
     Setup(#[from] SetupError),
+    /// The Redis URL (`[redis] url`) cannot be used.
+    #[error("redis.url: {0}")]
+    Redis(String),
     /// The store (`[storage] database`) could not be opened.
     #[error("storage.database: {0}")]
     Store(#[from] StoreError),
@@ -88,11 +93,29 @@ impl Gateway {
         &self.config
     }
 
-    async fn state(&self, qr: QrCounter) -> Result<State, Error> {
+    /// The Redis handle, when a backend uses it; probed once so the log tells at start
+    /// whether shared state is in use.
+    async fn redis(&self, metrics: &Arc<Metrics>) -> Result<Option<Redis>, Error> {
+        let config = &self.config;
+        let used = [config.dedup.backend, config.tokens.backend].contains(&Backend::Redis);
+        let Some(redis_config) = config.redis.as_ref().filter(|_| used) else {
+            return Ok(None);
+        };
+        let redis = Redis::new(redis_config, metrics.clone()).map_err(Error::Redis)?;
+        if !redis.probe().await {
+            tracing::warn!(
+                "Redis does not answer at start; running on local state until it does"
+            );
+        }
+        Ok(Some(redis))
+    }
+
+    async fn state(&self, qr: QrCounter) -> Result<(State, Option<Redis>), Error> {
         let config = &self.config;
         let metrics = Arc::new(Metrics::new(
             config.accounts.iter().map(|a| a.name.as_str()),
         ));
+        let redis = self.redis(&metrics).await?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(API_TIMEOUT)
@@ -109,10 +132,15 @@ impl Gateway {
             &http,
             Duration::from_millis(config.server.upstream_timeout_ms),
         )?;
-        let dedup = Dedup::new(
-            config.dedup.capacity,
-            Duration::from_secs(config.dedup.ttl_secs),
-        );
+        let ttl = Duration::from_secs(config.dedup.ttl_secs);
+        let dedup = Dedup::new(config.dedup.capacity, ttl);
+        let handler_timeout = Duration::from_millis(config.server.handler_timeout_ms);
+        let shared = match (&redis, config.dedup.backend) {
+            (Some(redis), Backend::Redis) => {
+                Some(SharedDedup::new(redis.clone(), handler_timeout, ttl))
+            }
+            _ => None,
+        };
         let store = Store::open(&config.storage.database).await?;
         match &config.admin.token {
             None => tracing::info!("admin API disabled ([admin] token not set)"),
@@ -124,25 +152,28 @@ impl Gateway {
             Some(_) => {}
         }
         let server = &config.server;
-        Ok(State {
+        let state = State {
             accounts,
-            dispatcher: Dispatcher::new(dedup, qr),
+            dispatcher: Dispatcher::new(dedup, shared, qr),
             metrics,
             max_body_bytes: server.max_body_bytes,
-            handler_timeout: Duration::from_millis(server.handler_timeout_ms),
+            handler_timeout,
             max_clock_skew_secs: server.max_clock_skew_secs,
             admin_token: config.admin.token.clone(),
             store,
-        })
+        };
+        Ok((state, redis))
     }
 
     /// Opens the store and starts serving on `listener` inside the current async runtime
     /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::handle`].
     pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
         let qr = QrCounter::default();
-        let state = web::Data::new(self.state(qr.clone()).await?);
+        let (state, redis) = self.state(qr.clone()).await?;
+        let state = web::Data::new(state);
         let store = state.store.clone();
-        let flusher = tokio::spawn(qr.clone().flush_forever(store.clone()));
+        let mut background = vec![tokio::spawn(qr.clone().flush_forever(store.clone()))];
+        background.extend(redis.map(|redis| redis.spawn_prober()));
         let addr = listener.local_addr().map_err(|source| Error::Io {
             context: "reading the listener's address".into(),
             source,
@@ -163,7 +194,7 @@ impl Gateway {
             addr,
             qr,
             store,
-            flusher,
+            background,
         })
     }
 
@@ -189,7 +220,8 @@ pub struct Running {
     addr: SocketAddr,
     qr: QrCounter,
     store: Store,
-    flusher: tokio::task::JoinHandle<()>,
+    /// The QR flusher and the Redis prober.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -206,7 +238,9 @@ impl Running {
     /// Serves until stopped, then flushes what is pending (QR counts) to the store.
     pub async fn wait(self) -> Result<(), Error> {
         let served = self.server.await;
-        self.flusher.abort();
+        for task in &self.background {
+            task.abort();
+        }
         if let Err(error) = self.qr.flush(&self.store).await {
             tracing::error!(%error, "QR counts could not be flushed at shutdown");
         }
