@@ -396,7 +396,10 @@ mod tests {
         assert!(!idle.complete(rendered("y"), Decision::Decided(false)));
         assert_eq!(idle.wait(soon(10)).await, Waited::Answer(rendered("y")));
         let none: Arc<Slot> = Arc::default();
-        assert!(!none.complete(None, Decision::Decided(true)), "no reply is never pushed");
+        assert!(
+            !none.complete(None, Decision::Decided(true)),
+            "no reply is never pushed"
+        );
     }
 
     fn soon(ms: u64) -> Instant {
@@ -437,10 +440,7 @@ mod tests {
     async fn a_late_answer_with_nobody_waiting_is_pushed_once_and_retries_get_success() {
         let slot: Arc<Slot> = Arc::default();
         assert_eq!(slot.wait(soon(20)).await, Waited::Deadline);
-        assert!(
-            slot.complete(rendered("late"), LOCAL),
-            "nobody waits: push"
-        );
+        assert!(slot.complete(rendered("late"), LOCAL), "nobody waits: push");
         assert_eq!(slot.wait(soon(10)).await, Waited::Pushed);
     }
 

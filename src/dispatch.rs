@@ -219,12 +219,13 @@ impl Job {
         let can_push = account.api.is_some();
         let local = Decision::Local { can_push, passive };
         let decision = match &shared {
-            Some((shared, ticket)) => match shared.complete(ticket, &answer, can_push, passive).await
-            {
-                Ok(Completion::Push) => Decision::Decided(true),
-                Ok(Completion::Keep) => Decision::Decided(false),
-                Ok(Completion::Lost) | Err(_) => local,
-            },
+            Some((shared, ticket)) => {
+                match shared.complete(ticket, &answer, can_push, passive).await {
+                    Ok(Completion::Push) => Decision::Decided(true),
+                    Ok(Completion::Keep) => Decision::Decided(false),
+                    Ok(Completion::Lost) | Err(_) => local,
+                }
+            }
             None => local,
         };
         let push = dedup.complete(key, &slot, answer.clone(), decision);

@@ -103,9 +103,7 @@ impl Gateway {
         };
         let redis = Redis::new(redis_config, metrics.clone()).map_err(Error::Redis)?;
         if !redis.probe().await {
-            tracing::warn!(
-                "Redis does not answer at start; running on local state until it does"
-            );
+            tracing::warn!("Redis does not answer at start; running on local state until it does");
         }
         Ok(Some(redis))
     }

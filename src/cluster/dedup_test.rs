@@ -123,7 +123,9 @@ async fn with_nobody_waiting_the_reply_is_pushed_and_retries_get_success() {
     tokio::time::sleep(Duration::from_millis(40)).await;
     assert_eq!(a.give_up(&first).await, Waited::Deadline);
     assert_eq!(
-        a.complete(&first, &answer("late"), true, true).await.unwrap(),
+        a.complete(&first, &answer("late"), true, true)
+            .await
+            .unwrap(),
         Completion::Push
     );
     match b.claim("demo", &key, soon(1000)).await.unwrap() {
@@ -143,7 +145,9 @@ async fn a_waiter_whose_deadline_passed_without_leaving_is_not_counted() {
     // Its instance died: it never gives up. Its deadline passes all the same.
     tokio::time::sleep(Duration::from_millis(60)).await;
     assert_eq!(
-        a.complete(&first, &answer("late"), true, true).await.unwrap(),
+        a.complete(&first, &answer("late"), true, true)
+            .await
+            .unwrap(),
         Completion::Push
     );
 }
@@ -174,7 +178,9 @@ async fn json_pushes_and_no_reply() {
         panic!("first sight")
     };
     assert_eq!(
-        a.complete(&first, &answer("cs"), true, false).await.unwrap(),
+        a.complete(&first, &answer("cs"), true, false)
+            .await
+            .unwrap(),
         Completion::Push,
         "a JSON push cannot carry the reply"
     );
@@ -225,7 +231,10 @@ async fn a_lapsed_marker_ends_waits_and_its_completion_is_lost() {
     // The holder died and its marker expired.
     server.command(&["DEL", &redis_key(&key)]);
     assert_eq!(waiter.await.unwrap(), Waited::Deadline);
-    assert!(started.elapsed() < Duration::from_secs(1), "no wait for nothing");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "no wait for nothing"
+    );
     assert_eq!(
         a.complete(&first, &answer("x"), true, true).await.unwrap(),
         Completion::Lost

@@ -1,8 +1,11 @@
 //! Black-box tests of the callback server through HTTP, against a real gateway on loopback.
 
 mod common;
+#[path = "../support/redis.rs"]
+mod redis_server;
 
 mod admin;
+mod cluster;
 mod dedup;
 mod encrypted;
 mod handlers;
