@@ -262,9 +262,9 @@ impl Dedup {
         push
     }
 
-    /// Whether `key` has a live entry (seen by this process and not expired).
-    pub fn contains(&self, key: &DedupKey) -> bool {
-        self.cache.contains_key(key)
+    /// Whether this process has finished handling `key` (and still remembers its answer).
+    pub fn is_done(&self, key: &DedupKey) -> bool {
+        self.cache.get(key).is_some_and(|slot| slot.is_done())
     }
 
     /// The number of live entries (approximate: moka counts lazily).

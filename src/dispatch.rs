@@ -101,7 +101,10 @@ impl Dispatcher {
     }
 
     /// The claim in Redis, or `None` to use the local table: no shared dedup configured, Redis
-    /// unreachable, or a push this process already handled (while Redis was unreachable).
+    /// unreachable, or a push this process has already finished (its answer is here, and
+    /// Redis may not know it if it was handled while Redis was unreachable). A push still
+    /// running here goes through Redis all the same, so that a waiting retry is counted where
+    /// the late-reply decision is taken.
     async fn shared_claim<'s>(
         &'s self,
         account: &Account,
@@ -109,7 +112,7 @@ impl Dispatcher {
         deadline: Instant,
     ) -> Option<(&'s SharedDedup, SharedClaim)> {
         let shared = self.shared.as_ref()?;
-        if self.dedup.contains(key) {
+        if self.dedup.is_done(key) {
             return None;
         }
         match shared.claim(&account.name, key, deadline).await {
