@@ -47,7 +47,7 @@ pub use menus::MenuVersion;
 pub use qrcodes::{NewQrCode, QrCode, QrCountDelta};
 
 use backend::Pool;
-use error::redact_url;
+pub(crate) use error::redact_url;
 
 /// A handle on the admin database. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
