@@ -46,7 +46,7 @@ pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use qrcodes::{NewQrCode, QrCode, QrCountDelta};
 
-use backend::Pool;
+use backend::{InRuntime, IoThread, Pool};
 pub(crate) use error::redact_url;
 
 /// A handle on the admin database. Cheap to clone: clones share one connection pool.
@@ -77,7 +77,10 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let pool = match scheme(url) {
             Some("sqlite") => Pool::Sqlite(sqlite::connect(url).await?),
-            Some("postgres" | "postgresql") => Pool::Postgres(postgres::connect(url).await?),
+            Some("postgres" | "postgresql") => {
+                let io = IoThread::start()?;
+                Pool::Postgres(io.run(postgres::connect(url)).await?, io)
+            }
             Some(other) => {
                 return Err(StoreError::Config(format!(
                     "unsupported database URL scheme `{other}:` in `{}`; use a SQLite URL such \
@@ -97,7 +100,7 @@ impl Store {
         };
         let migrated = match &pool {
             Pool::Sqlite(pool) => sqlite::migrate(pool).await,
-            Pool::Postgres(pool) => postgres::migrate(pool).await,
+            Pool::Postgres(pool, io) => io.run(postgres::migrate(pool)).await,
         };
         if let Err(err) = migrated {
             pool.close().await;
@@ -111,6 +114,12 @@ impl Store {
     /// store or its clones fail with [`StoreError::Database`].
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// `operation`, run where the pool's connections live (see `backend.rs`). Every query goes
+    /// through here.
+    fn io<F: Future>(&self, operation: F) -> InRuntime<F> {
+        InRuntime::new(self.pool.runtime(), operation)
     }
 }
 

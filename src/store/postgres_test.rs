@@ -200,3 +200,47 @@ async fn a_bad_postgres_url_is_a_configuration_error() {
         }
     }
 }
+
+/// Connections opened while serving on one runtime (an HTTP worker's) keep working after that
+/// runtime stops, as every worker's does at shutdown just before the last QR counts are written.
+#[test]
+fn connections_outlive_the_runtime_that_used_them() {
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+    let url = fresh_database_url();
+    let store = runtime().block_on(Store::open(&url)).unwrap();
+
+    // A worker adds versions at once, so the pool opens several connections there; then it
+    // stops.
+    let worker = runtime();
+    worker.block_on(async {
+        let menu = json!({});
+        let adds = (0..8).map(|i| store.add_menu_version("a", &menu, i));
+        for added in futures_util::future::join_all(adds).await {
+            added.unwrap();
+        }
+    });
+    drop(worker);
+
+    // Another runtime (the one flushing at shutdown) uses the same pool.
+    runtime().block_on(async {
+        let reads = (0..8).map(|_| store.menu_versions("a"));
+        for read in futures_util::future::join_all(reads).await {
+            assert_eq!(read.unwrap().len(), 8);
+        }
+        store
+            .add_qr_counts(&[super::QrCountDelta {
+                account: "a".into(),
+                scene: "s".into(),
+                scans: 1,
+                subscribes: 0,
+            }])
+            .await
+            .unwrap();
+        store.close().await;
+    });
+}

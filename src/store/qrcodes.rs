@@ -92,59 +92,68 @@ impl Store {
         new: &NewQrCode,
         now: i64,
     ) -> Result<QrCode, StoreError> {
-        let row: QrCodeRow = with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO qr_codes \
-                 (account, scene, scene_is_int, permanent, ticket, url, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(account)
-            .bind(&new.scene)
-            .bind(new.scene_is_int)
-            .bind(new.permanent)
-            .bind(&new.ticket)
-            .bind(&new.url)
-            .bind(now)
-            .bind(new.expires_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            let row = sqlx::query_as(&format!("{SELECT_QRCODE} WHERE q.id = $1"))
-                .bind(id)
+        self.io(async move {
+            let row: QrCodeRow = with_pool!(self, |pool| {
+                let mut tx = pool.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO qr_codes (account, scene, scene_is_int, permanent, ticket, \
+                     url, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(account)
+                .bind(&new.scene)
+                .bind(new.scene_is_int)
+                .bind(new.permanent)
+                .bind(&new.ticket)
+                .bind(&new.url)
+                .bind(now)
+                .bind(new.expires_at)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
-            row
-        });
-        let code = qrcode_from_row(row);
-        tracing::debug!(account, id = code.id, scene = %new.scene, "QR code recorded");
-        Ok(code)
+                let row = sqlx::query_as(&format!("{SELECT_QRCODE} WHERE q.id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row
+            });
+            let code = qrcode_from_row(row);
+            tracing::debug!(account, id = code.id, scene = %new.scene, "QR code recorded");
+            Ok(code)
+        })
+        .await
     }
 
     /// Every QR code of the account, oldest first.
     pub async fn qrcodes(&self, account: &str) -> Result<Vec<QrCode>, StoreError> {
-        let rows: Vec<QrCodeRow> = with_pool!(self, |pool| {
-            sqlx::query_as(&format!(
-                "{SELECT_QRCODE} WHERE q.account = $1 ORDER BY q.id"
-            ))
-            .bind(account)
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows.into_iter().map(qrcode_from_row).collect())
+        self.io(async move {
+            let rows: Vec<QrCodeRow> = with_pool!(self, |pool| {
+                sqlx::query_as(&format!(
+                    "{SELECT_QRCODE} WHERE q.account = $1 ORDER BY q.id"
+                ))
+                .bind(account)
+                .fetch_all(pool)
+                .await?
+            });
+            Ok(rows.into_iter().map(qrcode_from_row).collect())
+        })
+        .await
     }
 
     /// How many permanent QR codes the account has recorded (WeChat allows 100,000).
     pub async fn count_permanent_qrcodes(&self, account: &str) -> Result<i64, StoreError> {
-        Ok(with_pool!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM qr_codes WHERE account = $1 AND permanent = $2",
-            )
-            .bind(account)
-            .bind(true)
-            .fetch_one(pool)
-            .await?
-        }))
+        self.io(async move {
+            Ok(with_pool!(self, |pool| {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM qr_codes WHERE account = $1 AND permanent = $2",
+                )
+                .bind(account)
+                .bind(true)
+                .fetch_one(pool)
+                .await?
+            }))
+        })
+        .await
     }
 
     /// Adds every delta to its scene's counts, all in one transaction: either all are kept or
@@ -152,35 +161,38 @@ impl Store {
     /// is recorded. Rows are written in (account, scene) order, so batches from several
     /// instances that touch the same scenes lock them in the same order and never deadlock.
     pub async fn add_qr_counts(&self, deltas: &[QrCountDelta]) -> Result<(), StoreError> {
-        let mut deltas: Vec<&QrCountDelta> = deltas
-            .iter()
-            .filter(|delta| delta.scans != 0 || delta.subscribes != 0)
-            .collect();
-        if deltas.is_empty() {
-            return Ok(());
-        }
-        deltas.sort_by(|a, b| (&a.account, &a.scene).cmp(&(&b.account, &b.scene)));
-        with_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            for delta in &deltas {
-                sqlx::query(
-                    "INSERT INTO qr_counts (account, scene, scans, subscribes) \
-                     VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (account, scene) DO UPDATE \
-                     SET scans = qr_counts.scans + excluded.scans, \
-                     subscribes = qr_counts.subscribes + excluded.subscribes",
-                )
-                .bind(&delta.account)
-                .bind(&delta.scene)
-                .bind(delta.scans)
-                .bind(delta.subscribes)
-                .execute(&mut *tx)
-                .await?;
+        self.io(async move {
+            let mut deltas: Vec<&QrCountDelta> = deltas
+                .iter()
+                .filter(|delta| delta.scans != 0 || delta.subscribes != 0)
+                .collect();
+            if deltas.is_empty() {
+                return Ok(());
             }
-            tx.commit().await?;
-        });
-        tracing::debug!(scenes = deltas.len(), "QR counts added");
-        Ok(())
+            deltas.sort_by(|a, b| (&a.account, &a.scene).cmp(&(&b.account, &b.scene)));
+            with_pool!(self, |pool| {
+                let mut tx = pool.begin_write().await?;
+                for delta in &deltas {
+                    sqlx::query(
+                        "INSERT INTO qr_counts (account, scene, scans, subscribes) \
+                         VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (account, scene) DO UPDATE \
+                         SET scans = qr_counts.scans + excluded.scans, \
+                         subscribes = qr_counts.subscribes + excluded.subscribes",
+                    )
+                    .bind(&delta.account)
+                    .bind(&delta.scene)
+                    .bind(delta.scans)
+                    .bind(delta.subscribes)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            });
+            tracing::debug!(scenes = deltas.len(), "QR counts added");
+            Ok(())
+        })
+        .await
     }
 }
 

@@ -35,7 +35,7 @@ pub(super) async fn applied_migrations(store: &Store) -> Vec<(i64, bool)> {
 async fn migrate_again(store: &Store) -> Result<(), StoreError> {
     match &store.pool {
         Pool::Sqlite(pool) => super::sqlite::migrate(pool).await,
-        Pool::Postgres(pool) => super::postgres::migrate(pool).await,
+        Pool::Postgres(pool, io) => io.run(super::postgres::migrate(pool)).await,
     }
 }
 

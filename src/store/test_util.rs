@@ -47,14 +47,14 @@ impl Store {
     pub(super) fn sqlite_pool(&self) -> &SqlitePool {
         match &self.pool {
             Pool::Sqlite(pool) => pool,
-            Pool::Postgres(_) => panic!("a SQLite store was expected"),
+            Pool::Postgres(..) => panic!("a SQLite store was expected"),
         }
     }
 
     /// The pool of a PostgreSQL store.
     pub(super) fn postgres_pool(&self) -> &PgPool {
         match &self.pool {
-            Pool::Postgres(pool) => pool,
+            Pool::Postgres(pool, _) => pool,
             Pool::Sqlite(_) => panic!("a PostgreSQL store was expected"),
         }
     }
