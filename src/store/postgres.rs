@@ -93,10 +93,11 @@ pub(super) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let mut tx = conn.begin().await?;
     migrate::run(&mut *tx, MIGRATIONS).await?;
     tx.commit().await?;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
+    // The schema is in place. Should unlocking fail, closing the session releases the lock.
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut conn)
-        .await?;
-    conn.close().await?;
+        .await;
+    let _ = conn.close().await;
     Ok(())
 }
