@@ -84,10 +84,20 @@ impl fmt::Debug for AdminConfig {
 }
 
 /// `[storage]`: the database of menus, menu versions and QR codes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct StorageConfig {
-    /// `sqlite://FILE`, created with its schema on first start; default `sqlite://wxgate.db`.
+    /// `sqlite://FILE`, created with its schema on first start (default `sqlite://wxgate.db`),
+    /// or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, shared by several gateways. May hold a
+    /// password.
     pub database: String,
+}
+
+impl fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("database", &crate::store::redact_url(&self.database))
+            .finish()
+    }
 }
 
 impl Default for StorageConfig {

@@ -243,16 +243,24 @@ fn storage(mut s: Section<'_>, p: &mut Problems) -> StorageConfig {
     }
 }
 
+/// A database URL `Store::open` takes: SQLite (`sqlite:...`) or PostgreSQL (`postgres://...`,
+/// `postgresql://...`). Problems name the scheme only, never the URL: it may hold a password.
 fn check_database(value: &str) -> Result<String, Bad> {
-    const HINT: &str = "sqlite://FILE (created on first start), e.g. sqlite://wxgate.db or sqlite:///var/lib/wxgate/wxgate.db";
-    if value.starts_with("sqlite:") {
-        Ok(value.to_owned())
-    } else {
-        let scheme = value.split_once(':').map_or(value, |(scheme, _)| scheme);
-        Err(Bad::new(
+    const HINT: &str = "sqlite://FILE for one host (created on first start), e.g. sqlite://wxgate.db or sqlite:///var/lib/wxgate/wxgate.db; or postgres://USER:PASSWORD@HOST:PORT/DATABASE for a database several gateways share";
+    let scheme = value.split_once(':').map_or(value, |(scheme, _)| scheme);
+    match scheme {
+        "sqlite" => Ok(value.to_owned()),
+        "postgres" | "postgresql" => match value[scheme.len() + 1..].strip_prefix("//") {
+            Some(rest) if !rest.is_empty() => Ok(value.to_owned()),
+            _ => Err(Bad::new(
+                format!("a PostgreSQL database is a URL starting `{scheme}://`"),
+                HINT,
+            )),
+        },
+        _ => Err(Bad::new(
             format!("unsupported database {}", quote(scheme)),
             HINT,
-        ))
+        )),
     }
 }
 

@@ -765,3 +765,56 @@ fn bad_api_admin_storage_and_forward_keys() {
         "secrets are not echoed"
     );
 }
+
+#[test]
+fn storage_takes_sqlite_and_postgres_urls() {
+    for database in [
+        "sqlite://wxgate.db",
+        "sqlite::memory:",
+        "postgres://wxgate:s3cr3t-db@db.internal:5432/wxgate",
+        "postgresql://wxgate@10.0.0.5/wxgate?sslmode=require",
+    ] {
+        let config = parse_ok(&format!(
+            "[storage]\ndatabase = \"{database}\"\n\
+             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
+        ));
+        assert_eq!(config.storage.database, database);
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t-db"), "{shown}");
+    }
+}
+
+#[test]
+fn bad_storage_urls_name_both_backends_and_never_the_password() {
+    for (database, message) in [
+        (
+            "mysql://root:s3cr3t-db@db/wxgate",
+            "unsupported database `mysql`",
+        ),
+        ("wxgate.db", "unsupported database `wxgate.db`"),
+        (
+            "postgres:wxgate",
+            "a PostgreSQL database is a URL starting `postgres://`",
+        ),
+        (
+            "postgresql://",
+            "a PostgreSQL database is a URL starting `postgresql://`",
+        ),
+    ] {
+        let errors = parse_err(&format!(
+            "[storage]\ndatabase = \"{database}\"\n\
+             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
+        ));
+        assert_eq!(
+            keys_and_messages(&errors),
+            [("storage.database", message)],
+            "{database}"
+        );
+        let hint = hint_of(&errors, "storage.database");
+        assert!(
+            hint.contains("sqlite://") && hint.contains("postgres://"),
+            "{hint}"
+        );
+        assert!(!errors.to_string().contains("s3cr3t-db"), "{errors}");
+    }
+}

@@ -14,3 +14,4 @@ mod late;
 mod limits;
 mod ops;
 mod plain;
+mod postgres;
