@@ -170,8 +170,9 @@ impl Gateway {
         let (state, redis) = self.state(qr.clone()).await?;
         let state = web::Data::new(state);
         let store = state.store.clone();
-        let mut background = vec![tokio::spawn(qr.clone().flush_forever(store.clone()))];
-        background.extend(redis.map(|redis| redis.spawn_prober()));
+        let stop_flushing = Arc::new(tokio::sync::Notify::new());
+        let flusher = tokio::spawn(qr.flush_until(store.clone(), stop_flushing.clone()));
+        let prober = redis.map(|redis| redis.spawn_prober());
         let addr = listener.local_addr().map_err(|source| Error::Io {
             context: "reading the listener's address".into(),
             source,
@@ -190,9 +191,10 @@ impl Gateway {
         Ok(Running {
             server,
             addr,
-            qr,
             store,
-            background,
+            flusher,
+            stop_flushing,
+            prober,
         })
     }
 
@@ -216,10 +218,12 @@ impl Gateway {
 pub struct Running {
     server: Server,
     addr: SocketAddr,
-    qr: QrCounter,
     store: Store,
-    /// The QR flusher and the Redis prober.
-    background: Vec<tokio::task::JoinHandle<()>>,
+    /// Writes QR counts to the store every few seconds, and once more when stopped.
+    flusher: tokio::task::JoinHandle<()>,
+    stop_flushing: Arc<tokio::sync::Notify>,
+    /// Probes Redis while it is down.
+    prober: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -236,11 +240,12 @@ impl Running {
     /// Serves until stopped, then flushes what is pending (QR counts) to the store.
     pub async fn wait(self) -> Result<(), Error> {
         let served = self.server.await;
-        for task in &self.background {
-            task.abort();
+        if let Some(prober) = &self.prober {
+            prober.abort();
         }
-        if let Err(error) = self.qr.flush(&self.store).await {
-            tracing::error!(%error, "QR counts could not be flushed at shutdown");
+        self.stop_flushing.notify_one();
+        if let Err(error) = self.flusher.await {
+            tracing::error!(%error, "the QR count flusher failed");
         }
         self.store.close().await;
         served.map_err(|source| Error::Io {
