@@ -9,7 +9,9 @@ use actix_web::{App, HttpServer, dev::Server, dev::ServerHandle, web};
 use wxgate_handlers::Handler;
 
 use crate::account::{Accounts, SetupError};
-use crate::config::{Config, ConfigErrors};
+use crate::cluster::Redis;
+use crate::cluster::tokens::SharedTokens;
+use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
 use crate::http::{self, State};
@@ -102,12 +104,27 @@ impl Gateway {
                 context: "building the HTTP client".into(),
                 source: std::io::Error::other(e.without_url()),
             })?;
+        // Shared access tokens: probed once so that the first calls find Redis up, then
+        // probed every second while it is down.
+        let tokens = match (config.tokens.backend, &config.redis) {
+            (Backend::Redis, Some(redis)) => {
+                let redis = Redis::new(redis, metrics.clone()).map_err(|e| Error::Io {
+                    context: "setting up Redis ([redis])".into(),
+                    source: std::io::Error::other(e),
+                })?;
+                redis.probe().await;
+                drop(redis.spawn_prober());
+                Some(SharedTokens::new(redis))
+            }
+            _ => None,
+        };
         let accounts = Accounts::build(
             &config.accounts,
             &self.handlers,
             &metrics,
             &http,
             Duration::from_millis(config.server.upstream_timeout_ms),
+            tokens.as_ref(),
         )?;
         let dedup = Dedup::new(
             config.dedup.capacity,
