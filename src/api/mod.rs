@@ -59,6 +59,8 @@ mod menu_test;
 #[cfg(test)]
 mod qrcode_test;
 #[cfg(test)]
+mod shared_token_test;
+#[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod token_test;

@@ -406,3 +406,7 @@ fn unix_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, millis)
 }
+
+#[cfg(test)]
+#[path = "tokens_test.rs"]
+mod tests;
