@@ -61,6 +61,6 @@ mod qrcode_test;
 #[cfg(test)]
 mod shared_token_test;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 #[cfg(test)]
 mod token_test;

@@ -1,16 +1,13 @@
 //! Shared access tokens against a real redis-server and a mock WeChat API: two `WeChatApi`s
 //! with their own `Redis` handles stand for two gateway processes.
 
-#[path = "../../tests/support/redis.rs"]
-mod redis_server;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redis_server::RedisServer;
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};
 
+use super::test_support::redis_server::RedisServer;
 use super::test_support::{
     APPID, TOKEN1, TOKEN2, api_call, config, refusal, stable_token_request, token_answer,
     token_request,

@@ -1,4 +1,8 @@
-//! A mock WeChat API on 127.0.0.1 answering as WeChat documents, and clients pointed at it.
+//! A mock WeChat API on 127.0.0.1 answering as WeChat documents, and clients pointed at it;
+//! and the throwaway redis-server of `tests/support`, included once for every unit test.
+
+#[path = "../../tests/support/redis.rs"]
+pub(crate) mod redis_server;
 
 use std::time::Duration;
 

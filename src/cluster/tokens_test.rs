@@ -1,16 +1,13 @@
 //! The Redis side of shared tokens, against a real redis-server.
 
-#[path = "../../tests/support/redis.rs"]
-mod redis_server;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::{AccountTokens, SharedTokens};
+use crate::api::test_support::redis_server::RedisServer;
 use crate::cluster::Redis;
 use crate::config::RedisConfig;
 use crate::metrics::Metrics;
-use redis_server::RedisServer;
 
 const HOUR: Duration = Duration::from_secs(3600);
 

@@ -11,3 +11,4 @@ mod late;
 mod limits;
 mod ops;
 mod plain;
+mod tokens;
