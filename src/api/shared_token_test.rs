@@ -79,6 +79,15 @@ async fn instance(wechat: &MockServer, server: &RedisServer) -> Instance {
     .await
 }
 
+/// Probes until `redis` answers (a restarted server needs a reconnect), within 5 s.
+async fn reconnect(redis: &Redis) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !redis.probe().await {
+        assert!(Instant::now() < deadline, "Redis answers again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn menu_answer() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({ "menu": { "button": [] } }))
 }
@@ -288,7 +297,7 @@ async fn an_expiring_token_is_refreshed_once_while_the_others_keep_using_it() {
         .mount(&wechat)
         .await;
     stable_token_request(false)
-        .respond_with(token_answer(TOKEN2, 7200).set_delay(Duration::from_millis(1500)))
+        .respond_with(token_answer(TOKEN2, 7200).set_delay(Duration::from_secs(2)))
         .expect(1)
         .mount(&wechat)
         .await;
@@ -319,14 +328,14 @@ async fn an_expiring_token_is_refreshed_once_while_the_others_keep_using_it() {
         .collect();
     let started = Instant::now();
     assert_eq!(b.api.access_token().await.unwrap(), TOKEN1);
-    assert!(started.elapsed() < Duration::from_millis(500));
+    assert!(started.elapsed() < Duration::from_secs(1));
     for caller in callers {
         let (token, elapsed) = caller.await.unwrap();
         let token = token.unwrap();
         // A's own callers wait for A's flight (TOKEN2); B's use TOKEN1 without waiting.
         assert!(token == TOKEN1 || token == TOKEN2, "{token}");
         if token == TOKEN1 {
-            assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
+            assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
         }
     }
 
@@ -446,11 +455,7 @@ async fn after_an_outage_an_instance_adopts_the_stored_token_without_fetching() 
     assert_eq!(b.api.access_token().await.unwrap(), TOKEN1);
     server.restart();
     // A fetches with Redis: TOKEN2 is the shared token.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !a.redis.probe().await {
-        assert!(Instant::now() < deadline, "A reaches Redis");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    reconnect(&a.redis).await;
     assert_eq!(a.api.access_token().await.unwrap(), TOKEN2);
     assert_eq!(stored_token(&server).as_deref(), Some(TOKEN2));
 
@@ -503,7 +508,8 @@ async fn a_frozen_redis_costs_one_timeout_then_instances_fetch_their_own() {
     let started = Instant::now();
     assert_eq!(a.api.access_token().await.unwrap(), TOKEN1);
     let elapsed = started.elapsed();
-    let bound = timeout + fetch_time + Duration::from_millis(400);
+    // Margin for a busy machine; a wait for Redis to thaw would take seconds.
+    let bound = timeout + fetch_time + Duration::from_millis(600);
     assert!(elapsed < bound, "{elapsed:?}");
 
     let started = Instant::now();
@@ -527,11 +533,8 @@ async fn a_frozen_redis_costs_one_timeout_then_instances_fetch_their_own() {
 
     // Thawed (and probed), Redis is empty: A shares its token and B takes it, without a fetch.
     server.thaw();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !(a.redis.probe().await && b.redis.probe().await) {
-        assert!(Instant::now() < deadline, "Redis answers after the thaw");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    reconnect(&a.redis).await;
+    reconnect(&b.redis).await;
     assert_eq!(a.api.access_token().await.unwrap(), TOKEN1);
     assert_eq!(b.api.access_token().await.unwrap(), TOKEN1);
     assert_eq!(stored_token(&server).as_deref(), Some(TOKEN1));
@@ -580,11 +583,81 @@ async fn a_rejected_token_left_in_redis_is_not_taken_back() {
     b.api.get_menu().await.unwrap();
     assert!(!b.redis.is_up());
     server.thaw();
-    assert!(b.redis.probe().await);
+    reconnect(&b.redis).await;
     assert_eq!(stored_token(&server).as_deref(), Some(TOKEN1));
 
     // B's own TOKEN2 replaces the rejected TOKEN1 in Redis, without another fetch.
     assert_eq!(b.api.access_token().await.unwrap(), TOKEN2);
     assert_eq!(stored_token(&server).as_deref(), Some(TOKEN2));
     wechat.verify().await;
+}
+
+/// Collects formatted log lines.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_fallback_is_logged_without_tokens_or_secrets() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer({
+            let captured = captured.clone();
+            move || captured.clone()
+        })
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let mut server = RedisServer::start();
+    let wechat = MockServer::start().await;
+    stable_token_request(false)
+        .respond_with(token_answer(TOKEN1, 7200))
+        .expect(1)
+        .mount(&wechat)
+        .await;
+    stable_token_request(true)
+        .respond_with(token_answer(TOKEN2, 7200))
+        .expect(1)
+        .mount(&wechat)
+        .await;
+    api_call("GET", MENU, TOKEN1)
+        .respond_with(refusal(40001, "invalid credential"))
+        .expect(1)
+        .mount(&wechat)
+        .await;
+    api_call("GET", MENU, TOKEN2)
+        .respond_with(menu_answer())
+        .expect(1)
+        .mount(&wechat)
+        .await;
+    let a = instance(&wechat, &server).await;
+    server.stop();
+    assert_eq!(a.api.access_token().await.unwrap(), TOKEN1);
+    a.api.get_menu().await.unwrap();
+    server.restart();
+    reconnect(&a.redis).await;
+    assert_eq!(a.api.access_token().await.unwrap(), TOKEN2);
+    wechat.verify().await;
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("Redis unavailable"), "{text}");
+    assert!(text.contains("this instance fetches its own"), "{text}");
+    for secret in [TOKEN1, TOKEN2, super::test_support::SECRET] {
+        assert!(
+            !text.contains(secret),
+            "{secret} leaked into the log:\n{text}"
+        );
+    }
 }
