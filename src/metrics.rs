@@ -430,11 +430,7 @@ impl Metrics {
             );
             for op in RedisOp::ALL {
                 let v = self.redis_errors[op as usize].load(Relaxed);
-                let _ = writeln!(
-                    out,
-                    "wxgate_redis_errors_total{{op=\"{}\"}} {v}",
-                    op.as_str()
-                );
+                let _ = writeln!(out, "wxgate_redis_errors_total{{op=\"{}\"}} {v}", op.as_str());
             }
         }
         out

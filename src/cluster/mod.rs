@@ -143,13 +143,14 @@ impl Redis {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let inner = &self.inner;
-        let error =
-            match tokio::time::timeout(inner.timeout, command(inner.connection.clone())).await {
-                Ok(Ok(value)) => return Ok(value),
-                Ok(Err(e)) if e.is_timeout() => Unavailable::Timeout(inner.timeout),
-                Ok(Err(e)) => Unavailable::Failed(e.to_string()),
-                Err(_) => Unavailable::Timeout(inner.timeout),
-            };
+        let error = match tokio::time::timeout(inner.timeout, command(inner.connection.clone()))
+            .await
+        {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) if e.is_timeout() => Unavailable::Timeout(inner.timeout),
+            Ok(Err(e)) => Unavailable::Failed(e.to_string()),
+            Err(_) => Unavailable::Timeout(inner.timeout),
+        };
         inner.metrics.redis_error(op);
         if inner.up.swap(false, Ordering::AcqRel) {
             inner.metrics.redis_up(false);

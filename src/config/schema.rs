@@ -12,8 +12,8 @@ use super::error::Problem;
 use super::rules;
 use super::walk::{Bad, Problems, Section, closest, describe_char, list, quote};
 use super::{
-    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DedupConfig, Mode, RedisConfig,
-    ServerConfig, StorageConfig, TokenSource, TokensConfig,
+    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DedupConfig, Mode,
+    RedisConfig, ServerConfig, StorageConfig, TokenSource, TokensConfig,
 };
 use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
 

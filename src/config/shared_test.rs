@@ -46,10 +46,7 @@ fn a_full_redis_setup_parses() {
     );
     let shown = format!("{config:?}");
     assert!(!shown.contains("s3cret"), "{shown}");
-    assert!(
-        shown.contains("redis://:<redacted>@10.0.0.5:6380/2"),
-        "{shown}"
-    );
+    assert!(shown.contains("redis://:<redacted>@10.0.0.5:6380/2"), "{shown}");
 }
 
 #[test]
