@@ -11,6 +11,7 @@ use wxgate_handlers::Handler;
 use crate::account::{Accounts, SetupError};
 use crate::cluster::Redis;
 use crate::cluster::dedup::SharedDedup;
+use crate::cluster::tokens::SharedTokens;
 use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
@@ -123,12 +124,17 @@ impl Gateway {
                 context: "building the HTTP client".into(),
                 source: std::io::Error::other(e.without_url()),
             })?;
+        let tokens = match (&redis, config.tokens.backend) {
+            (Some(redis), Backend::Redis) => Some(SharedTokens::new(redis.clone())),
+            _ => None,
+        };
         let accounts = Accounts::build(
             &config.accounts,
             &self.handlers,
             &metrics,
             &http,
             Duration::from_millis(config.server.upstream_timeout_ms),
+            tokens.as_ref(),
         )?;
         let ttl = Duration::from_secs(config.dedup.ttl_secs);
         let dedup = Dedup::new(config.dedup.capacity, ttl);

@@ -13,9 +13,7 @@ use crate::config::RedisConfig;
 use crate::dedup::{DedupKey, Rendered, Waited};
 use crate::metrics::Metrics;
 
-#[path = "../../tests/support/redis.rs"]
-mod redis_server;
-use redis_server::RedisServer;
+use crate::cluster::redis_server::RedisServer;
 
 const HANDLER_TIMEOUT: Duration = Duration::from_millis(1000);
 const TTL: Duration = Duration::from_secs(60);

@@ -12,6 +12,11 @@
 pub mod dedup;
 pub mod tokens;
 
+/// The throwaway redis-server of `tests/support`, for every unit test that needs one.
+#[cfg(test)]
+#[path = "../../tests/support/redis.rs"]
+pub(crate) mod redis_server;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -15,3 +15,4 @@ mod limits;
 mod ops;
 mod plain;
 mod postgres;
+mod tokens;
