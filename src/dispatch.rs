@@ -17,6 +17,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use futures_util::FutureExt;
 use tokio::time::Instant;
 use wxgate_handlers::{Context, Message, Outcome};
@@ -26,7 +27,6 @@ use crate::cluster::dedup::{Completion, SharedClaim, SharedDedup, Ticket};
 use crate::dedup::{Answer, Claim, Decision, Dedup, DedupKey, Rendered, Slot, Waited};
 use crate::metrics::Failure;
 use crate::qr::QrCounter;
-use crate::wire;
 
 /// Runs handlers once per push.
 #[derive(Debug, Clone)]
@@ -40,7 +40,7 @@ pub struct Dispatcher {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery {
     /// The plaintext reply XML (to be encrypted when the request was).
-    Reply(Arc<Rendered>),
+    Reply(Bytes),
     /// `success`: no reply, a reply not ready by the deadline or pushed instead, or a failed
     /// handler.
     Success,
@@ -66,8 +66,11 @@ impl Dispatcher {
         let key = DedupKey::of(account.index, &message);
         let waited = match self.shared_claim(account, &key, deadline).await {
             Some((shared, SharedClaim::First(ticket))) => {
-                let slot = self.start(account, message, key, passive, Some((shared, &ticket)));
-                match slot.wait(deadline).await {
+                match self
+                    .start(account, message, key, passive, Some((shared, &ticket)))
+                    .wait(deadline)
+                    .await
+                {
                     // The handler may have finished, and the reply been left to this request,
                     // an instant before the deadline: ask Redis, atomically.
                     Waited::Deadline => shared.give_up(&ticket).await,
@@ -83,12 +86,13 @@ impl Dispatcher {
                 waited
             }
             None => {
-                let slot = self.start(account, message, key, passive, None);
-                slot.wait(deadline).await
+                self.start(account, message, key, passive, None)
+                    .wait(deadline)
+                    .await
             }
         };
         match waited {
-            Waited::Answer(Some(rendered)) if passive => Delivery::Reply(rendered),
+            Waited::Answer(Some(xml)) if passive => Delivery::Reply(xml),
             Waited::Answer(_) | Waited::Pushed => Delivery::Success,
             Waited::Deadline => {
                 account.metrics.failure(Failure::Deadline);
@@ -130,7 +134,7 @@ impl Dispatcher {
     }
 
     /// Claims `key` in the local table; on first sight starts the handler (counting a QR scan),
-    /// else counts a duplicate. Returns the slot to wait on.
+    /// else counts a duplicate. Returns what to wait for.
     fn start(
         &self,
         account: &Arc<Account>,
@@ -138,7 +142,7 @@ impl Dispatcher {
         key: DedupKey,
         passive: bool,
         shared: Option<(&SharedDedup, &Ticket)>,
-    ) -> Arc<Slot> {
+    ) -> Pending {
         match self.dedup.claim(&key) {
             Claim::First(slot) => {
                 self.qr.observe(account, &message);
@@ -152,12 +156,31 @@ impl Dispatcher {
                     passive,
                 };
                 tokio::spawn(job.run());
-                slot
+                Pending::Slot(slot)
             }
-            Claim::Duplicate(slot) => {
+            Claim::Running(slot) => {
                 self.duplicate(account);
-                slot
+                Pending::Slot(slot)
             }
+            Claim::Done(finished) => {
+                self.duplicate(account);
+                Pending::Now(finished.waited(&message))
+            }
+        }
+    }
+}
+
+/// The answer a request waits for: a running handler's, or one already known.
+enum Pending {
+    Slot(Arc<Slot>),
+    Now(Waited),
+}
+
+impl Pending {
+    async fn wait(self, deadline: Instant) -> Waited {
+        match self {
+            Pending::Slot(slot) => slot.wait(deadline).await,
+            Pending::Now(waited) => waited,
         }
     }
 }
@@ -199,14 +222,7 @@ impl Job {
             None => handler.await,
         };
         let answer: Answer = match outcome {
-            Ok(Outcome::Reply(reply)) => {
-                let xml =
-                    wire::render_reply(&reply, &message.from_user, &message.to_user, unix_now());
-                Some(Arc::new(Rendered {
-                    xml: xml.into(),
-                    reply,
-                }))
-            }
+            Ok(Outcome::Reply(reply)) => Some(Arc::new(Rendered::new(reply, &message, unix_now()))),
             Ok(Outcome::NoReply | Outcome::Pass) => None,
             Err(panic) => {
                 account.metrics.failure(Failure::Panic);

@@ -8,7 +8,7 @@
 //! | `o` | the claim that runs the handler (instance + random) |
 //! | `w:{id}` | a request waiting for the answer, with its deadline (Redis time, ms) |
 //! | `x` | once done: `1` when the reply went out through the customer-service API |
-//! | `a`, `p` | once done: the passive reply XML and the reply as JSON (empty: no reply) |
+//! | `a` | once done: the passive reply XML (empty: no reply) |
 //!
 //! Every step is one Lua script, so atomic in Redis:
 //! - **claim**: the first request creates the hash (`s=r`) with a TTL of handler_timeout_ms +
@@ -31,7 +31,7 @@ use redis::Script;
 use tokio::time::Instant;
 
 use super::{Redis, Unavailable};
-use crate::dedup::{Answer, DedupKey, Rendered, Waited};
+use crate::dedup::{Answer, DedupKey, Waited};
 use crate::metrics::RedisOp;
 
 /// How long past the handler timeout an in-flight marker lives without being extended.
@@ -50,8 +50,8 @@ if not state then
   return {'first'}
 end
 if state == 'd' then
-  local v = redis.call('HMGET', KEYS[1], 'x', 'a', 'p')
-  return {'done', v[1] or '0', v[2] or '', v[3] or ''}
+  local v = redis.call('HMGET', KEYS[1], 'x', 'a')
+  return {'done', v[1] or '0', v[2] or ''}
 end
 redis.call('HSET', KEYS[1], 'w:' .. ARGV[3], now + tonumber(ARGV[4]))
 return {'running'}
@@ -64,8 +64,8 @@ if not state then
 end
 if state == 'd' then
   redis.call('HDEL', KEYS[1], 'w:' .. ARGV[1])
-  local v = redis.call('HMGET', KEYS[1], 'x', 'a', 'p')
-  return {'done', v[1] or '0', v[2] or '', v[3] or ''}
+  local v = redis.call('HMGET', KEYS[1], 'x', 'a')
+  return {'done', v[1] or '0', v[2] or ''}
 end
 if ARGV[2] == '1' then
   redis.call('HDEL', KEYS[1], 'w:' .. ARGV[1])
@@ -92,7 +92,7 @@ for i = 1, #fields, 2 do
   end
 end
 local push = ARGV[3] == '1' and ARGV[5] ~= '' and (waiting == 0 or ARGV[4] == '0')
-redis.call('HSET', KEYS[1], 's', 'd', 'x', push and '1' or '0', 'a', ARGV[5], 'p', ARGV[6])
+redis.call('HSET', KEYS[1], 's', 'd', 'x', push and '1' or '0', 'a', ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 if push then return 'push' end
 return 'keep'
@@ -263,13 +263,10 @@ impl SharedDedup {
         can_push: bool,
         passive: bool,
     ) -> Result<Completion, Unavailable> {
-        let (xml, reply) = match answer {
-            Some(rendered) => (
-                rendered.xml.clone(),
-                serde_json::to_vec(&rendered.reply).unwrap_or_default(),
-            ),
-            None => (Bytes::new(), Vec::new()),
-        };
+        let xml = answer
+            .as_ref()
+            .map(|rendered| rendered.xml.clone())
+            .unwrap_or_default();
         let ttl = self.ttl.as_secs().max(1);
         let script = &self.scripts.complete;
         let decided: String = self
@@ -281,8 +278,7 @@ impl SharedDedup {
                     .arg(ttl)
                     .arg(if can_push { "1" } else { "0" })
                     .arg(if passive { "1" } else { "0" })
-                    .arg(xml.as_ref())
-                    .arg(reply);
+                    .arg(xml.as_ref());
                 async move { invocation.invoke_async(&mut c).await }
             })
             .await?;
@@ -320,27 +316,14 @@ enum Polled {
     Gone,
 }
 
-/// Reads `{'done', x, a, p}`.
+/// Reads `{'done', x, a}`.
 fn finished(answer: &[Vec<u8>]) -> Waited {
     let field = |i: usize| answer.get(i).map(Vec::as_slice).unwrap_or_default();
     if field(1) == b"1" {
         return Waited::Pushed;
     }
     let xml = field(2);
-    if xml.is_empty() {
-        return Waited::Answer(None);
-    }
-    match serde_json::from_slice(field(3)) {
-        Ok(reply) => Waited::Answer(Some(Arc::new(Rendered {
-            xml: Bytes::copy_from_slice(xml),
-            reply,
-        }))),
-        Err(error) => {
-            // Written by another version of wxgate: answer `success` rather than guess.
-            tracing::warn!(%error, "shared dedup entry has an unreadable reply");
-            Waited::Answer(None)
-        }
-    }
+    Waited::Answer((!xml.is_empty()).then(|| Bytes::copy_from_slice(xml)))
 }
 
 fn millis(duration: Duration) -> u64 {

@@ -50,7 +50,12 @@ fn answer(text: &str) -> crate::dedup::Answer {
     Some(Arc::new(Rendered {
         xml: Bytes::from(format!("<xml>{text}</xml>")),
         reply: Reply::Text(text.into()),
+        create_time: 1_700_000_000,
     }))
+}
+
+fn xml(text: &str) -> Option<Bytes> {
+    Some(Bytes::from(format!("<xml>{text}</xml>")))
 }
 
 fn soon(ms: u64) -> Instant {
@@ -94,7 +99,7 @@ async fn one_first_claim_cluster_wide_and_a_waiting_duplicate_gets_the_reply() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let completion = a.complete(&first, &answer("hi"), true, true).await.unwrap();
     assert_eq!(completion, Completion::Keep, "requests are waiting");
-    assert_eq!(waiter.await.unwrap(), Waited::Answer(answer("hi")));
+    assert_eq!(waiter.await.unwrap(), Waited::Answer(xml("hi")));
 
     // Finished entries live ttl_secs from completion.
     let ttl = pttl(&server, &redis_key(&key));
@@ -102,7 +107,7 @@ async fn one_first_claim_cluster_wide_and_a_waiting_duplicate_gets_the_reply() {
     // A later retry on either instance gets the same answer at once.
     for instance in [&a, &b] {
         match instance.claim("demo", &key, soon(10)).await.unwrap() {
-            SharedClaim::Done(waited) => assert_eq!(waited, Waited::Answer(answer("hi"))),
+            SharedClaim::Done(waited) => assert_eq!(waited, Waited::Answer(xml("hi"))),
             other => panic!("expected done, got {other:?}"),
         }
     }
@@ -164,7 +169,7 @@ async fn giving_up_after_completion_takes_the_answer_after_all() {
     );
     // The request's local deadline fired an instant later than Redis counted it: it still gets
     // the reply, which was left to it and not pushed.
-    assert_eq!(a.give_up(&first).await, Waited::Answer(answer("x")));
+    assert_eq!(a.give_up(&first).await, Waited::Answer(xml("x")));
 }
 
 #[tokio::test]
@@ -203,7 +208,7 @@ async fn json_pushes_and_no_reply() {
         "without a secret the next retry gets it"
     );
     match a.claim("demo", &no_channel, soon(10)).await.unwrap() {
-        SharedClaim::Done(waited) => assert_eq!(waited, Waited::Answer(answer("x"))),
+        SharedClaim::Done(waited) => assert_eq!(waited, Waited::Answer(xml("x"))),
         other => panic!("expected done, got {other:?}"),
     }
 }
