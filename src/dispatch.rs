@@ -127,6 +127,11 @@ impl Job {
                 }))
             }
             Ok(Outcome::NoReply | Outcome::Pass) => None,
+            Ok(Outcome::Failed(error)) => {
+                account.metrics.failure(Failure::Error);
+                tracing::warn!(account = %account.name, msg_type = message.msg_type(), %error, "handler failed; answered success");
+                None
+            }
             Err(panic) => {
                 account.metrics.failure(Failure::Panic);
                 let what = panic

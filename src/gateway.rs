@@ -5,13 +5,18 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, dev::Server, dev::ServerHandle, web};
+use actix_http::{HttpService, Protocol, error::DispatchError};
+use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, fn_service, map_config};
+use actix_web::dev::{AppConfig, Server, ServerHandle, Service as _};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, HttpMessage as _, web};
 use wxgate_handlers::Handler;
 
 use crate::account::{Accounts, SetupError};
 use crate::config::{Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
+use crate::http::conn::{ConnGuard, StopSignal};
 use crate::http::{self, State};
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
@@ -137,7 +142,11 @@ impl Gateway {
     }
 
     /// Opens the store and starts serving on `listener` inside the current async runtime
-    /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::handle`].
+    /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::stop_handle`].
+    ///
+    /// The `[server]` limits apply to every connection: `header_timeout_ms` to each request
+    /// head (see [`http::conn`]), `body_timeout_ms` to each body (see [`http::body::timed`]),
+    /// and `max_connections` to the total over every worker thread.
     pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
         let qr = QrCounter::default();
         let state = web::Data::new(self.state(qr.clone()).await?);
@@ -147,28 +156,74 @@ impl Gateway {
             context: "reading the listener's address".into(),
             source,
         })?;
+        let server_config = self.config.server;
         let grace = state.handler_timeout + Duration::from_secs(1);
-        let server =
-            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
-                .shutdown_timeout(grace.as_secs().max(1))
-                .listen(listener)
-                .map_err(|source| Error::Io {
-                    context: format!("listening on {addr}"),
-                    source,
-                })?
-                .run();
-        tracing::info!(%addr, accounts = self.config.accounts.len(), "wxgate listening");
+        let header_timeout = Duration::from_millis(server_config.header_timeout_ms);
+        let body_timeout = Duration::from_millis(server_config.body_timeout_ms);
+        let (workers, per_worker) = split_connections(
+            server_config.max_connections,
+            std::thread::available_parallelism().map_or(1, usize::from),
+        );
+        let (guard, guards_stop) = ConnGuard::new(header_timeout);
+        let server = actix_server::Server::build()
+            .workers(workers)
+            .max_concurrent_connections(per_worker)
+            .shutdown_timeout(grace.as_secs().max(1))
+            .disable_signals()
+            .listen("wxgate", listener, move || {
+                let state = state.clone();
+                let app = App::new()
+                    .app_data(state)
+                    .wrap_fn(move |mut req, service| {
+                        let payload = req.take_payload();
+                        req.set_payload(http::body::timed(payload, body_timeout));
+                        service.call(req)
+                    })
+                    .configure(http::routes);
+                let factory = app
+                    .into_factory()
+                    .map_err(|error: actix_web::Error| error.error_response());
+                let http = HttpService::build()
+                    .client_request_timeout(header_timeout)
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(addr)
+                    .finish(map_config(factory, |_| AppConfig::default()));
+                let guard = guard.clone();
+                fn_service(move |io: TcpStream| {
+                    let peer = io.peer_addr().ok();
+                    let guarded = guard.wrap(io);
+                    async move { Ok::<_, DispatchError>((guarded, Protocol::Http1, peer)) }
+                })
+                .and_then(http)
+            })
+            .map_err(|source| Error::Io {
+                context: format!("listening on {addr}"),
+                source,
+            })?
+            .run();
+        tracing::info!(
+            %addr,
+            accounts = self.config.accounts.len(),
+            workers,
+            max_connections = workers * per_worker,
+            "wxgate listening"
+        );
         Ok(Running {
             server,
             addr,
             qr,
             store,
             flusher,
+            guards_stop: Arc::new(guards_stop),
         })
     }
 
     /// Binds `server.listen` and serves until SIGINT or SIGTERM; blocks the calling thread.
     /// Installs the default log subscriber unless the program set one up already.
+    ///
+    /// The first SIGTERM or SIGINT stops gracefully: the listener closes at once, requests in
+    /// flight finish (their handlers get up to `handler_timeout_ms`), idle connections close,
+    /// then pending QR counts are flushed and the store closed. A second signal stops at once.
     pub fn run(self) -> Result<(), Error> {
         crate::logging::try_init();
         let listen = self.config.server.listen;
@@ -177,9 +232,87 @@ impl Gateway {
             source,
         })?;
         actix_web::rt::System::new().block_on(async move {
+            let mut signals = Signals::install()?;
             let running = self.serve(listener).await?;
-            running.wait().await
+            let stop = running.stop_handle();
+            actix_web::rt::spawn(async move {
+                let signal = signals.next().await;
+                tracing::info!(
+                    signal,
+                    "stopping: no new connections; finishing requests in flight"
+                );
+                let graceful = stop.clone();
+                actix_web::rt::spawn(async move { graceful.stop(true).await });
+                let signal = signals.next().await;
+                tracing::warn!(signal, "second signal: stopping at once");
+                stop.stop(false).await;
+            });
+            let result = running.wait().await;
+            tracing::info!("stopped");
+            result
         })
+    }
+}
+
+/// Splits a total connection limit over `workers` threads (actix limits each worker): fewer
+/// workers when there are fewer connections than workers, and each worker gets an equal share,
+/// so the total never exceeds `total`.
+fn split_connections(total: usize, workers: usize) -> (usize, usize) {
+    let workers = workers.clamp(1, total.max(1));
+    (workers, (total / workers).max(1))
+}
+
+/// SIGTERM and SIGINT, as one stream.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals, Error> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|source| Error::Io {
+                context: format!("installing the {name} handler"),
+                source,
+            })
+        };
+        Ok(Signals {
+            term: install(SignalKind::terminate(), "SIGTERM")?,
+            int: install(SignalKind::interrupt(), "SIGINT")?,
+        })
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+/// Stops a [`Running`] gateway from anywhere; cheap to clone.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    guards_stop: Arc<StopSignal>,
+}
+
+impl std::fmt::Debug for StopHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopHandle").finish_non_exhaustive()
+    }
+}
+
+impl StopHandle {
+    /// Stops the server. Graceful: the listener closes at once, connections idle between
+    /// requests close, requests in flight are finished (for up to `handler_timeout_ms` + 1 s).
+    /// Otherwise every connection is dropped at once. Returns once the server has stopped;
+    /// [`Running::wait`] then flushes and closes the store.
+    pub async fn stop(&self, graceful: bool) {
+        self.guards_stop.stop();
+        self.server.stop(graceful).await;
     }
 }
 
@@ -190,6 +323,7 @@ pub struct Running {
     qr: QrCounter,
     store: Store,
     flusher: tokio::task::JoinHandle<()>,
+    guards_stop: Arc<StopSignal>,
 }
 
 impl Running {
@@ -198,9 +332,18 @@ impl Running {
         self.addr
     }
 
-    /// A handle to stop it gracefully.
+    /// A handle to stop it gracefully (connections idle between requests stay open until
+    /// their keep-alive ends; [`Running::stop_handle`] closes them at once).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
+    }
+
+    /// A handle that stops it the way SIGTERM does.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            guards_stop: self.guards_stop.clone(),
+        }
     }
 
     /// Serves until stopped, then flushes what is pending (QR counts) to the store.
@@ -215,5 +358,21 @@ impl Running {
             context: "serving".into(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_connections;
+
+    #[test]
+    fn connections_are_split_so_the_total_is_at_most_the_limit() {
+        assert_eq!(split_connections(25_000, 2), (2, 12_500));
+        assert_eq!(split_connections(25_000, 3), (3, 8_333));
+        assert_eq!(split_connections(4, 2), (2, 2));
+        assert_eq!(split_connections(5, 2), (2, 2));
+        assert_eq!(split_connections(1, 8), (1, 1));
+        assert_eq!(split_connections(3, 8), (3, 1));
+        assert_eq!(split_connections(10, 0), (1, 10));
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod body;
 pub mod callback;
+pub mod conn;
 pub mod query;
 pub mod rejection;
 

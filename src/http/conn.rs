@@ -1,0 +1,366 @@
+//! Every accepted connection is wrapped in a [`Guarded`] stream, which enforces what actix's own
+//! timers leave open:
+//!
+//! - **Header timeout on every request.** actix times only the first request's head on a
+//!   connection; a client could send one quick request and then trickle the next head forever.
+//!   The guard watches the bytes read: from the first byte of a request head (or from the
+//!   moment the connection is accepted) until the empty line that ends it, at most
+//!   `server.header_timeout_ms` may pass, or reading fails with `TimedOut` and actix drops the
+//!   connection.
+//! - **Shutdown.** Once the server is stopping, a connection that is idle between requests reads
+//!   as closed, so keep-alive connections do not hold up a graceful shutdown; a connection in
+//!   the middle of a request finishes it first.
+//!
+//! The guard only needs to know where a head ends (the first empty line) and when the server
+//! starts an answer (its first write other than `100 Continue`): after an answer, the next bytes
+//! are the next request's head. Bodies are timed separately, by the payload itself (see
+//! [`super::body::timed`]).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::watch;
+use tokio::time::{Instant, Sleep};
+
+/// Where the connection is in its current request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Reading a request head; `started` once its first byte (or the connection) arrived.
+    Head {
+        /// Whether any byte of this head was read yet.
+        begun: bool,
+        /// Whether the last line read so far is empty (only `\r` since the last `\n`).
+        line_empty: bool,
+    },
+    /// The head is complete: the body and the handler are timed elsewhere.
+    Rest,
+}
+
+/// A future that resolves once the server starts stopping.
+type Stopping = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A connection stream that times every request head and closes idle connections at shutdown.
+pub struct Guarded<T> {
+    inner: T,
+    header_timeout: Duration,
+    phase: Phase,
+    deadline: Option<Instant>,
+    timer: Pin<Box<Sleep>>,
+    stop: watch::Receiver<bool>,
+    stopping: Option<Stopping>,
+}
+
+impl<T> std::fmt::Debug for Guarded<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guarded")
+            .field("phase", &self.phase)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a guard needs from the server: the header timeout and the shutdown signal.
+#[derive(Debug, Clone)]
+pub struct ConnGuard {
+    header_timeout: Duration,
+    stop: watch::Receiver<bool>,
+}
+
+/// Tells every guarded connection that the server is stopping.
+#[derive(Debug)]
+pub struct StopSignal(watch::Sender<bool>);
+
+impl StopSignal {
+    /// Marks the server as stopping: idle connections close at their next read.
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl ConnGuard {
+    /// Guards with this header timeout, plus the signal that starts closing idle connections.
+    pub fn new(header_timeout: Duration) -> (ConnGuard, StopSignal) {
+        let (tx, rx) = watch::channel(false);
+        (
+            ConnGuard {
+                header_timeout,
+                stop: rx,
+            },
+            StopSignal(tx),
+        )
+    }
+
+    /// Wraps a freshly accepted connection; its first head is timed from now.
+    pub fn wrap<T>(&self, inner: T) -> Guarded<T> {
+        let deadline = Instant::now() + self.header_timeout;
+        Guarded {
+            inner,
+            header_timeout: self.header_timeout,
+            phase: Phase::Head {
+                begun: false,
+                line_empty: false,
+            },
+            deadline: Some(deadline),
+            timer: Box::pin(tokio::time::sleep_until(deadline)),
+            stop: self.stop.clone(),
+            stopping: None,
+        }
+    }
+}
+
+impl<T> Guarded<T> {
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// Between requests, with nothing of the next one read yet.
+    fn idle(&self) -> bool {
+        matches!(self.phase, Phase::Head { begun: false, .. })
+    }
+
+    /// Follows the bytes just read through the current head.
+    fn observe(&mut self, bytes: &[u8]) {
+        let Phase::Head {
+            mut begun,
+            mut line_empty,
+        } = self.phase
+        else {
+            return;
+        };
+        if bytes.is_empty() {
+            return;
+        }
+        if !begun && self.deadline.is_none() {
+            self.arm(Instant::now() + self.header_timeout);
+        }
+        begun = true;
+        for &b in bytes {
+            match b {
+                b'\n' if line_empty => {
+                    self.phase = Phase::Rest;
+                    self.deadline = None;
+                    return;
+                }
+                b'\n' => line_empty = true,
+                b'\r' => {}
+                _ => line_empty = false,
+            }
+        }
+        self.phase = Phase::Head { begun, line_empty };
+    }
+
+    fn arm(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
+        self.timer.as_mut().reset(deadline);
+    }
+
+    /// The server started answering: what is read next starts a new head (an interim
+    /// `100 Continue` is not an answer; the body follows it).
+    fn answered(&mut self, written: &[u8]) {
+        if written.is_empty() || written.starts_with(b"HTTP/1.1 100 ") {
+            return;
+        }
+        self.phase = Phase::Head {
+            begun: false,
+            line_empty: false,
+        };
+        self.deadline = None;
+    }
+
+    fn timed_out() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            "request head not received within server.header_timeout_ms",
+        )
+    }
+
+    /// Whether the server is stopping, polling the signal so a stop wakes this connection.
+    fn poll_stopping(&mut self, cx: &mut Context<'_>) -> bool {
+        if *self.stop.borrow() {
+            return true;
+        }
+        let stopping = self.stopping.get_or_insert_with(|| {
+            let mut stop = self.stop.clone();
+            Box::pin(async move {
+                while stop.changed().await.is_ok() {
+                    if *stop.borrow() {
+                        return;
+                    }
+                }
+                // The sender is gone without a stop: never resolve.
+                std::future::pending::<()>().await;
+            })
+        });
+        stopping.as_mut().poll(cx).is_ready()
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.idle() && this.poll_stopping(cx) {
+            // Reads as a clean close: the connection ends between two requests.
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let read = &buf.filled()[before..];
+                if this.deadline.is_some_and(|d| Instant::now() >= d) && !read.is_empty() {
+                    return Poll::Ready(Err(Self::timed_out()));
+                }
+                this.observe(read);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                if this.deadline.is_some() && this.timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Err(Self::timed_out()));
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written {
+            this.answered(&buf[..n.min(buf.len())]);
+        }
+        written
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, duplex};
+    use tokio::time::sleep;
+
+    const TIMEOUT: Duration = Duration::from_millis(300);
+
+    #[tokio::test]
+    async fn a_head_must_end_within_the_timeout_from_accept() {
+        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (mut client, server) = duplex(1024);
+        let mut server = guard.wrap(server);
+        client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        let mut buf = [0u8; 64];
+        assert!(server.read(&mut buf).await.is_ok());
+        let started = std::time::Instant::now();
+        let error = server.read(&mut buf).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < TIMEOUT * 3);
+    }
+
+    #[tokio::test]
+    async fn the_second_head_on_a_connection_is_timed_too() {
+        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (mut client, server) = duplex(1024);
+        let mut server = guard.wrap(server);
+        let mut buf = [0u8; 64];
+        client.write_all(b"GET / HTTP/1.1\n\n").await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 16);
+        server.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
+        // Idle between requests: no head timer (idle keep-alive is actix's to end).
+        sleep(TIMEOUT * 2).await;
+        client.write_all(b"GET / HT").await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 8);
+        let error = server.read(&mut buf).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn trickled_bytes_do_not_extend_the_deadline() {
+        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (mut client, server) = duplex(1024);
+        let mut server = guard.wrap(server);
+        let mut buf = [0u8; 64];
+        let started = std::time::Instant::now();
+        let mut failed = None;
+        for _ in 0..40 {
+            client.write_all(b"x").await.unwrap();
+            match server.read(&mut buf).await {
+                Ok(_) => sleep(TIMEOUT / 6).await,
+                Err(e) => {
+                    failed = Some(e.kind());
+                    break;
+                }
+            }
+        }
+        assert_eq!(failed, Some(io::ErrorKind::TimedOut));
+        assert!(started.elapsed() < TIMEOUT * 3);
+    }
+
+    #[tokio::test]
+    async fn body_and_handler_time_is_not_head_time() {
+        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (mut client, server) = duplex(1024);
+        let mut server = guard.wrap(server);
+        let mut buf = [0u8; 64];
+        client
+            .write_all(b"POST / HTTP/1.1\r\ncontent-length: 2\r\n\r\n")
+            .await
+            .unwrap();
+        server.read(&mut buf).await.unwrap();
+        server
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .await
+            .unwrap();
+        sleep(TIMEOUT * 2).await;
+        client.write_all(b"ok").await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn idle_connections_read_as_closed_once_stopping() {
+        let (guard, stop) = ConnGuard::new(TIMEOUT * 10);
+        let (mut client, server) = duplex(1024);
+        let mut server = guard.wrap(server);
+        let mut buf = [0u8; 64];
+        client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        server.read(&mut buf).await.unwrap();
+        stop.stop();
+        // Mid-head: the request goes on.
+        client.write_all(b"\r\n").await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 2);
+        server.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
+        // Between requests: closed.
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+
+        // A read already waiting is woken by the stop.
+        let (guard, stop) = ConnGuard::new(TIMEOUT * 10);
+        let (_client, server) = duplex(1024);
+        let mut idle = guard.wrap(server);
+        let read =
+            tokio::spawn(async move { idle.read(&mut [0u8; 8]).await.map_err(|e| e.kind()) });
+        sleep(TIMEOUT / 3).await;
+        assert!(!read.is_finished());
+        stop.stop();
+        assert_eq!(read.await.unwrap(), Ok(0));
+    }
+}
