@@ -9,7 +9,8 @@ use actix_http::{HttpService, Protocol, error::DispatchError};
 use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, fn_service, map_config};
 use actix_web::dev::{AppConfig, Server, ServerHandle, Service as _};
 use actix_web::rt::net::TcpStream;
-use actix_web::{App, HttpMessage as _, web};
+use actix_web::{App, web};
+use futures_util::future::Either;
 use wxgate_handlers::Handler;
 
 use crate::account::{Accounts, SetupError};
@@ -174,10 +175,9 @@ impl Gateway {
                 let state = state.clone();
                 let app = App::new()
                     .app_data(state)
-                    .wrap_fn(move |mut req, service| {
-                        let payload = req.take_payload();
-                        req.set_payload(http::body::timed(payload, body_timeout));
-                        service.call(req)
+                    .wrap_fn(move |req, service| match http::prepare(req, body_timeout) {
+                        Ok(req) => Either::Left(service.call(req)),
+                        Err(refused) => Either::Right(std::future::ready(Ok(refused))),
                     })
                     .configure(http::routes);
                 let factory = app

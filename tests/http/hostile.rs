@@ -109,6 +109,7 @@ async fn run_cases(gw: &TestGateway, cases: Vec<Case>) {
         let status = response.status().as_u16();
         let text = response.text().await.unwrap_or_default();
         let took = started.elapsed();
+        eprintln!("{} -> {status} ({})", case.name, case.reason);
         assert_eq!(status, case.status, "{}: {text}", case.name);
         assert!(took < QUICK, "{} took {took:?}", case.name);
         let after = rejected(&gw.metrics().await, case.account, case.reason);
@@ -204,7 +205,11 @@ async fn hostile_xml_and_json_bodies_are_400_and_never_dispatched() {
         Case::plain("NUL byte", push.replace("hello", "hel\0lo")),
         Case::plain(
             "NUL as a character reference",
-            push.replace("hello", "hel&#0;lo"),
+            push.replace("<![CDATA[hello]]>", "hel&#0;lo"),
+        ),
+        Case::plain(
+            "a surrogate as a character reference",
+            push.replace("<![CDATA[hello]]>", "&#xD800;"),
         ),
         Case::plain(
             "]]> inside CDATA",
@@ -249,9 +254,16 @@ async fn huge_well_formed_xml_within_the_limit_is_answered_quickly() {
     assert!(seen.load(Ordering::SeqCst) <= 1);
 }
 
-/// The raw 32-byte AES key of [`AES_KEY`] (its IV is the first 16 bytes).
+/// The raw 32-byte AES key of [`AES_KEY`] (its IV is the first 16 bytes). The 43rd character
+/// carries 2 bits past the key, which WeChat ignores.
 fn key_bytes() -> Vec<u8> {
-    STANDARD.decode(format!("{AES_KEY}=")).unwrap()
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    let key = lenient.decode(format!("{AES_KEY}=")).unwrap();
+    assert_eq!(key.len(), 32);
+    key
 }
 
 /// Encrypts `frame` (a multiple of 16 bytes) exactly as given: no padding is added, so the
@@ -509,10 +521,18 @@ async fn oversized_heads_and_broken_framing_are_4xx() {
             &[400, 414, 431],
         ),
         (
-            "64 KiB header",
+            "64 KiB header (heads up to actix's 128 KiB are read)",
+            format!(
+                "GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nX-Big: {}\r\n\r\n",
+                "y".repeat(64 * 1024)
+            ),
+            &[200, 400, 431],
+        ),
+        (
+            "200 KiB header",
             format!(
                 "GET /healthz HTTP/1.1\r\nHost: {host}\r\nX-Big: {}\r\n\r\n",
-                "y".repeat(64 * 1024)
+                "y".repeat(200 * 1024)
             ),
             &[400, 431],
         ),
@@ -574,7 +594,7 @@ async fn oversized_heads_and_broken_framing_are_4xx() {
         ),
         (
             "bare LF line ends",
-            format!("GET /healthz HTTP/1.1\nHost: {host}\n\n"),
+            format!("GET /healthz HTTP/1.1\nHost: {host}\nConnection: close\n\n"),
             &[200, 400],
         ),
     ];
@@ -583,6 +603,7 @@ async fn oversized_heads_and_broken_framing_are_4xx() {
         let response = raw(&gw, request.as_bytes()).await;
         let took = started.elapsed();
         let status = status_of(&response);
+        eprintln!("{name} -> {status:?}");
         // A server may also just close on bytes that are not HTTP at all.
         assert!(
             status.is_some_and(|s| allowed.contains(&s))
@@ -644,8 +665,12 @@ async fn every_method_on_every_route_is_answered_without_5xx() {
                 let response = raw(&gw, request.as_bytes()).await;
                 let status = status_of(&response)
                     .unwrap_or_else(|| panic!("{method} {route}: no answer: {response:?}"));
+                // With the right token the admin API may also say 422: the account cannot make
+                // API calls, or the (empty) request breaks WeChat's rules.
+                let admin_422 =
+                    status == 422 && route.starts_with("/admin/") && auth.contains(ADMIN);
                 assert!(
-                    ALLOWED.contains(&status),
+                    ALLOWED.contains(&status) || admin_422,
                     "{method} {route} ({auth:?}): {status}\n{response}"
                 );
                 assert!(started.elapsed() < QUICK, "{method} {route}");
