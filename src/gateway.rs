@@ -1,6 +1,6 @@
 //! Putting it together: config in, a running HTTP server out.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +17,7 @@ use crate::account::{Accounts, SetupError};
 use crate::config::{Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
-use crate::http::conn::{ConnGuard, StopSignal};
+use crate::http::conn::{ConnGuard, Connections};
 use crate::http::{self, State};
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
@@ -157,6 +157,11 @@ impl Gateway {
             context: "reading the listener's address".into(),
             source,
         })?;
+        // A second handle on the listening socket, to close it the moment a stop begins.
+        let listening = listener.try_clone().map_err(|source| Error::Io {
+            context: format!("duplicating the listener on {addr}"),
+            source,
+        })?;
         let server_config = self.config.server;
         let grace = state.handler_timeout + Duration::from_secs(1);
         let header_timeout = Duration::from_millis(server_config.header_timeout_ms);
@@ -165,7 +170,7 @@ impl Gateway {
             server_config.max_connections,
             std::thread::available_parallelism().map_or(1, usize::from),
         );
-        let (guard, guards_stop) = ConnGuard::new(header_timeout);
+        let (guard, connections) = ConnGuard::new(header_timeout);
         let server = actix_server::Server::build()
             .workers(workers)
             .max_concurrent_connections(per_worker)
@@ -214,7 +219,9 @@ impl Gateway {
             qr,
             store,
             flusher,
-            guards_stop: Arc::new(guards_stop),
+            connections,
+            grace,
+            listening: Arc::new(listening),
         })
     }
 
@@ -296,7 +303,9 @@ impl Signals {
 #[derive(Clone)]
 pub struct StopHandle {
     server: ServerHandle,
-    guards_stop: Arc<StopSignal>,
+    connections: Connections,
+    listening: Arc<TcpListener>,
+    grace: Duration,
 }
 
 impl std::fmt::Debug for StopHandle {
@@ -306,12 +315,42 @@ impl std::fmt::Debug for StopHandle {
 }
 
 impl StopHandle {
-    /// Stops the server. Graceful: the listener closes at once, connections idle between
-    /// requests close, requests in flight are finished (for up to `handler_timeout_ms` + 1 s).
-    /// Otherwise every connection is dropped at once. Returns once the server has stopped;
-    /// [`Running::wait`] then flushes and closes the store.
+    /// Stops the server.
+    ///
+    /// Graceful: the listener closes at once (new connections are refused), connections idle
+    /// between requests close, requests in flight finish (for up to `handler_timeout_ms` + 1 s),
+    /// then the workers stop. Otherwise every connection is dropped at once. Returns once the
+    /// server has stopped; [`Running::wait`] then flushes and closes the store.
+    ///
+    /// The requests in flight are waited for here, before actix is told to stop: actix's own
+    /// graceful stop can end a worker, and every connection on it, as soon as its accept thread
+    /// is gone.
     pub async fn stop(&self, graceful: bool) {
-        self.guards_stop.stop();
+        tracing::debug!(graceful, "stop requested");
+        self.connections.stop();
+        self.server.pause().await;
+        // On Linux, shutting down a listening socket stops it listening: new connections are
+        // refused and those not yet accepted are reset.
+        if let Err(error) = socket2::SockRef::from(&*self.listening).shutdown(Shutdown::Read) {
+            tracing::debug!(%error, "the listening socket closes when the server stops");
+        }
+        if graceful {
+            let deadline = self
+                .connections
+                .stopped_at()
+                .unwrap_or_else(tokio::time::Instant::now)
+                + self.grace;
+            let open = self.connections.open();
+            if open > 0 {
+                tracing::info!(open, "waiting for requests in flight");
+            }
+            if !self.connections.closed_by(deadline).await {
+                tracing::warn!(
+                    open = self.connections.open(),
+                    "connections still open at the end of the grace period; closing them"
+                );
+            }
+        }
         self.server.stop(graceful).await;
     }
 }
@@ -323,7 +362,11 @@ pub struct Running {
     qr: QrCounter,
     store: Store,
     flusher: tokio::task::JoinHandle<()>,
-    guards_stop: Arc<StopSignal>,
+    connections: Connections,
+    /// How long requests in flight may take to finish once stopping.
+    grace: Duration,
+    /// The listening socket (a duplicate of actix's), closed when a stop begins.
+    listening: Arc<TcpListener>,
 }
 
 impl Running {
@@ -342,13 +385,32 @@ impl Running {
     pub fn stop_handle(&self) -> StopHandle {
         StopHandle {
             server: self.server.handle(),
-            guards_stop: self.guards_stop.clone(),
+            connections: self.connections.clone(),
+            listening: self.listening.clone(),
+            grace: self.grace,
         }
     }
 
-    /// Serves until stopped, then flushes what is pending (QR counts) to the store.
+    /// Serves until stopped; then lets the answers in flight finish (up to `handler_timeout_ms`
+    /// + 1 s from the stop), closes idle connections, flushes what is pending (QR counts) to the
+    /// store and closes it.
     pub async fn wait(self) -> Result<(), Error> {
         let served = self.server.await;
+        // The listener is closed. Answers still being written finish (up to the grace period
+        // from the stop), connections idle between requests close.
+        self.connections.stop();
+        let deadline = self
+            .connections
+            .stopped_at()
+            .unwrap_or_else(tokio::time::Instant::now)
+            + self.grace;
+        if !self.connections.closed_by(deadline).await {
+            tracing::warn!(
+                open = self.connections.open(),
+                "connections still open at the end of the grace period; closing them"
+            );
+        }
+        tracing::debug!(?served, "server stopped; flushing");
         self.flusher.abort();
         if let Err(error) = self.qr.flush(&self.store).await {
             tracing::error!(%error, "QR counts could not be flushed at shutdown");

@@ -9,7 +9,10 @@
 //!   connection.
 //! - **Shutdown.** Once the server is stopping, a connection that is idle between requests reads
 //!   as closed, so keep-alive connections do not hold up a graceful shutdown; a connection in
-//!   the middle of a request finishes it first.
+//!   the middle of a request finishes it first. [`Connections`] counts the open connections, so
+//!   the gateway can wait for the last answer before it exits: actix's own graceful stop can
+//!   end a worker as soon as the accept thread is gone, before the worker has seen the stop,
+//!   and would then let the process exit under requests still in flight.
 //!
 //! The guard only needs to know where a head ends (the first empty line) and when the server
 //! starts an answer (its first write other than `100 Continue`): after an answer, the next bytes
@@ -19,6 +22,8 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -52,6 +57,7 @@ pub struct Guarded<T> {
     timer: Pin<Box<Sleep>>,
     stop: watch::Receiver<bool>,
     stopping: Option<Stopping>,
+    open: Arc<Shared>,
 }
 
 impl<T> std::fmt::Debug for Guarded<T> {
@@ -63,39 +69,86 @@ impl<T> std::fmt::Debug for Guarded<T> {
     }
 }
 
-/// What a guard needs from the server: the header timeout and the shutdown signal.
+impl<T> Drop for Guarded<T> {
+    fn drop(&mut self) {
+        self.open.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What every guard of a server shares: the stop signal and the count of open connections.
+#[derive(Debug)]
+struct Shared {
+    stop: watch::Sender<bool>,
+    stopped_at: OnceLock<Instant>,
+    open: AtomicUsize,
+}
+
+/// Wraps accepted connections in [`Guarded`] streams; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ConnGuard {
     header_timeout: Duration,
     stop: watch::Receiver<bool>,
+    shared: Arc<Shared>,
 }
 
-/// Tells every guarded connection that the server is stopping.
-#[derive(Debug)]
-pub struct StopSignal(watch::Sender<bool>);
+/// The connections of one server, seen from outside: stop them, count them, wait for them.
+#[derive(Debug, Clone)]
+pub struct Connections(Arc<Shared>);
 
-impl StopSignal {
-    /// Marks the server as stopping: idle connections close at their next read.
+impl Connections {
+    /// Marks the server as stopping (once; later calls change nothing): connections idle
+    /// between requests close at their next read, and those in a request after its answer.
     pub fn stop(&self) {
-        self.0.send_replace(true);
+        let _ = self.0.stopped_at.set(Instant::now());
+        self.0.stop.send_replace(true);
+    }
+
+    /// When [`stop`](Self::stop) was first called.
+    pub fn stopped_at(&self) -> Option<Instant> {
+        self.0.stopped_at.get().copied()
+    }
+
+    /// How many connections are open.
+    pub fn open(&self) -> usize {
+        self.0.open.load(Ordering::Acquire)
+    }
+
+    /// Waits until every connection has closed or `deadline` passes; true when all closed.
+    pub async fn closed_by(&self, deadline: Instant) -> bool {
+        loop {
+            if self.open() == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 }
 
 impl ConnGuard {
-    /// Guards with this header timeout, plus the signal that starts closing idle connections.
-    pub fn new(header_timeout: Duration) -> (ConnGuard, StopSignal) {
+    /// Guards with this header timeout; the [`Connections`] stop and count them.
+    pub fn new(header_timeout: Duration) -> (ConnGuard, Connections) {
         let (tx, rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            stop: tx,
+            stopped_at: OnceLock::new(),
+            open: AtomicUsize::new(0),
+        });
         (
             ConnGuard {
                 header_timeout,
                 stop: rx,
+                shared: shared.clone(),
             },
-            StopSignal(tx),
+            Connections(shared),
         )
     }
 
     /// Wraps a freshly accepted connection; its first head is timed from now.
     pub fn wrap<T>(&self, inner: T) -> Guarded<T> {
+        self.shared.open.fetch_add(1, Ordering::AcqRel);
         let deadline = Instant::now() + self.header_timeout;
         Guarded {
             inner,
@@ -108,6 +161,7 @@ impl ConnGuard {
             timer: Box::pin(tokio::time::sleep_until(deadline)),
             stop: self.stop.clone(),
             stopping: None,
+            open: self.shared.clone(),
         }
     }
 }
@@ -242,6 +296,10 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
         let written = Pin::new(&mut this.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = written {
             this.answered(&buf[..n.min(buf.len())]);
+            if this.idle() && *this.stop.borrow() {
+                // Stopping: have the connection read again, to find it closed.
+                cx.waker().wake_by_ref();
+            }
         }
         written
     }
@@ -338,29 +396,36 @@ mod tests {
 
     #[tokio::test]
     async fn idle_connections_read_as_closed_once_stopping() {
-        let (guard, stop) = ConnGuard::new(TIMEOUT * 10);
+        let (guard, connections) = ConnGuard::new(TIMEOUT * 10);
         let (mut client, server) = duplex(1024);
         let mut server = guard.wrap(server);
         let mut buf = [0u8; 64];
         client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
         server.read(&mut buf).await.unwrap();
-        stop.stop();
+        assert_eq!(connections.open(), 1);
+        connections.stop();
+        assert!(connections.stopped_at().is_some());
         // Mid-head: the request goes on.
         client.write_all(b"\r\n").await.unwrap();
         assert_eq!(server.read(&mut buf).await.unwrap(), 2);
         server.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
         // Between requests: closed.
         assert_eq!(server.read(&mut buf).await.unwrap(), 0);
+        drop(server);
+        assert_eq!(connections.open(), 0);
+        assert!(connections.closed_by(Instant::now()).await);
 
         // A read already waiting is woken by the stop.
-        let (guard, stop) = ConnGuard::new(TIMEOUT * 10);
+        let (guard, connections) = ConnGuard::new(TIMEOUT * 10);
         let (_client, server) = duplex(1024);
         let mut idle = guard.wrap(server);
         let read =
             tokio::spawn(async move { idle.read(&mut [0u8; 8]).await.map_err(|e| e.kind()) });
         sleep(TIMEOUT / 3).await;
         assert!(!read.is_finished());
-        stop.stop();
+        assert!(!connections.closed_by(Instant::now() + TIMEOUT / 3).await);
+        connections.stop();
         assert_eq!(read.await.unwrap(), Ok(0));
+        assert!(connections.closed_by(Instant::now() + TIMEOUT).await);
     }
 }
