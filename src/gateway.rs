@@ -391,9 +391,9 @@ impl Running {
         }
     }
 
-    /// Serves until stopped; then lets the answers in flight finish (up to `handler_timeout_ms`
-    /// + 1 s from the stop), closes idle connections, flushes what is pending (QR counts) to the
-    /// store and closes it.
+    /// Serves until stopped; then lets the answers in flight finish (up to the grace period,
+    /// `handler_timeout_ms` plus one second from the stop), closes idle connections, flushes what
+    /// is pending (QR counts) to the store and closes it.
     pub async fn wait(self) -> Result<(), Error> {
         let served = self.server.await;
         // The listener is closed. Answers still being written finish (up to the grace period

@@ -384,7 +384,7 @@ mod tests {
             .write_all(b"POST / HTTP/1.1\r\ncontent-length: 2\r\n\r\n")
             .await
             .unwrap();
-        server.read(&mut buf).await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 38);
         server
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
             .await
@@ -401,7 +401,7 @@ mod tests {
         let mut server = guard.wrap(server);
         let mut buf = [0u8; 64];
         client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
-        server.read(&mut buf).await.unwrap();
+        assert_eq!(server.read(&mut buf).await.unwrap(), 16);
         assert_eq!(connections.open(), 1);
         connections.stop();
         assert!(connections.stopped_at().is_some());

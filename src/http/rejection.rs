@@ -41,11 +41,25 @@ impl Rejection {
             .body(format!("{}\n", self.detail))
     }
 
+    /// A rejection; control characters in `detail` (which can quote what the client sent) are
+    /// escaped, so a detail is always one line of the log and of the answer.
     fn new(reason: Reason, detail: impl ToString) -> Self {
-        Rejection {
-            reason,
-            detail: detail.to_string(),
-        }
+        let detail = detail.to_string();
+        let detail = if detail.chars().any(char::is_control) {
+            detail
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        } else {
+            detail
+        };
+        Rejection { reason, detail }
     }
 }
 

@@ -699,6 +699,44 @@ async fn every_method_on_every_route_is_answered_without_5xx() {
 }
 
 #[actix_web::test]
+async fn client_text_cannot_forge_log_lines() {
+    let (gw, seen) = start_counting_with(&hostile_config(), Duration::ZERO).await;
+    let ts = now().to_string();
+    let sig = wxgate::crypto::sign(&[TOKEN, &ts, "1"]);
+    let good = format!("signature={sig}&timestamp={ts}&nonce=1");
+    let forged = "%0AFORGED-LINE%20ERROR%20admin%20token%20leaked";
+    for (url, body) in [
+        (
+            format!("/wx/demo?{good}&{forged}=1&{forged}=2"),
+            String::new(),
+        ),
+        (
+            format!("/wx/demo?{good}&encrypt_type={forged}"),
+            String::new(),
+        ),
+        (format!("/wx/{forged}?{good}"), String::new()),
+        (
+            format!("/wx/demo?{good}"),
+            "<xml><ToUserName>&a\nFORGED-LINE;</ToUserName></xml>".to_owned(),
+        ),
+        (
+            format!("/wx/demo?{good}"),
+            "<xml><ToUserName>x</ToUserName>\nFORGED-LINE</xml>".to_owned(),
+        ),
+    ] {
+        let (status, text) = gw.post_raw(&gw.url(&url), body).await;
+        assert!((400..500).contains(&status), "{url}: {status} {text}");
+        assert!(!text.contains("\nFORGED"), "{url}: {text}");
+    }
+    let log = std::fs::read_to_string(log_file()).unwrap();
+    assert!(log.contains("FORGED-LINE"), "the requests were logged");
+    for line in log.lines() {
+        assert!(!line.starts_with("FORGED-LINE"), "forged log line: {line}");
+    }
+    still_serving(&gw, &seen).await;
+}
+
+#[actix_web::test]
 async fn secrets_are_redacted_in_debug_output() {
     let config = wxgate::Config::parse(
         &api_config("http://127.0.0.1:9", "http://127.0.0.1:9", ""),
