@@ -27,3 +27,4 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
+logs="${CARGO_TARGET_DIR:-target}/tmp/test-logs"; if grep -rnFf tests/secrets.txt "$logs" || [ ! -s "$logs/http.log" ]; then echo "secrets from tests/secrets.txt in the gateway's test logs ($logs), or no logs" >&2; exit 1; fi

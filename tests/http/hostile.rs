@@ -762,3 +762,91 @@ async fn secrets_are_redacted_in_debug_output() {
         assert!(shown.contains("redacted"), "{shown}");
     }
 }
+
+/// A plugin that panics, hangs or fails on command.
+struct Faulty;
+
+#[wxgate::handlers::async_trait]
+impl wxgate::handlers::Handler for Faulty {
+    async fn on_message(&self, ctx: &wxgate::handlers::Context<'_>) -> wxgate::handlers::Outcome {
+        match ctx.message().text_content() {
+            Some("panic") => panic!("plugin bug"),
+            Some("hang") => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                wxgate::handlers::Outcome::Pass
+            }
+            Some("fail") => wxgate::handlers::Outcome::failed("backend unavailable: db down"),
+            _ => wxgate::handlers::Outcome::Pass,
+        }
+    }
+}
+
+#[actix_web::test]
+async fn failing_handlers_answer_success_and_are_counted_and_logged() {
+    // handler_timeout_ms is 1000 in the test config.
+    let gw = start_with(
+        &config_text(""),
+        vec![Box::new(|g: wxgate::Gateway| g.handler(Faulty))],
+    )
+    .await;
+    let mut msg_id = 83_000;
+    for (content, kind) in [("panic", "panic"), ("hang", "deadline"), ("fail", "error")] {
+        for account in ["demo", "safe"] {
+            msg_id += 1;
+            let push = text_xml("o_f", content, msg_id);
+            let started = Instant::now();
+            let (status, body) = if account == "safe" {
+                let (query, body) = encrypted_push(&push, APPID);
+                gw.post_raw(&gw.url(&format!("/wx/safe?{query}")), body)
+                    .await
+            } else {
+                gw.post_plain("demo", &push).await
+            };
+            let took = started.elapsed();
+            assert_eq!(
+                (status, body.as_str()),
+                (200, "success"),
+                "{content} on {account}"
+            );
+            assert!(
+                took < Duration::from_millis(2500),
+                "{content} took {took:?}"
+            );
+            let metrics = gw.metrics().await;
+            assert_eq!(
+                metric(
+                    &metrics,
+                    &format!(
+                        "wxgate_handler_failures_total{{account=\"{account}\",kind=\"{kind}\"}}"
+                    )
+                ),
+                1.0,
+                "{content} on {account}"
+            );
+        }
+    }
+    // No other kind was counted along the way, and the gateway still answers.
+    let metrics = gw.metrics().await;
+    for kind in ["panic", "deadline", "error"] {
+        assert_eq!(
+            metric(
+                &metrics,
+                &format!("wxgate_handler_failures_total{{account=\"compat\",kind=\"{kind}\"}}")
+            ),
+            0.0
+        );
+    }
+    let (_, body) = gw
+        .post_plain("demo", &text_xml("o_f", "hello", 83_100))
+        .await;
+    assert_eq!(xml_field(&body, "Content").as_deref(), Some("world"));
+    assert_eq!(gw.get("/healthz").await.0, 200);
+    let log = std::fs::read_to_string(log_file()).unwrap();
+    assert!(log.contains("panic=plugin bug"), "the panic is logged");
+    assert!(
+        log.contains("handler failed; answered success")
+            && log.contains("backend unavailable: db down"),
+        "the error is logged"
+    );
+    assert!(log.contains("handler missed the callback deadline"));
+}
