@@ -308,3 +308,52 @@ async fn max_connections_is_the_total_over_every_worker() {
     let answer = String::from_utf8_lossy(&buf[..n]);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[actix_web::test]
+async fn keep_alive_and_pipelining_still_work_under_the_head_timer() {
+    let gw = start_with(
+        &config_text("header_timeout_ms = 300\nbody_timeout_ms = 300"),
+        vec![],
+    )
+    .await;
+    let addr = gw.base.trim_start_matches("http://").to_owned();
+    let push = text_xml("o_p", "hello", 92_000);
+    let post = format!(
+        "POST /wx/demo?{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n{push}",
+        plain_query(now(), "8"),
+        push.len()
+    );
+    let get = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let mut stream = TcpStream::connect(&addr).await.unwrap();
+    // Three requests in one write, then, after more than the head timeout of idling, two more
+    // on the same connection.
+    stream
+        .write_all(format!("{get}{post}{get}").as_bytes())
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    let mut buf = vec![0u8; 8192];
+    while seen.matches("HTTP/1.1 200").count() < 3 {
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("pipelined answers")
+            .unwrap();
+        assert!(n > 0, "closed after {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.contains("world"), "{seen}");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    stream
+        .write_all(format!("{get}{get}").as_bytes())
+        .await
+        .unwrap();
+    let mut later = String::new();
+    while later.matches("HTTP/1.1 200").count() < 2 {
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("answers after idling")
+            .unwrap();
+        assert!(n > 0, "closed after {later}");
+        later.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}
