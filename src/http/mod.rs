@@ -59,7 +59,6 @@ impl State {
 /// A request with both `Content-Length` and `Transfer-Encoding` could be framed differently by
 /// a proxy in front (request smuggling): it is refused with 400 and the connection closed, as
 /// RFC 9112 §6.1 asks. Any other request gets its payload timed by [`body::timed`].
-#[allow(clippy::result_large_err)] // a refusal is rare; boxing it would cost every request
 pub fn prepare(
     mut req: ServiceRequest,
     body_timeout: Duration,
