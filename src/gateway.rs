@@ -375,8 +375,8 @@ impl Running {
         self.addr
     }
 
-    /// A handle to stop it gracefully (connections idle between requests stay open until
-    /// their keep-alive ends; [`Running::stop_handle`] closes them at once).
+    /// The actix server's own handle. To stop, prefer [`Running::stop_handle`]: actix's
+    /// graceful stop can end a worker, and the requests on it, before they are answered.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
