@@ -270,11 +270,13 @@ fn split_connections(total: usize, workers: usize) -> (usize, usize) {
 }
 
 /// SIGTERM and SIGINT, as one stream.
+#[cfg(unix)]
 struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
 }
 
+#[cfg(unix)]
 impl Signals {
     fn install() -> Result<Signals, Error> {
         use tokio::signal::unix::{SignalKind, signal};
@@ -296,6 +298,25 @@ impl Signals {
             _ = self.term.recv() => "SIGTERM",
             _ = self.int.recv() => "SIGINT",
         }
+    }
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Signals, Error> {
+        Ok(Signals)
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        "Ctrl-C"
     }
 }
 

@@ -34,7 +34,7 @@ use tokio::time::{Instant, Sleep};
 /// Where the connection is in its current request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    /// Reading a request head; `started` once its first byte (or the connection) arrived.
+    /// Reading a request head (or waiting for the next one on a keep-alive connection).
     Head {
         /// Whether any byte of this head was read yet.
         begun: bool,
