@@ -170,7 +170,7 @@ impl Gateway {
             server_config.max_connections,
             std::thread::available_parallelism().map_or(1, usize::from),
         );
-        let (guard, connections) = ConnGuard::new(header_timeout);
+        let (guard, connections) = ConnGuard::new(header_timeout, body_timeout);
         let server = actix_server::Server::build()
             .workers(workers)
             .max_concurrent_connections(per_worker)

@@ -150,7 +150,8 @@ pub struct ServerConfig {
     /// yet). Applies to every request of a keep-alive connection. Default 5000, 100 to 300000.
     pub header_timeout_ms: u64,
     /// How long a client may take to send a request's body, from the end of its head; past it
-    /// the request is answered 408 and the connection closed. Default 10000, 100 to 600000.
+    /// the request is answered 408 and the connection closed. Also how long a write of an
+    /// answer may wait for a client that reads nothing. Default 10000, 100 to 600000.
     pub body_timeout_ms: u64,
     /// The most connections served at once, in total over every worker thread; further ones
     /// wait in the listen backlog until one closes. Default 25000, 1 to 1000000.

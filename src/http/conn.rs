@@ -7,6 +7,9 @@
 //!   moment the connection is accepted) until the empty line that ends it, at most
 //!   `server.header_timeout_ms` may pass, or reading fails with `TimedOut` and actix drops the
 //!   connection.
+//! - **Send timeout.** A client that stops reading its answer (a "slow read") holds the
+//!   connection only while the writes make progress: a write that can send nothing for
+//!   `server.body_timeout_ms` fails with `TimedOut`, as nginx's `send_timeout` does.
 //! - **Shutdown.** Once the server is stopping, a connection that is idle between requests reads
 //!   as closed, so keep-alive connections do not hold up a graceful shutdown; a connection in
 //!   the middle of a request finishes it first. [`Connections`] counts the open connections, so
@@ -52,6 +55,9 @@ type Stopping = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub struct Guarded<T> {
     inner: T,
     header_timeout: Duration,
+    send_timeout: Duration,
+    /// Armed while a write is waiting for the client to take data.
+    send_timer: Option<Pin<Box<Sleep>>>,
     phase: Phase,
     deadline: Option<Instant>,
     timer: Pin<Box<Sleep>>,
@@ -87,6 +93,7 @@ struct Shared {
 #[derive(Debug, Clone)]
 pub struct ConnGuard {
     header_timeout: Duration,
+    send_timeout: Duration,
     stop: watch::Receiver<bool>,
     shared: Arc<Shared>,
 }
@@ -128,8 +135,9 @@ impl Connections {
 }
 
 impl ConnGuard {
-    /// Guards with this header timeout; the [`Connections`] stop and count them.
-    pub fn new(header_timeout: Duration) -> (ConnGuard, Connections) {
+    /// Guards with these timeouts: for each request head, and for each stalled write. The
+    /// [`Connections`] stop and count them.
+    pub fn new(header_timeout: Duration, send_timeout: Duration) -> (ConnGuard, Connections) {
         let (tx, rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             stop: tx,
@@ -139,6 +147,7 @@ impl ConnGuard {
         (
             ConnGuard {
                 header_timeout,
+                send_timeout,
                 stop: rx,
                 shared: shared.clone(),
             },
@@ -153,6 +162,8 @@ impl ConnGuard {
         Guarded {
             inner,
             header_timeout: self.header_timeout,
+            send_timeout: self.send_timeout,
+            send_timer: None,
             phase: Phase::Head {
                 begun: false,
                 line_empty: false,
@@ -294,6 +305,20 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         let written = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if written.is_pending() {
+            let timeout = this.send_timeout;
+            let timer = this
+                .send_timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client took nothing of the answer within server.body_timeout_ms",
+                )));
+            }
+            return Poll::Pending;
+        }
+        this.send_timer = None;
         if let Poll::Ready(Ok(n)) = written {
             this.answered(&buf[..n.min(buf.len())]);
             if this.idle() && *this.stop.borrow() {
@@ -323,7 +348,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_head_must_end_within_the_timeout_from_accept() {
-        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (guard, _stop) = ConnGuard::new(TIMEOUT, TIMEOUT);
         let (mut client, server) = duplex(1024);
         let mut server = guard.wrap(server);
         client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
@@ -337,7 +362,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_second_head_on_a_connection_is_timed_too() {
-        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (guard, _stop) = ConnGuard::new(TIMEOUT, TIMEOUT);
         let (mut client, server) = duplex(1024);
         let mut server = guard.wrap(server);
         let mut buf = [0u8; 64];
@@ -354,7 +379,7 @@ mod tests {
 
     #[tokio::test]
     async fn trickled_bytes_do_not_extend_the_deadline() {
-        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (guard, _stop) = ConnGuard::new(TIMEOUT, TIMEOUT);
         let (mut client, server) = duplex(1024);
         let mut server = guard.wrap(server);
         let mut buf = [0u8; 64];
@@ -376,7 +401,7 @@ mod tests {
 
     #[tokio::test]
     async fn body_and_handler_time_is_not_head_time() {
-        let (guard, _stop) = ConnGuard::new(TIMEOUT);
+        let (guard, _stop) = ConnGuard::new(TIMEOUT, TIMEOUT);
         let (mut client, server) = duplex(1024);
         let mut server = guard.wrap(server);
         let mut buf = [0u8; 64];
@@ -395,8 +420,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_client_that_stops_reading_is_dropped_after_the_send_timeout() {
+        let (guard, _stop) = ConnGuard::new(TIMEOUT * 10, TIMEOUT);
+        // The client end stays open and unread.
+        let (_client, server) = duplex(64);
+        let mut server = guard.wrap(server);
+        let answer = vec![b'x'; 4096];
+        let started = std::time::Instant::now();
+        let error = server.write_all(&answer).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() >= TIMEOUT && started.elapsed() < TIMEOUT * 3);
+
+        // A client that keeps reading, however slowly, gets the whole answer.
+        let (guard, _stop) = ConnGuard::new(TIMEOUT * 10, TIMEOUT);
+        let (mut client, server) = duplex(64);
+        let mut server = guard.wrap(server);
+        let reader = tokio::spawn(async move {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 64];
+            while got.len() < 1024 {
+                let n = client.read(&mut buf).await.unwrap();
+                got.extend_from_slice(&buf[..n]);
+                sleep(TIMEOUT / 10).await;
+            }
+            got.len()
+        });
+        server.write_all(&answer[..1024]).await.unwrap();
+        assert_eq!(reader.await.unwrap(), 1024);
+    }
+
+    #[tokio::test]
     async fn idle_connections_read_as_closed_once_stopping() {
-        let (guard, connections) = ConnGuard::new(TIMEOUT * 10);
+        let (guard, connections) = ConnGuard::new(TIMEOUT * 10, TIMEOUT);
         let (mut client, server) = duplex(1024);
         let mut server = guard.wrap(server);
         let mut buf = [0u8; 64];
@@ -416,7 +471,7 @@ mod tests {
         assert!(connections.closed_by(Instant::now()).await);
 
         // A read already waiting is woken by the stop.
-        let (guard, connections) = ConnGuard::new(TIMEOUT * 10);
+        let (guard, connections) = ConnGuard::new(TIMEOUT * 10, TIMEOUT);
         let (_client, server) = duplex(1024);
         let mut idle = guard.wrap(server);
         let read =
