@@ -224,6 +224,11 @@ impl Job {
         let answer: Answer = match outcome {
             Ok(Outcome::Reply(reply)) => Some(Arc::new(Rendered::new(reply, &message, unix_now()))),
             Ok(Outcome::NoReply | Outcome::Pass) => None,
+            Ok(Outcome::Failed(error)) => {
+                account.metrics.failure(Failure::Error);
+                tracing::warn!(account = %account.name, msg_type = message.msg_type(), %error, "handler failed; answered success");
+                None
+            }
             Err(panic) => {
                 account.metrics.failure(Failure::Panic);
                 let what = panic

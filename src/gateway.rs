@@ -1,11 +1,16 @@
 //! Putting it together: config in, a running HTTP server out.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, dev::Server, dev::ServerHandle, web};
+use actix_http::{HttpService, Protocol, error::DispatchError};
+use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, fn_service, map_config};
+use actix_web::dev::{AppConfig, Server, ServerHandle, Service as _};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, web};
+use futures_util::future::Either;
 use wxgate_handlers::Handler;
 
 use crate::account::{Accounts, SetupError};
@@ -15,6 +20,7 @@ use crate::cluster::tokens::SharedTokens;
 use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
+use crate::http::conn::{ConnGuard, Connections};
 use crate::http::{self, State};
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
@@ -170,7 +176,11 @@ impl Gateway {
     }
 
     /// Opens the store and starts serving on `listener` inside the current async runtime
-    /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::handle`].
+    /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::stop_handle`].
+    ///
+    /// The `[server]` limits apply to every connection: `header_timeout_ms` to each request
+    /// head (see [`http::conn`]), `body_timeout_ms` to each body (see [`http::body::timed`]),
+    /// and `max_connections` to the total over every worker thread.
     pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
         let qr = QrCounter::default();
         let (state, redis) = self.state(qr.clone()).await?;
@@ -183,17 +193,62 @@ impl Gateway {
             context: "reading the listener's address".into(),
             source,
         })?;
+        // A second handle on the listening socket, to close it the moment a stop begins.
+        let listening = listener.try_clone().map_err(|source| Error::Io {
+            context: format!("duplicating the listener on {addr}"),
+            source,
+        })?;
+        let server_config = self.config.server;
         let grace = state.handler_timeout + Duration::from_secs(1);
-        let server =
-            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
-                .shutdown_timeout(grace.as_secs().max(1))
-                .listen(listener)
-                .map_err(|source| Error::Io {
-                    context: format!("listening on {addr}"),
-                    source,
-                })?
-                .run();
-        tracing::info!(%addr, accounts = self.config.accounts.len(), "wxgate listening");
+        let header_timeout = Duration::from_millis(server_config.header_timeout_ms);
+        let body_timeout = Duration::from_millis(server_config.body_timeout_ms);
+        let (workers, per_worker) = split_connections(
+            server_config.max_connections,
+            std::thread::available_parallelism().map_or(1, usize::from),
+        );
+        let (guard, connections) = ConnGuard::new(header_timeout, body_timeout);
+        let server = actix_server::Server::build()
+            .workers(workers)
+            .max_concurrent_connections(per_worker)
+            .shutdown_timeout(grace.as_secs().max(1))
+            .disable_signals()
+            .listen("wxgate", listener, move || {
+                let state = state.clone();
+                let app = App::new()
+                    .app_data(state)
+                    .wrap_fn(move |req, service| match http::prepare(req, body_timeout) {
+                        Ok(req) => Either::Left(service.call(req)),
+                        Err(refused) => Either::Right(std::future::ready(Ok(refused))),
+                    })
+                    .configure(http::routes);
+                let factory = app
+                    .into_factory()
+                    .map_err(|error: actix_web::Error| error.error_response());
+                let http = HttpService::build()
+                    .client_request_timeout(header_timeout)
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(addr)
+                    .finish(map_config(factory, |_| AppConfig::default()));
+                let guard = guard.clone();
+                fn_service(move |io: TcpStream| {
+                    let peer = io.peer_addr().ok();
+                    let guarded = guard.wrap(io);
+                    async move { Ok::<_, DispatchError>((guarded, Protocol::Http1, peer)) }
+                })
+                .and_then(http)
+            })
+            .map_err(|source| Error::Io {
+                context: format!("listening on {addr}"),
+                source,
+            })?
+            .run();
+        tracing::info!(
+            %addr,
+            accounts = self.config.accounts.len(),
+            workers,
+            max_connections = workers * per_worker,
+            "wxgate listening"
+        );
         Ok(Running {
             server,
             addr,
@@ -201,11 +256,18 @@ impl Gateway {
             flusher,
             stop_flushing,
             prober,
+            connections,
+            grace,
+            listening: Arc::new(listening),
         })
     }
 
     /// Binds `server.listen` and serves until SIGINT or SIGTERM; blocks the calling thread.
     /// Installs the default log subscriber unless the program set one up already.
+    ///
+    /// The first SIGTERM or SIGINT stops gracefully: the listener closes at once, requests in
+    /// flight finish (their handlers get up to `handler_timeout_ms`), idle connections close,
+    /// then pending QR counts are flushed and the store closed. A second signal stops at once.
     pub fn run(self) -> Result<(), Error> {
         crate::logging::try_init();
         let listen = self.config.server.listen;
@@ -214,9 +276,140 @@ impl Gateway {
             source,
         })?;
         actix_web::rt::System::new().block_on(async move {
+            let mut signals = Signals::install()?;
             let running = self.serve(listener).await?;
-            running.wait().await
+            let stop = running.stop_handle();
+            actix_web::rt::spawn(async move {
+                let signal = signals.next().await;
+                tracing::info!(
+                    signal,
+                    "stopping: no new connections; finishing requests in flight"
+                );
+                let graceful = stop.clone();
+                actix_web::rt::spawn(async move { graceful.stop(true).await });
+                let signal = signals.next().await;
+                tracing::warn!(signal, "second signal: stopping at once");
+                stop.stop(false).await;
+            });
+            let result = running.wait().await;
+            tracing::info!("stopped");
+            result
         })
+    }
+}
+
+/// Splits a total connection limit over `workers` threads (actix limits each worker): fewer
+/// workers when there are fewer connections than workers, and each worker gets an equal share,
+/// so the total never exceeds `total`.
+fn split_connections(total: usize, workers: usize) -> (usize, usize) {
+    let workers = workers.clamp(1, total.max(1));
+    (workers, (total / workers).max(1))
+}
+
+/// SIGTERM and SIGINT, as one stream.
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Signals, Error> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|source| Error::Io {
+                context: format!("installing the {name} handler"),
+                source,
+            })
+        };
+        Ok(Signals {
+            term: install(SignalKind::terminate(), "SIGTERM")?,
+            int: install(SignalKind::interrupt(), "SIGINT")?,
+        })
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Signals, Error> {
+        Ok(Signals)
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        "Ctrl-C"
+    }
+}
+
+/// Stops a [`Running`] gateway from anywhere; cheap to clone.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    connections: Connections,
+    listening: Arc<TcpListener>,
+    grace: Duration,
+}
+
+impl std::fmt::Debug for StopHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopHandle").finish_non_exhaustive()
+    }
+}
+
+impl StopHandle {
+    /// Stops the server.
+    ///
+    /// Graceful: the listener closes at once (new connections are refused), connections idle
+    /// between requests close, requests in flight finish (for up to `handler_timeout_ms` + 1 s),
+    /// then the workers stop. Otherwise every connection is dropped at once. Returns once the
+    /// server has stopped; [`Running::wait`] then flushes and closes the store.
+    ///
+    /// The requests in flight are waited for here, before actix is told to stop: actix's own
+    /// graceful stop can end a worker, and every connection on it, as soon as its accept thread
+    /// is gone.
+    pub async fn stop(&self, graceful: bool) {
+        tracing::debug!(graceful, "stop requested");
+        self.connections.stop();
+        self.server.pause().await;
+        // On Linux, shutting down a listening socket stops it listening: new connections are
+        // refused and those not yet accepted are reset.
+        if let Err(error) = socket2::SockRef::from(&*self.listening).shutdown(Shutdown::Read) {
+            tracing::debug!(%error, "the listening socket closes when the server stops");
+        }
+        if graceful {
+            let deadline = self
+                .connections
+                .stopped_at()
+                .unwrap_or_else(tokio::time::Instant::now)
+                + self.grace;
+            let open = self.connections.open();
+            if open > 0 {
+                tracing::info!(open, "waiting for requests in flight");
+            }
+            if !self.connections.closed_by(deadline).await {
+                tracing::warn!(
+                    open = self.connections.open(),
+                    "connections still open at the end of the grace period; closing them"
+                );
+            }
+        }
+        self.server.stop(graceful).await;
     }
 }
 
@@ -230,6 +423,11 @@ pub struct Running {
     stop_flushing: Arc<tokio::sync::Notify>,
     /// Probes Redis while it is down.
     prober: Option<tokio::task::JoinHandle<()>>,
+    connections: Connections,
+    /// How long requests in flight may take to finish once stopping.
+    grace: Duration,
+    /// The listening socket (a duplicate of actix's), closed when a stop begins.
+    listening: Arc<TcpListener>,
 }
 
 impl Running {
@@ -238,14 +436,42 @@ impl Running {
         self.addr
     }
 
-    /// A handle to stop it gracefully.
+    /// The actix server's own handle. To stop, prefer [`Running::stop_handle`]: actix's
+    /// graceful stop can end a worker, and the requests on it, before they are answered.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
-    /// Serves until stopped, then flushes what is pending (QR counts) to the store.
+    /// A handle that stops it the way SIGTERM does.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            connections: self.connections.clone(),
+            listening: self.listening.clone(),
+            grace: self.grace,
+        }
+    }
+
+    /// Serves until stopped; then lets the answers in flight finish (up to the grace period,
+    /// `handler_timeout_ms` plus one second from the stop), closes idle connections, flushes what
+    /// is pending (QR counts) to the store and closes it.
     pub async fn wait(self) -> Result<(), Error> {
         let served = self.server.await;
+        // The listener is closed. Answers still being written finish (up to the grace period
+        // from the stop), connections idle between requests close.
+        self.connections.stop();
+        let deadline = self
+            .connections
+            .stopped_at()
+            .unwrap_or_else(tokio::time::Instant::now)
+            + self.grace;
+        if !self.connections.closed_by(deadline).await {
+            tracing::warn!(
+                open = self.connections.open(),
+                "connections still open at the end of the grace period; closing them"
+            );
+        }
+        tracing::debug!(?served, "server stopped; flushing");
         if let Some(prober) = &self.prober {
             prober.abort();
         }
@@ -258,5 +484,21 @@ impl Running {
             context: "serving".into(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_connections;
+
+    #[test]
+    fn connections_are_split_so_the_total_is_at_most_the_limit() {
+        assert_eq!(split_connections(25_000, 2), (2, 12_500));
+        assert_eq!(split_connections(25_000, 3), (3, 8_333));
+        assert_eq!(split_connections(4, 2), (2, 2));
+        assert_eq!(split_connections(5, 2), (2, 2));
+        assert_eq!(split_connections(1, 8), (1, 1));
+        assert_eq!(split_connections(3, 8), (3, 1));
+        assert_eq!(split_connections(10, 0), (1, 10));
     }
 }

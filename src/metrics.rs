@@ -24,11 +24,13 @@ pub enum Reason {
     Stale,
     /// Query parameters missing, repeated or malformed (400).
     BadRequest,
+    /// The body did not arrive within `body_timeout_ms` (408).
+    Timeout,
 }
 
 impl Reason {
     /// Every reason, in label order.
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 8] = [
         Reason::Signature,
         Reason::Decrypt,
         Reason::AppId,
@@ -36,6 +38,7 @@ impl Reason {
         Reason::TooLarge,
         Reason::Stale,
         Reason::BadRequest,
+        Reason::Timeout,
     ];
 
     /// The label value.
@@ -48,6 +51,7 @@ impl Reason {
             Reason::TooLarge => "too_large",
             Reason::Stale => "stale",
             Reason::BadRequest => "bad_request",
+            Reason::Timeout => "timeout",
         }
     }
 
@@ -56,7 +60,7 @@ impl Reason {
     }
 }
 
-/// How a handler failed to give an answer in time; the `kind` label of
+/// How a handler failed to give an answer; the `kind` label of
 /// `wxgate_handler_failures_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
@@ -64,15 +68,19 @@ pub enum Failure {
     Panic,
     /// The handler was still running at the callback deadline (it keeps running).
     Deadline,
+    /// The handler returned an error (`Outcome::Failed`).
+    Error,
 }
 
 impl Failure {
-    const ALL: [Failure; 2] = [Failure::Panic, Failure::Deadline];
+    const ALL: [Failure; 3] = [Failure::Panic, Failure::Deadline, Failure::Error];
 
-    fn as_str(self) -> &'static str {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
         match self {
             Failure::Panic => "panic",
             Failure::Deadline => "deadline",
+            Failure::Error => "error",
         }
     }
 }
@@ -337,7 +345,7 @@ impl Metrics {
             ),
             (
                 "wxgate_handler_failures_total",
-                "Handlers that panicked or missed the callback deadline.",
+                "Handlers that panicked, missed the callback deadline or returned an error.",
                 "kind",
                 |m| {
                     Failure::ALL
@@ -454,6 +462,9 @@ mod tests {
         demo.duplicate();
         demo.rejected(Reason::Stale);
         demo.failure(Failure::Deadline);
+        demo.failure(Failure::Error);
+        demo.failure(Failure::Error);
+        demo.rejected(Reason::Timeout);
         demo.handled_in(Duration::from_millis(3));
         metrics.unknown_account();
 
@@ -466,6 +477,13 @@ mod tests {
         assert!(
             text.contains("wxgate_handler_failures_total{account=\"demo\",kind=\"deadline\"} 1\n")
         );
+        assert!(
+            text.contains("wxgate_handler_failures_total{account=\"demo\",kind=\"error\"} 2\n")
+        );
+        assert!(
+            text.contains("wxgate_handler_failures_total{account=\"shop\",kind=\"panic\"} 0\n")
+        );
+        assert!(text.contains("wxgate_rejected_total{account=\"demo\",reason=\"timeout\"} 1\n"));
         assert!(
             text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"0.0025\"} 0\n")
         );

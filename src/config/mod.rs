@@ -11,6 +11,9 @@
 //! max_body_bytes = 65536
 //! handler_timeout_ms = 4500
 //! max_clock_skew_secs = 300
+//! header_timeout_ms = 5000
+//! body_timeout_ms = 10000
+//! max_connections = 25000
 //!
 //! [dedup]                       # optional
 //! ttl_secs = 60
@@ -158,6 +161,17 @@ pub struct ServerConfig {
     /// How long an upstream bot (a `forward` rule) may take; default 30000. Answers after the
     /// callback deadline go out through the customer-service API.
     pub upstream_timeout_ms: u64,
+    /// How long a client may take to send a request's head (request line and headers), from
+    /// its first byte; past it the connection is closed (408 when nothing was answered on it
+    /// yet). Applies to every request of a keep-alive connection. Default 5000, 100 to 300000.
+    pub header_timeout_ms: u64,
+    /// How long a client may take to send a request's body, from the end of its head; past it
+    /// the request is answered 408 and the connection closed. Also how long a write of an
+    /// answer may wait for a client that reads nothing. Default 10000, 100 to 600000.
+    pub body_timeout_ms: u64,
+    /// The most connections served at once, in total over every worker thread; further ones
+    /// wait in the listen backlog until one closes. Default 25000, 1 to 1000000.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -168,6 +182,9 @@ impl Default for ServerConfig {
             handler_timeout_ms: 4_500,
             max_clock_skew_secs: 300,
             upstream_timeout_ms: 30_000,
+            header_timeout_ms: 5_000,
+            body_timeout_ms: 10_000,
+            max_connections: 25_000,
         }
     }
 }

@@ -31,6 +31,14 @@ const MAX_REDIS_TIMEOUT_MS: u64 = 5_000;
 const DEFAULT_REDIS_TIMEOUT_MS: u64 = 250;
 /// Default `redis.key_prefix`.
 const DEFAULT_KEY_PREFIX: &str = "wxgate:";
+/// Shortest `server.header_timeout_ms` and `server.body_timeout_ms`.
+const MIN_CLIENT_TIMEOUT_MS: u64 = 100;
+/// Largest `server.header_timeout_ms`: five minutes.
+const MAX_HEADER_TIMEOUT_MS: u64 = 300_000;
+/// Largest `server.body_timeout_ms`: ten minutes.
+const MAX_BODY_TIMEOUT_MS: u64 = 600_000;
+/// Largest `server.max_connections`.
+const MAX_CONNECTIONS: u64 = 1_000_000;
 /// Length of an EncodingAESKey.
 const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
 /// Longest account name.
@@ -106,6 +114,12 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
     const SKEW: &str = "seconds, 0 to disable the check; 300 is usual";
     const UPSTREAM: &str = "milliseconds from 1 to 600000 an upstream bot may take; answers after \
                             the callback deadline go out through the customer-service API";
+    const HEADER: &str = "milliseconds from 100 to 300000 a client may take to send a request's \
+                          headers; 5000 is plenty for WeChat, which sends them at once";
+    const BODY_TIME: &str = "milliseconds from 100 to 600000 a client may take to send a \
+                             request's body; 10000 is plenty for a few KB";
+    const CONNECTIONS: &str = "how many connections to serve at once in total, from 1 to \
+                               1000000; keep it below the process's open-file limit (ulimit -n)";
     let d = ServerConfig::default();
     let config = ServerConfig {
         listen: s.string_with("listen", p, check_listen).unwrap_or(d.listen),
@@ -127,6 +141,26 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
                 UPSTREAM,
             )
             .unwrap_or(d.upstream_timeout_ms),
+        header_timeout_ms: s
+            .uint(
+                "header_timeout_ms",
+                p,
+                MIN_CLIENT_TIMEOUT_MS..=MAX_HEADER_TIMEOUT_MS,
+                HEADER,
+            )
+            .unwrap_or(d.header_timeout_ms),
+        body_timeout_ms: s
+            .uint(
+                "body_timeout_ms",
+                p,
+                MIN_CLIENT_TIMEOUT_MS..=MAX_BODY_TIMEOUT_MS,
+                BODY_TIME,
+            )
+            .unwrap_or(d.body_timeout_ms),
+        max_connections: s
+            .uint("max_connections", p, 1..=MAX_CONNECTIONS, CONNECTIONS)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(d.max_connections),
     };
     s.finish(p);
     config

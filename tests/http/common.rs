@@ -85,12 +85,38 @@ pub fn temp_storage() -> (String, tempfile::TempDir) {
     (section, dir)
 }
 
+/// Where the gateways of this test binary log, at debug level. scripts/test.sh greps it (and
+/// the real-binary tests' logs beside it) for every secret in tests/secrets.txt.
+pub fn log_file() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("test-logs")
+        .join("http.log")
+}
+
+/// Sends every log line of this process to [`log_file`], once.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let path = log_file();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        // The mock WeChat's own request dumps would hold what the gateway sent it; they are
+        // not the gateway's logs.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug,wiremock=info"))
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
 /// Starts a gateway for `config` (TOML) with extra plugins. Without a `[storage]` section the
 /// store is a fresh SQLite file in a temp dir.
 pub async fn start_with(
     config: &str,
     handlers: Vec<Box<dyn FnOnce(Gateway) -> Gateway>>,
 ) -> TestGateway {
+    init_logs();
     let (config, dir) = if config.contains("[storage]") {
         (config.to_owned(), None)
     } else {
