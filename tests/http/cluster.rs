@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 use wxgate::Gateway;
 
 use crate::common::*;
@@ -101,23 +100,11 @@ async fn the_same_push_on_two_instances_runs_once() {
     assert_eq!(seen.load(Ordering::SeqCst), 3);
 }
 
-fn ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "errcode": 0, "errmsg": "ok" }))
-}
-
-async fn custom_sends(wechat: &MockServer) -> usize {
-    wechat
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == "/cgi-bin/message/custom/send")
-        .count()
-}
-
-#[actix_web::test]
-async fn a_late_reply_goes_to_a_retry_waiting_on_either_instance_and_is_not_pushed() {
-    let redis = RedisServer::start();
+/// A mock WeChat that takes customer-service messages, and two instances of the API test
+/// config sharing `redis`, whose handler takes 1.5 s (the deadline is 1 s).
+async fn late_setup(
+    redis: &RedisServer,
+) -> (MockServer, TestGateway, TestGateway, Arc<AtomicUsize>) {
     let wechat = MockServer::start().await;
     mount_token(&wechat, "TOKEN_A").await;
     Mock::given(method("POST"))
@@ -125,8 +112,15 @@ async fn a_late_reply_goes_to_a_retry_waiting_on_either_instance_and_is_not_push
         .respond_with(ok())
         .mount(&wechat)
         .await;
-    let config = shared(api_config(&wechat.uri(), "http://127.0.0.1:9/", ""), &redis);
+    let config = shared(api_config(&wechat.uri(), "http://127.0.0.1:9/", ""), redis);
     let (a, b, seen) = two_instances(&config, Duration::from_millis(1500)).await;
+    (wechat, a, b, seen)
+}
+
+#[actix_web::test]
+async fn a_late_reply_goes_to_a_retry_waiting_on_either_instance_and_is_not_pushed() {
+    let redis = RedisServer::start();
+    let (wechat, a, b, seen) = late_setup(&redis).await;
 
     // WeChat's retry lands on the other instance, or on the same one, while the handler still
     // runs.
@@ -140,28 +134,24 @@ async fn a_late_reply_goes_to_a_retry_waiting_on_either_instance_and_is_not_push
         assert!(started.elapsed() < Duration::from_millis(2500));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(custom_sends(&wechat).await, 0, "delivered once, passively");
+    assert_eq!(
+        custom_sends(&wechat).await.len(),
+        0,
+        "delivered once, passively"
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
 
 #[actix_web::test]
 async fn a_late_reply_nobody_waits_for_is_pushed_once_cluster_wide() {
     let redis = RedisServer::start();
-    let wechat = MockServer::start().await;
-    mount_token(&wechat, "TOKEN_A").await;
-    Mock::given(method("POST"))
-        .and(path("/cgi-bin/message/custom/send"))
-        .respond_with(ok())
-        .mount(&wechat)
-        .await;
-    let config = shared(api_config(&wechat.uri(), "http://127.0.0.1:9/", ""), &redis);
-    let (a, b, seen) = two_instances(&config, Duration::from_millis(1500)).await;
+    let (wechat, a, b, seen) = late_setup(&redis).await;
 
     let body = text_xml("o_push", "count me", 42_001);
     assert_eq!(a.post_plain("demo", &body).await.1, "success");
     assert!(
         eventually(Duration::from_secs(5), || async {
-            custom_sends(&wechat).await == 1
+            custom_sends(&wechat).await.len() == 1
         })
         .await
     );
@@ -169,7 +159,7 @@ async fn a_late_reply_nobody_waits_for_is_pushed_once_cluster_wide() {
     assert_eq!(b.post_plain("demo", &body).await.1, "success");
     assert_eq!(a.post_plain("demo", &body).await.1, "success");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(custom_sends(&wechat).await, 1);
+    assert_eq!(custom_sends(&wechat).await.len(), 1);
     assert_eq!(seen.load(Ordering::SeqCst), 1);
 }
 

@@ -395,3 +395,21 @@ where
     }
     false
 }
+
+/// WeChat's answer to a call that worked.
+pub fn ok() -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200)
+        .set_body_json(serde_json::json!({ "errcode": 0, "errmsg": "ok" }))
+}
+
+/// The bodies of the customer-service messages the mock WeChat received, in order.
+pub async fn custom_sends(wechat: &wiremock::MockServer) -> Vec<serde_json::Value> {
+    wechat
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/cgi-bin/message/custom/send")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
