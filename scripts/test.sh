@@ -40,3 +40,5 @@ if grep -rnFf tests/secrets.txt "$logs"; then
   exit 1
 fi
 echo "no secret in the gateway's test logs"
+# Each criterion bench once, in test mode: they must keep compiling and running (no timing).
+cargo test --benches --locked

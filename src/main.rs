@@ -1,10 +1,18 @@
-//! The stock `wxgate` binary: serves the accounts and auto-reply rules of a config file.
+//! The stock `wxgate` binary: serves the accounts and auto-reply rules of a config file, and
+//! carries the tools to try and measure a gateway: `simulate` plays WeChat for one push,
+//! `bench` loads a gateway with unique pushes, `bench-baseline` is the yardstick to compare with.
+
+mod tools;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use wxgate::{Config, Error, Gateway};
+
+use tools::baseline::BaselineArgs;
+use tools::loadgen::BenchArgs;
+use tools::simulate::SimulateArgs;
 
 /// A callback gateway for WeChat official accounts and mini programs.
 #[derive(Debug, Parser)]
@@ -30,12 +38,30 @@ enum Command {
     Serve,
     /// Validate the config file: exit 0 when valid, else list every problem and exit 2.
     CheckConfig,
+    /// Play WeChat against a running gateway: send one signed (and, for compatible and safe
+    /// accounts, encrypted) push, verify and decrypt the reply, print it.
+    ///
+    /// Examples: `simulate --account demo text hello`, `simulate event subscribe --key
+    /// qrscene_42`, `simulate event click --key MENU_NEWS`, `simulate handshake`.
+    Simulate(SimulateArgs),
+    /// Load a running gateway with unique pushes and report requests/s, latency percentiles and
+    /// non-200 answers.
+    Bench(BenchArgs),
+    /// Serve a minimal actix-web handler with a fixed answer: the baseline `bench` compares to.
+    BenchBaseline(BaselineArgs),
+}
+
+fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
+    Config::load(path).map_err(|errors| {
+        eprintln!("{errors}");
+        ExitCode::from(2)
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig => match Config::load(&cli.config) {
+        Command::CheckConfig => match load(&cli.config) {
             Ok(config) => {
                 println!(
                     "{}: ok ({} account{})",
@@ -45,10 +71,7 @@ fn main() -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Err(errors) => {
-                eprintln!("{errors}");
-                ExitCode::from(2)
-            }
+            Err(code) => code,
         },
         Command::Serve => match Gateway::load(&cli.config).and_then(Gateway::run) {
             Ok(()) => ExitCode::SUCCESS,
@@ -62,5 +85,24 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Simulate(args) => match load(&cli.config) {
+            Ok(config) => tools::simulate::run(&config, &args),
+            Err(code) => code,
+        },
+        Command::Bench(args) => match load(&cli.config) {
+            Ok(config) => tools::loadgen::run(&config, &args),
+            Err(code) => code,
+        },
+        Command::BenchBaseline(args) => tools::baseline::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

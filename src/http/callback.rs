@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::Method, http::header, web};
 use tokio::time::Instant;
 use tracing::Instrument;
 use wxgate_handlers::Message;
@@ -21,20 +21,37 @@ use crate::dispatch::{Delivery, unix_now};
 use crate::envelope;
 use crate::wire::Format;
 
-/// `GET /wx/{account}`: answers WeChat's URL handshake with `echostr`.
-pub async fn handshake(
+/// `/wx/{account}` (everything under the `/wx` scope): GET is the handshake, POST a push,
+/// another method 405; a path that is not exactly one segment below `/wx` is 404.
+pub async fn route(
     state: web::Data<State>,
-    path: web::Path<String>,
     req: HttpRequest,
+    payload: web::Payload,
 ) -> HttpResponse {
-    let Some(account) = state.account(&path) else {
-        return unknown_account(&state, &path);
+    let Some(name) = account_segment(req.match_info().unprocessed()) else {
+        return HttpResponse::NotFound().finish();
     };
-    let span = tracing::info_span!("handshake", account = %account.name);
-    let _entered = span.enter();
-    match echo(account, &req) {
+    match *req.method() {
+        Method::GET => handshake(&state, name, &req),
+        Method::POST => push(&state, name, &req, payload).await,
+        _ => HttpResponse::MethodNotAllowed().finish(),
+    }
+}
+
+/// The `{account}` of what follows `/wx`: one non-empty segment.
+fn account_segment(rest: &str) -> Option<&str> {
+    rest.strip_prefix('/')
+        .filter(|name| !name.is_empty() && !name.contains('/'))
+}
+
+/// `GET /wx/{account}`: answers WeChat's URL handshake with `echostr`.
+fn handshake(state: &State, name: &str, req: &HttpRequest) -> HttpResponse {
+    let Some(account) = state.account(name) else {
+        return unknown_account(state, name);
+    };
+    match echo(account, req) {
         Ok(echostr) => {
-            tracing::info!("handshake verified");
+            tracing::info!(account = %account.name, "handshake verified");
             HttpResponse::Ok()
                 .content_type("text/plain; charset=utf-8")
                 .body(echostr)
@@ -49,39 +66,34 @@ fn echo(account: &Account, req: &HttpRequest) -> Result<String, Rejection> {
 }
 
 /// `POST /wx/{account}`: one message or event.
-pub async fn push(
-    state: web::Data<State>,
-    path: web::Path<String>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
-    let Some(account) = state.account(&path).cloned() else {
-        return unknown_account(&state, &path);
+///
+/// The `push` span (account, msg_type) covers dispatch and the reply; it is opened once the
+/// push is parsed, with both fields at once, so a rejection costs no span and a push one.
+async fn push(state: &State, name: &str, req: &HttpRequest, payload: web::Payload) -> HttpResponse {
+    let Some(account) = state.account(name).cloned() else {
+        return unknown_account(state, name);
     };
-    let span =
-        tracing::info_span!("push", account = %account.name, msg_type = tracing::field::Empty);
+    let received = Instant::now();
+    let deadline = received + state.handler_timeout;
+    let (message, format, encrypted) = match receive(state, &account, req, payload).await {
+        Ok(received) => received,
+        Err(rejection) => return reject(&account, rejection),
+    };
+    let span = tracing::info_span!("push", account = %account.name, msg_type = message.msg_type());
     async move {
-        let received = Instant::now();
-        let deadline = received + state.handler_timeout;
-        match receive(&state, &account, &req, payload).await {
-            Ok((message, format, encrypted)) => {
-                tracing::Span::current().record("msg_type", message.msg_type());
-                account.metrics.message();
-                let passive = format == Format::Xml;
-                let delivery = state
-                    .dispatcher
-                    .dispatch(&account, message, deadline, passive)
-                    .await;
-                tracing::debug!(
-                    replied = matches!(delivery, Delivery::Reply(_)),
-                    "push handled"
-                );
-                let response = respond(&account, delivery, encrypted);
-                account.metrics.handled_in(received.elapsed());
-                response
-            }
-            Err(rejection) => reject(&account, rejection),
-        }
+        account.metrics.message();
+        let passive = format == Format::Xml;
+        let delivery = state
+            .dispatcher
+            .dispatch(&account, message, deadline, passive)
+            .await;
+        tracing::debug!(
+            replied = matches!(delivery, Delivery::Reply(_)),
+            "push handled"
+        );
+        let response = respond(&account, delivery, encrypted);
+        account.metrics.handled_in(received.elapsed());
+        response
     }
     .instrument(span)
     .await
@@ -139,7 +151,7 @@ fn success() -> HttpResponse {
 
 fn reject(account: &Account, rejection: Rejection) -> HttpResponse {
     account.metrics.rejected(rejection.reason);
-    tracing::warn!(reason = rejection.reason.as_str(), detail = %rejection.detail, "request rejected");
+    tracing::warn!(account = %account.name, reason = rejection.reason.as_str(), detail = %rejection.detail, "request rejected");
     rejection.response()
 }
 
@@ -150,4 +162,17 @@ fn unknown_account(state: &State, name: &str) -> HttpResponse {
     HttpResponse::NotFound()
         .content_type("text/plain; charset=utf-8")
         .body("unknown account\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_segment;
+
+    #[test]
+    fn exactly_one_segment_below_wx_names_the_account() {
+        assert_eq!(account_segment("/demo"), Some("demo"));
+        for rest in ["", "/", "/demo/", "/demo/x", "demo", "//demo"] {
+            assert_eq!(account_segment(rest), None, "{rest:?}");
+        }
+    }
 }

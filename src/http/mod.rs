@@ -81,14 +81,12 @@ pub fn prepare(
 
 /// Registers every route on an actix `App`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/wx/{account}")
-            .get(callback::handshake)
-            .post(callback::push),
-    )
-    .route("/healthz", web::get().to(healthz))
-    .route("/metrics", web::get().to(metrics))
-    .configure(crate::admin::routes);
+    // `/wx/{account}` as a static scope: a `{account}` pattern would make the router run a
+    // regex over every callback's path, a static prefix is a string compare.
+    cfg.service(web::scope("/wx").default_service(web::to(callback::route)))
+        .route("/healthz", web::get().to(healthz))
+        .route("/metrics", web::get().to(metrics))
+        .configure(crate::admin::routes);
 }
 
 async fn healthz() -> HttpResponse {

@@ -1,0 +1,253 @@
+//! A deliberately tiny HTTP/1.1 client: one request in flight per keep-alive connection, the
+//! request bytes written as prepared, the response read just far enough to know its status and
+//! where it ends. Nothing is allocated per request once the read buffer has grown.
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+/// Where a response's head ends, and what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Head {
+    status: u16,
+    /// Bytes of the status line and headers, the blank line included.
+    len: usize,
+    body: BodyLength,
+    close: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyLength {
+    Fixed(usize),
+    Chunked,
+}
+
+/// One response: its status and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response<'a> {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The body, de-chunked.
+    pub body: &'a [u8],
+    /// Whether the server will close the connection after it.
+    pub close: bool,
+}
+
+/// A keep-alive HTTP/1.1 connection.
+#[derive(Debug)]
+pub struct Connection {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Connection {
+    /// Connects, with Nagle's algorithm off (requests go out in one write).
+    pub async fn open(addr: SocketAddr) -> io::Result<Connection> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Connection {
+            stream,
+            buf: Vec::with_capacity(8192),
+            body: Vec::new(),
+        })
+    }
+
+    /// Writes a complete, prepared request and reads its response.
+    pub async fn exchange(&mut self, request: &[u8]) -> io::Result<Response<'_>> {
+        self.stream.write_all(request).await?;
+        self.buf.clear();
+        let head = loop {
+            if let Some(head) = parse_head(&self.buf)? {
+                break head;
+            }
+            self.fill().await?;
+        };
+        match head.body {
+            BodyLength::Fixed(len) => {
+                let end = head.len + len;
+                while self.buf.len() < end {
+                    self.fill().await?;
+                }
+                Ok(Response {
+                    status: head.status,
+                    body: &self.buf[head.len..end],
+                    close: head.close,
+                })
+            }
+            BodyLength::Chunked => {
+                self.body.clear();
+                let mut at = head.len;
+                loop {
+                    match parse_chunk(&self.buf[at..])? {
+                        Some(Chunk::Data { start, len }) => {
+                            self.body
+                                .extend_from_slice(&self.buf[at + start..at + start + len]);
+                            at += start + len + 2;
+                        }
+                        Some(Chunk::Last) => break,
+                        None => self.fill().await?,
+                    }
+                }
+                Ok(Response {
+                    status: head.status,
+                    body: &self.body,
+                    close: head.close,
+                })
+            }
+        }
+    }
+
+    async fn fill(&mut self) -> io::Result<()> {
+        if self.buf.capacity() - self.buf.len() < 4096 {
+            self.buf.reserve(8192);
+        }
+        let n = self.stream.read_buf(&mut self.buf).await?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection mid-response",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn bad(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("bad response: {what}"))
+}
+
+/// Parses the status line and headers once they are complete; `None` until then.
+fn parse_head(buf: &[u8]) -> io::Result<Option<Head>> {
+    let Some(end) = find(buf, b"\r\n\r\n") else {
+        if buf.len() > 64 * 1024 {
+            return Err(bad("header section over 64 KiB"));
+        }
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(&buf[..end]).map_err(|_| bad("non-UTF-8 header"))?;
+    let mut lines = text.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or_default();
+    if !version.starts_with("HTTP/1.") {
+        return Err(bad("not HTTP/1.x"));
+    }
+    let status: u16 = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("no status code"))?;
+    let mut body = BodyLength::Fixed(0);
+    let mut close = version == "HTTP/1.0";
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            body = BodyLength::Fixed(value.parse().map_err(|_| bad("Content-Length"))?);
+        } else if name.eq_ignore_ascii_case("transfer-encoding")
+            && value.eq_ignore_ascii_case("chunked")
+        {
+            body = BodyLength::Chunked;
+        } else if name.eq_ignore_ascii_case("connection") {
+            close = value.eq_ignore_ascii_case("close");
+        }
+    }
+    Ok(Some(Head {
+        status,
+        len: end + 4,
+        body,
+        close,
+    }))
+}
+
+enum Chunk {
+    /// Data at `start..start + len` (relative to where the chunk's size line begins), followed
+    /// by CRLF.
+    Data { start: usize, len: usize },
+    /// The last chunk, trailer and all.
+    Last,
+}
+
+fn parse_chunk(buf: &[u8]) -> io::Result<Option<Chunk>> {
+    let Some(line_end) = find(buf, b"\r\n") else {
+        return Ok(None);
+    };
+    let line = std::str::from_utf8(&buf[..line_end]).map_err(|_| bad("chunk size"))?;
+    let size = line.split(';').next().unwrap_or_default().trim();
+    let len = usize::from_str_radix(size, 16).map_err(|_| bad("chunk size"))?;
+    let start = line_end + 2;
+    if len == 0 {
+        // The last chunk, then trailer fields (usually none) and an empty line.
+        let rest = &buf[start..];
+        if rest.len() < 2 {
+            return Ok(None);
+        }
+        if rest.starts_with(b"\r\n") {
+            return Ok(Some(Chunk::Last));
+        }
+        return Ok(find(rest, b"\r\n\r\n").map(|_| Chunk::Last));
+    }
+    if buf.len() < start + len + 2 {
+        return Ok(None);
+    }
+    Ok(Some(Chunk::Data { start, len }))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads() {
+        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Le").unwrap(), None);
+        let head = parse_head(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 12\r\n\r\nxx")
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.status, 403);
+        assert_eq!(head.body, BodyLength::Fixed(12));
+        assert!(!head.close);
+        let head = parse_head(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(head.body, BodyLength::Chunked);
+        assert!(head.close);
+        assert!(parse_head(b"SPDY 200\r\n\r\n").is_err());
+    }
+
+    #[tokio::test]
+    async fn talks_to_a_server_with_sized_and_chunked_bodies() {
+        use tokio::net::TcpListener;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0; 1024];
+            for answer in [
+                &b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello"[..],
+                b"HTTP/1.1 404 Not Found\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+            ] {
+                let _ = socket.read(&mut buf).await.unwrap();
+                socket.write_all(answer).await.unwrap();
+            }
+        });
+        let mut connection = Connection::open(addr).await.unwrap();
+        let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        let first = connection.exchange(request).await.unwrap();
+        assert_eq!((first.status, first.body), (200, &b"hello"[..]));
+        let second = connection.exchange(request).await.unwrap();
+        assert_eq!((second.status, second.body), (404, &b"abcde"[..]));
+        server.await.unwrap();
+    }
+}

@@ -1,0 +1,87 @@
+//! The gateway's companion tools, built into the `wxgate` binary:
+//!
+//! | module | subcommand | what |
+//! |---|---|---|
+//! | [`simulate`] | `wxgate simulate` | plays WeChat: one push, signed and encrypted, reply checked and shown |
+//! | [`loadgen`] | `wxgate bench` | drives a gateway with unique pushes over keep-alive connections |
+//! | [`baseline`] | `wxgate bench-baseline` | a minimal actix-web server, the yardstick for `bench` |
+//! | [`push`], [`messages`] | | building pushes as WeChat does, opening replies |
+
+pub mod baseline;
+pub mod loadgen;
+pub mod messages;
+pub mod push;
+pub mod simulate;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The callback URL of `account` on a gateway listening on `listen`; an unspecified address
+/// (`0.0.0.0`, `::`) is reached over loopback.
+pub fn callback_url(listen: SocketAddr, account: &str) -> String {
+    format!("http://{}/wx/{account}", reachable(listen))
+}
+
+/// `listen` with an unspecified IP replaced by loopback.
+pub fn reachable(mut listen: SocketAddr) -> SocketAddr {
+    if listen.ip().is_unspecified() {
+        listen.set_ip(match listen.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    listen
+}
+
+/// Parses `10s`, `500ms`, `2m`, `1.5s` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 10s, 500ms or 2m"))?;
+    let secs = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        other => return Err(format!("unknown unit {other:?}: use ms, s or m")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5h").is_err());
+    }
+
+    #[test]
+    fn urls_reach_unspecified_listeners_over_loopback() {
+        let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(callback_url(any, "demo"), "http://127.0.0.1:8080/wx/demo");
+        let any6: SocketAddr = "[::]:9000".parse().unwrap();
+        assert_eq!(callback_url(any6, "a"), "http://[::1]:9000/wx/a");
+        let fixed: SocketAddr = "10.1.2.3:80".parse().unwrap();
+        assert_eq!(callback_url(fixed, "a"), "http://10.1.2.3:80/wx/a");
+    }
+}
