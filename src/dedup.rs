@@ -4,11 +4,12 @@
 //!
 //! The table is sharded (a mutex per shard, picked by the key's digest) and holds per push
 //! either the [`Slot`] its requests wait on while the handler runs, or, once it has finished,
-//! just what a retry needs to get the same answer: the reply and the CreateTime it was rendered
-//! with (the XML is rendered again from those, byte for byte). That keeps a remembered push at
-//! about 100 bytes plus its reply, so a million of them fit in a couple of hundred MB. Entries
-//! expire `ttl_secs` after the handler completes (an entry whose handler hangs, `ttl_secs`
-//! after it started); past `capacity` the oldest go first.
+//! just what a retry needs to get the same answer: the reply (a text reply's content, else the
+//! reply's XML body) and the CreateTime it was rendered with; the XML is rendered again from
+//! those, byte for byte. A remembered push costs about 100 bytes plus its reply text, so a
+//! million of them fit in under 200 MB (BENCHMARKS.md). Entries expire `ttl_secs` after the
+//! handler completes (an entry whose handler hangs, `ttl_secs` after it started); past
+//! `capacity` the oldest go first.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -261,11 +262,38 @@ pub enum Claim {
 /// What a finished push left for its retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
-    /// The reply's body ([`wire::render_reply_body`]): the XML without the head, which a retry
-    /// carries itself (its users) and `create_time` completes.
-    body: Option<Box<str>>,
+    reply: Option<StoredReply>,
     create_time: u32,
     pushed: bool,
+}
+
+/// A finished push's reply, kept small for its retries: the content of a text reply (most
+/// replies), else the reply's body ([`wire::render_reply_body`]); the first byte says which.
+/// The head of the XML is not kept: a retry carries the same users, and the CreateTime is
+/// kept beside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredReply(Box<str>);
+
+impl StoredReply {
+    fn new(reply: &Reply) -> Self {
+        let kept = match reply {
+            Reply::Text(content) => format!("t{content}"),
+            other => format!("b{}", wire::render_reply_body(other)),
+        };
+        StoredReply(kept.into_boxed_str())
+    }
+
+    /// The XML it was first rendered as, byte for byte.
+    fn render(&self, message: &Message, create_time: u64) -> String {
+        let (to, from) = (&message.from_user, &message.to_user);
+        match self.0.split_at_checked(1) {
+            Some(("t", content)) => {
+                wire::render_reply(&Reply::Text(content.to_owned()), to, from, create_time)
+            }
+            Some((_, body)) => wire::render_reply_with_body(to, from, create_time, body),
+            None => wire::render_reply_with_body(to, from, create_time, ""),
+        }
+    }
 }
 
 impl Finished {
@@ -275,15 +303,11 @@ impl Finished {
         if self.pushed {
             return Waited::Pushed;
         }
-        Waited::Answer(self.body.as_ref().map(|body| {
-            let xml = wire::render_reply_with_body(
-                &message.from_user,
-                &message.to_user,
-                u64::from(self.create_time),
-                body,
-            );
-            Bytes::from(xml)
-        }))
+        Waited::Answer(
+            self.reply
+                .as_ref()
+                .map(|reply| Bytes::from(reply.render(message, u64::from(self.create_time)))),
+        )
     }
 }
 
@@ -304,22 +328,25 @@ impl From<&DedupKey> for LocalKey {
 /// Milliseconds since the table was created.
 type Millis = u64;
 
-enum Entry {
-    Running { slot: Arc<Slot>, expires: Millis },
-    Done { finished: Finished, expires: Millis },
+/// A push whose handler runs: the slot its requests wait on.
+struct Running {
+    slot: Arc<Slot>,
+    expires: Millis,
 }
 
-impl Entry {
-    fn expires(&self) -> Millis {
-        match self {
-            Entry::Running { expires, .. } | Entry::Done { expires, .. } => *expires,
-        }
-    }
+/// A push whose handler finished (32 bytes, plus its reply).
+struct Done {
+    finished: Finished,
+    expires: Millis,
 }
+
+type KeyMap<V> = HashMap<LocalKey, V, BuildHasherDefault<KeyHasher>>;
 
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<LocalKey, Entry, BuildHasherDefault<KeyHasher>>,
+    /// The few pushes in flight, apart so that the many finished ones stay small.
+    running: KeyMap<Running>,
+    done: KeyMap<Done>,
     /// Keys in the order they were claimed, with the expiry they had then. An entry that got a
     /// later expiry since (its handler completed) is queued again when its element comes up,
     /// so each entry has one element and the queue stays in expiry order.
@@ -327,18 +354,30 @@ struct Shard {
 }
 
 impl Shard {
+    fn len(&self) -> usize {
+        self.running.len() + self.done.len()
+    }
+
+    fn expires(&self, key: &LocalKey) -> Option<Millis> {
+        match self.done.get(key) {
+            Some(done) => Some(done.expires),
+            None => self.running.get(key).map(|running| running.expires),
+        }
+    }
+
     /// Drops expired entries, and the oldest beyond `capacity`.
     fn evict(&mut self, now: Millis, capacity: usize) {
         while let Some(&(key, queued)) = self.order.front() {
-            let over = self.entries.len() > capacity;
+            let over = self.len() > capacity;
             if queued > now && !over {
                 break;
             }
             self.order.pop_front();
-            match self.entries.get(&key).map(Entry::expires) {
+            match self.expires(&key) {
                 None => {} // already gone
                 Some(expires) if expires <= now || over => {
-                    self.entries.remove(&key);
+                    self.done.remove(&key);
+                    self.running.remove(&key);
                 }
                 Some(expires) => self.order.push_back((key, expires)),
             }
@@ -386,23 +425,23 @@ impl Dedup {
         let now = self.now();
         let mut shard = self.shard(key);
         shard.evict(now, self.capacity_per_shard);
-        match shard.entries.get(&key) {
-            Some(Entry::Running { slot, .. }) => Claim::Running(slot.clone()),
-            Some(Entry::Done { finished, .. }) => Claim::Done(finished.clone()),
-            None => {
-                let slot = Arc::<Slot>::default();
-                let expires = now.saturating_add(self.ttl);
-                shard.entries.insert(
-                    key,
-                    Entry::Running {
-                        slot: slot.clone(),
-                        expires,
-                    },
-                );
-                shard.order.push_back((key, expires));
-                Claim::First(slot)
-            }
+        if let Some(done) = shard.done.get(&key) {
+            return Claim::Done(done.finished.clone());
         }
+        if let Some(running) = shard.running.get(&key) {
+            return Claim::Running(running.slot.clone());
+        }
+        let slot = Arc::<Slot>::default();
+        let expires = now.saturating_add(self.ttl);
+        shard.running.insert(
+            key,
+            Running {
+                slot: slot.clone(),
+                expires,
+            },
+        );
+        shard.order.push_back((key, expires));
+        Claim::First(slot)
     }
 
     /// Completes the slot of `key` (see [`Slot::complete`]; the return value says whether to
@@ -415,9 +454,7 @@ impl Dedup {
         decision: Decision,
     ) -> bool {
         let finished = Finished {
-            body: answer
-                .as_ref()
-                .map(|r| wire::render_reply_body(&r.reply).into_boxed_str()),
+            reply: answer.as_ref().map(|r| StoredReply::new(&r.reply)),
             // A reply is rendered at the current time: u32 seconds last until 2106.
             create_time: answer
                 .as_ref()
@@ -430,17 +467,18 @@ impl Dedup {
         let mut shard = self.shard(key);
         // Only if the entry is still this slot: a slot that expired while its handler ran
         // must not overwrite a newer claim of the same key.
-        let ours = matches!(
-            shard.entries.get(&key),
-            Some(Entry::Running { slot: current, .. }) if Arc::ptr_eq(current, slot)
-        );
+        let ours = shard
+            .running
+            .get(&key)
+            .is_some_and(|running| Arc::ptr_eq(&running.slot, slot));
         if ours {
+            shard.running.remove(&key);
             let finished = Finished {
                 pushed: push,
                 ..finished
             };
             let expires = now.saturating_add(self.ttl);
-            shard.entries.insert(key, Entry::Done { finished, expires });
+            shard.done.insert(key, Done { finished, expires });
         }
         shard.evict(now, self.capacity_per_shard);
         push
@@ -451,10 +489,7 @@ impl Dedup {
         let key = LocalKey::from(key);
         let now = self.now();
         let shard = self.shard(key);
-        matches!(
-            shard.entries.get(&key),
-            Some(Entry::Done { expires, .. }) if *expires > now
-        )
+        shard.done.get(&key).is_some_and(|done| done.expires > now)
     }
 
     /// The number of live entries (expired ones are dropped as the table is used).
@@ -465,7 +500,7 @@ impl Dedup {
             .map(|shard| {
                 let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
                 shard.evict(now, self.capacity_per_shard);
-                shard.entries.len() as u64
+                shard.len() as u64
             })
             .sum()
     }
