@@ -70,6 +70,7 @@ fn account(config: &Config) -> Arc<Account> {
         &metrics,
         &reqwest::Client::new(),
         Duration::from_secs(1),
+        None,
     )
     .expect("accounts build");
     accounts.get("safe").expect("the safe account").clone()
@@ -197,6 +198,7 @@ fn pipeline(c: &mut Criterion) {
     let account = account(&config);
     let dispatcher = Dispatcher::new(
         Dedup::new(1_000_000, Duration::from_secs(60)),
+        None,
         QrCounter::default(),
     );
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -223,9 +225,7 @@ fn pipeline(c: &mut Criterion) {
                     let message = Message::from_fields(inbound.fields).expect("typed");
                     let deadline = Instant::now() + Duration::from_secs(5);
                     match dispatcher.dispatch(account, message, deadline, true).await {
-                        Delivery::Reply(rendered) => {
-                            envelope::seal(account, &rendered.xml, NOW).expect("sealed")
-                        }
+                        Delivery::Reply(xml) => envelope::seal(account, &xml, NOW).expect("sealed"),
                         Delivery::Success => panic!("the hello rule must answer"),
                     }
                 }

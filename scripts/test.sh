@@ -28,4 +28,17 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Each criterion bench once, in test mode: they must keep compiling and running (no timing).
 cargo test --locked --bench '*'
+
+# The HTTP tests write the gateway's debug log here; none of the secrets they use may be in it.
+logs="${CARGO_TARGET_DIR:-target}/tmp/test-logs"
+rm -rf "$logs"
 cargo test --workspace --locked
+if [ ! -s "$logs/http.log" ]; then
+  echo "no gateway log in $logs: the secrets check would prove nothing" >&2
+  exit 1
+fi
+if grep -rnFf tests/secrets.txt "$logs"; then
+  echo "secrets from tests/secrets.txt found in the gateway's test logs ($logs)" >&2
+  exit 1
+fi
+echo "no secret in the gateway's test logs"

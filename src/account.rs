@@ -10,6 +10,7 @@ use std::time::Duration;
 use wxgate_handlers::{AutoReply, Handler, Registry};
 
 use crate::api::{ApiConfig, WeChatApi};
+use crate::cluster::tokens::SharedTokens;
 use crate::config::{AccountConfig, Mode};
 use crate::crypto::MsgCipher;
 use crate::metrics::{AccountMetrics, Metrics};
@@ -68,13 +69,16 @@ pub struct Accounts {
 impl Accounts {
     /// Builds the accounts: the config's auto-reply rules come first in each registry, then
     /// `extra` (plugins registered in code), in registration order. `http` is the shared,
-    /// pooled client for WeChat's API and upstream bots.
+    /// pooled client for WeChat's API and upstream bots. `tokens` shares the access tokens
+    /// with the other instances (`[tokens] backend = "redis"`); `None` keeps them in this
+    /// process.
     pub fn build(
         configs: &[AccountConfig],
         extra: &[Arc<dyn Handler>],
         metrics: &Metrics,
         http: &reqwest::Client,
         upstream_timeout: Duration,
+        tokens: Option<&SharedTokens>,
     ) -> Result<Self, SetupError> {
         let mut by_name = HashMap::with_capacity(configs.len());
         for (index, config) in configs.iter().enumerate() {
@@ -84,7 +88,7 @@ impl Accounts {
                 .map(|key| MsgCipher::new(key, &config.appid));
             let account_metrics = metrics.account(index).unwrap_or_default();
             let api = config.secret.as_ref().map(|secret| {
-                Arc::new(WeChatApi::new(
+                Arc::new(WeChatApi::with_tokens(
                     http.clone(),
                     ApiConfig {
                         appid: config.appid.clone(),
@@ -92,6 +96,7 @@ impl Accounts {
                         api_base: config.api_base.clone(),
                         token_source: config.token_source,
                     },
+                    tokens,
                 ))
             });
             let mut registry = Registry::new();

@@ -2,59 +2,147 @@
 //! handler must run once per push; a retry gets the original's reply, and a retry that arrives
 //! while the original is still running waits for it instead of running the handler again.
 //!
-//! One [`Slot`] per push key lives in a concurrent cache (moka: sharded, no lock around the
-//! whole map). The slot is created in flight and completed once with the rendered reply;
-//! entries expire `ttl_secs` after their last write, i.e. after the handler completes.
+//! The table is sharded (a mutex per shard, picked by the key's digest) and holds per push
+//! either the [`Slot`] its requests wait on while the handler runs, or, once it has finished,
+//! just what a retry needs to get the same answer: the reply (a text reply's content, else the
+//! reply's XML body) and the CreateTime it was rendered with; the XML is rendered again from
+//! those, byte for byte. A remembered push costs about 100 bytes plus its reply text, so a
+//! million of them fit in under 200 MB (BENCHMARKS.md). Entries expire `ttl_secs` after the
+//! handler completes (an entry whose handler hangs, `ttl_secs` after it started); past
+//! `capacity` the oldest go first.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
-use moka::sync::Cache;
+use sha1::{Digest, Sha1};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use wxgate_handlers::{Message, Reply};
 
+use crate::wire;
+
 /// Identifies one push within one account: `MsgId` (or `MsgID`) when the push has one, else
 /// sender, CreateTime, event and event key — two menu clicks by one user in the same second are
 /// two pushes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Kept as a 128-bit digest of those fields (SHA-1, truncated): 20 bytes per entry whatever
+/// the sender's length, and the same value on every instance, so it also names the push in
+/// Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DedupKey {
     account: u32,
-    id: Box<str>,
+    digest: [u64; 2],
 }
 
 impl DedupKey {
     /// The key of `message` received by the account with index `account`.
     pub fn of(account: u32, message: &Message) -> Self {
-        const SEP: char = '\u{1f}';
-        let id = match message.msg_id() {
-            Some(msg_id) => format!("id{SEP}{msg_id}"),
-            None => format!(
-                "ev{SEP}{}{SEP}{}{SEP}{}{SEP}{}{SEP}{}",
-                message.from_user,
-                message.create_time,
-                message.msg_type(),
-                message.event_name().unwrap_or_default(),
-                message.event_key().unwrap_or_default(),
-            ),
+        const SEP: &[u8] = b"\x1f";
+        let mut hasher = Sha1::new();
+        match message.msg_id() {
+            Some(msg_id) => {
+                hasher.update(b"id");
+                hasher.update(SEP);
+                hasher.update(msg_id.as_bytes());
+            }
+            None => {
+                hasher.update(b"ev");
+                for part in [
+                    message.from_user.as_str(),
+                    &message.create_time.to_string(),
+                    message.msg_type(),
+                    message.event_name().unwrap_or_default(),
+                    message.event_key().unwrap_or_default(),
+                ] {
+                    hasher.update(SEP);
+                    hasher.update(part.as_bytes());
+                }
+            }
+        }
+        let digest = hasher.finalize();
+        let word = |i: usize| {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&digest[i * 8..i * 8 + 8]);
+            u64::from_be_bytes(bytes)
         };
         DedupKey {
             account,
-            id: id.into_boxed_str(),
+            digest: [word(0), word(1)],
         }
     }
+
+    /// The digest as 32 lowercase hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}{:016x}", self.digest[0], self.digest[1])
+    }
+}
+
+/// Hashes a local key by folding its words: the digest is already uniformly distributed, so
+/// SipHash would only cost time.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Where a finished handler's reply goes; see [`Slot::complete`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Decide here, from the requests waiting on this slot: push when `can_push` (the account
+    /// has a customer-service channel) and no waiting request can carry the reply (none waits,
+    /// or `passive` is false: a JSON push).
+    Local {
+        /// The reply may go out through the customer-service API.
+        can_push: bool,
+        /// A waiting request can carry the reply.
+        passive: bool,
+    },
+    /// Already decided elsewhere (by the shared dedup in Redis): push or not.
+    Decided(bool),
 }
 
 /// A finished handler's reply: the plaintext XML a passive answer carries, and the reply
 /// itself for the customer-service API.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rendered {
-    /// The passive reply XML (CreateTime fixed at render time, so retries get it byte for byte).
+    /// The passive reply XML.
     pub xml: Bytes,
     /// The reply, to push through the customer-service API when no request can carry it.
     pub reply: Reply,
+    /// The CreateTime in `xml`: retries get the reply rendered again with it, byte for byte.
+    pub create_time: u64,
+}
+
+impl Rendered {
+    /// Renders `reply` as the answer to `message`, created at `create_time`.
+    pub fn new(reply: Reply, message: &Message, create_time: u64) -> Self {
+        let xml = wire::render_reply(&reply, &message.from_user, &message.to_user, create_time);
+        Rendered {
+            xml: xml.into(),
+            reply,
+            create_time,
+        }
+    }
 }
 
 /// What a finished handler left: its rendered reply, or `None` for no reply.
@@ -63,8 +151,8 @@ pub type Answer = Option<Arc<Rendered>>;
 /// What a request waiting on a slot gets.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Waited {
-    /// The handler finished in time: answer with this (no reply when `None`).
-    Answer(Answer),
+    /// The handler finished in time: answer with this reply XML (no reply when `None`).
+    Answer(Option<Bytes>),
     /// The reply went out through the customer-service API: answer `success`.
     Pushed,
     /// The deadline came first: answer `success`.
@@ -80,14 +168,14 @@ pub enum Waited {
 /// answer `success`. So a reply is delivered exactly once, either way.
 #[derive(Debug, Default)]
 pub struct Slot {
-    claimed: AtomicBool,
     state: Mutex<SlotState>,
     done: Notify,
 }
 
 #[derive(Debug, Default)]
 struct SlotState {
-    answer: Option<Answer>,
+    /// Set once the handler finished: its reply XML, if any.
+    answer: Option<Option<Bytes>>,
     waiting: u32,
     pushed: bool,
 }
@@ -98,18 +186,23 @@ impl Slot {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the handler's answer and wakes every waiter. `can_push` says whether the reply
-    /// may go out through the customer-service API; `passive` whether a waiting request can
-    /// carry it (JSON pushes cannot). Returns true when the caller must push the reply now.
-    /// Later calls are ignored and return false.
-    pub fn complete(&self, answer: Answer, can_push: bool, passive: bool) -> bool {
+    /// Records the handler's answer and wakes every waiter; `decision` says where the reply
+    /// goes. Returns true when the caller must push the reply now (never for no reply). Later
+    /// calls are ignored and return false.
+    pub fn complete(&self, answer: Answer, decision: Decision) -> bool {
         let push = {
             let mut state = self.lock();
             if state.answer.is_some() {
                 return false;
             }
-            let push = can_push && answer.is_some() && (state.waiting == 0 || !passive);
-            state.answer = Some(answer);
+            let push = answer.is_some()
+                && match decision {
+                    Decision::Local { can_push, passive } => {
+                        can_push && (state.waiting == 0 || !passive)
+                    }
+                    Decision::Decided(push) => push,
+                };
+            state.answer = Some(answer.map(|rendered| rendered.xml.clone()));
             state.pushed = push;
             push
         };
@@ -160,69 +253,256 @@ impl SlotState {
 pub enum Claim {
     /// First sight: the caller runs the handler and fills the slot.
     First(Arc<Slot>),
-    /// A retry: the caller waits on the slot.
-    Duplicate(Arc<Slot>),
+    /// A retry while the handler runs: the caller waits on the slot.
+    Running(Arc<Slot>),
+    /// A retry after the handler finished: the caller answers at once.
+    Done(Finished),
+}
+
+/// What a finished push left for its retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    reply: Option<StoredReply>,
+    create_time: u32,
+    pushed: bool,
+}
+
+/// A finished push's reply, kept small for its retries: the content of a text reply (most
+/// replies), else the reply's body ([`wire::render_reply_body`]); the first byte says which.
+/// The head of the XML is not kept: a retry carries the same users, and the CreateTime is
+/// kept beside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StoredReply(Box<str>);
+
+impl StoredReply {
+    fn new(reply: &Reply) -> Self {
+        let kept = match reply {
+            Reply::Text(content) => format!("t{content}"),
+            other => format!("b{}", wire::render_reply_body(other)),
+        };
+        StoredReply(kept.into_boxed_str())
+    }
+
+    /// The XML it was first rendered as, byte for byte.
+    fn render(&self, message: &Message, create_time: u64) -> String {
+        let (to, from) = (&message.from_user, &message.to_user);
+        match self.0.split_at_checked(1) {
+            Some(("t", content)) => {
+                wire::render_reply(&Reply::Text(content.to_owned()), to, from, create_time)
+            }
+            Some((_, body)) => wire::render_reply_with_body(to, from, create_time, body),
+            None => wire::render_reply_with_body(to, from, create_time, ""),
+        }
+    }
+}
+
+impl Finished {
+    /// The answer for a retry of the push `message`: the same reply, rendered again with the
+    /// same CreateTime, so byte for byte what the first answer carried.
+    pub fn waited(&self, message: &Message) -> Waited {
+        if self.pushed {
+            return Waited::Pushed;
+        }
+        Waited::Answer(
+            self.reply
+                .as_ref()
+                .map(|reply| Bytes::from(reply.render(message, u64::from(self.create_time)))),
+        )
+    }
+}
+
+/// Shards of the table; a power of two.
+const SHARDS: usize = 64;
+
+/// A key as the local table stores it: the digest with the account folded in (16 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct LocalKey([u64; 2]);
+
+impl From<&DedupKey> for LocalKey {
+    fn from(key: &DedupKey) -> Self {
+        let account = u64::from(key.account).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        LocalKey([key.digest[0] ^ account, key.digest[1]])
+    }
+}
+
+/// Milliseconds since the table was created.
+type Millis = u64;
+
+/// A push whose handler runs: the slot its requests wait on.
+struct Running {
+    slot: Arc<Slot>,
+    expires: Millis,
+}
+
+/// A push whose handler finished (32 bytes, plus its reply).
+struct Done {
+    finished: Finished,
+    expires: Millis,
+}
+
+type KeyMap<V> = HashMap<LocalKey, V, BuildHasherDefault<KeyHasher>>;
+
+#[derive(Default)]
+struct Shard {
+    /// The few pushes in flight, apart so that the many finished ones stay small.
+    running: KeyMap<Running>,
+    done: KeyMap<Done>,
+    /// Keys in the order they were claimed, with the expiry they had then. An entry that got a
+    /// later expiry since (its handler completed) is queued again when its element comes up,
+    /// so each entry has one element and the queue stays in expiry order.
+    order: VecDeque<(LocalKey, Millis)>,
+}
+
+impl Shard {
+    fn len(&self) -> usize {
+        self.running.len() + self.done.len()
+    }
+
+    fn expires(&self, key: &LocalKey) -> Option<Millis> {
+        match self.done.get(key) {
+            Some(done) => Some(done.expires),
+            None => self.running.get(key).map(|running| running.expires),
+        }
+    }
+
+    /// Drops expired entries, and the oldest beyond `capacity`.
+    fn evict(&mut self, now: Millis, capacity: usize) {
+        while let Some(&(key, queued)) = self.order.front() {
+            let over = self.len() > capacity;
+            if queued > now && !over {
+                break;
+            }
+            self.order.pop_front();
+            match self.expires(&key) {
+                None => {} // already gone
+                Some(expires) if expires <= now || over => {
+                    self.done.remove(&key);
+                    self.running.remove(&key);
+                }
+                Some(expires) => self.order.push_back((key, expires)),
+            }
+        }
+    }
 }
 
 /// The in-memory dedup table shared by every worker.
 #[derive(Clone)]
 pub struct Dedup {
-    cache: Cache<DedupKey, Arc<Slot>>,
+    shards: Arc<[Mutex<Shard>]>,
+    epoch: Instant,
+    ttl: Millis,
+    capacity_per_shard: usize,
 }
 
 impl Dedup {
-    /// A table holding about `capacity` pushes, each for `ttl` after its last change.
+    /// A table holding about `capacity` pushes, each for `ttl` after its handler completed.
     pub fn new(capacity: u64, ttl: Duration) -> Self {
+        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Dedup {
-            cache: Cache::builder()
-                .max_capacity(capacity)
-                .time_to_live(ttl)
-                .build(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            epoch: Instant::now(),
+            ttl: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+            capacity_per_shard: capacity.div_ceil(SHARDS).max(1),
         }
+    }
+
+    fn now(&self) -> Millis {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn shard(&self, key: LocalKey) -> MutexGuard<'_, Shard> {
+        // The top bits of the digest pick the shard; the map hashes all of it.
+        let index = (key.0[1] >> 58) as usize % SHARDS;
+        // No code that can panic runs under the lock; recover the map anyway.
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Atomically claims `key`: exactly one caller per live key gets [`Claim::First`].
-    ///
-    /// moka coalesces concurrent inserts of one key into one value, so every caller gets the
-    /// same slot; which caller is first is then decided on the slot itself (`Entry::is_fresh`
-    /// can be true for more than one racing caller).
     pub fn claim(&self, key: &DedupKey) -> Claim {
-        let slot = self.cache.get_with_by_ref(key, Arc::default);
-        if slot.claimed.swap(true, Ordering::AcqRel) {
-            Claim::Duplicate(slot)
-        } else {
-            Claim::First(slot)
+        let key = LocalKey::from(key);
+        let now = self.now();
+        let mut shard = self.shard(key);
+        shard.evict(now, self.capacity_per_shard);
+        if let Some(done) = shard.done.get(&key) {
+            return Claim::Done(done.finished.clone());
         }
+        if let Some(running) = shard.running.get(&key) {
+            return Claim::Running(running.slot.clone());
+        }
+        let slot = Arc::<Slot>::default();
+        let expires = now.saturating_add(self.ttl);
+        shard.running.insert(
+            key,
+            Running {
+                slot: slot.clone(),
+                expires,
+            },
+        );
+        shard.order.push_back((key, expires));
+        Claim::First(slot)
     }
 
     /// Completes the slot of `key` (see [`Slot::complete`]; the return value says whether to
-    /// push) and restarts its time to live from now, so an answer stays available for `ttl`
-    /// after the handler completes, however long it ran.
+    /// push) and remembers the push for `ttl` from now, however long the handler ran.
     pub fn complete(
         &self,
         key: DedupKey,
         slot: &Arc<Slot>,
         answer: Answer,
-        can_push: bool,
-        passive: bool,
+        decision: Decision,
     ) -> bool {
-        let push = slot.complete(answer, can_push, passive);
-        // Re-insert only if the entry is still this slot: a slot that expired while its handler
-        // ran must not overwrite a newer claim of the same key.
-        let still_ours = self
-            .cache
+        let finished = Finished {
+            reply: answer.as_ref().map(|r| StoredReply::new(&r.reply)),
+            // A reply is rendered at the current time: u32 seconds last until 2106.
+            create_time: answer
+                .as_ref()
+                .map_or(0, |r| u32::try_from(r.create_time).unwrap_or(u32::MAX)),
+            pushed: false,
+        };
+        let push = slot.complete(answer, decision);
+        let key = LocalKey::from(&key);
+        let now = self.now();
+        let mut shard = self.shard(key);
+        // Only if the entry is still this slot: a slot that expired while its handler ran
+        // must not overwrite a newer claim of the same key.
+        let ours = shard
+            .running
             .get(&key)
-            .is_some_and(|current| Arc::ptr_eq(&current, slot));
-        if still_ours {
-            self.cache.insert(key, slot.clone());
+            .is_some_and(|running| Arc::ptr_eq(&running.slot, slot));
+        if ours {
+            shard.running.remove(&key);
+            let finished = Finished {
+                pushed: push,
+                ..finished
+            };
+            let expires = now.saturating_add(self.ttl);
+            shard.done.insert(key, Done { finished, expires });
         }
+        shard.evict(now, self.capacity_per_shard);
         push
     }
 
-    /// The number of live entries (approximate: moka counts lazily).
+    /// Whether this process has finished handling `key` (and still remembers its answer).
+    pub fn is_done(&self, key: &DedupKey) -> bool {
+        let key = LocalKey::from(key);
+        let now = self.now();
+        let shard = self.shard(key);
+        shard.done.get(&key).is_some_and(|done| done.expires > now)
+    }
+
+    /// The number of live entries (expired ones are dropped as the table is used).
     pub fn len(&self) -> u64 {
-        self.cache.run_pending_tasks();
-        self.cache.entry_count()
+        let now = self.now();
+        self.shards
+            .iter()
+            .map(|shard| {
+                let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+                shard.evict(now, self.capacity_per_shard);
+                shard.len() as u64
+            })
+            .sum()
     }
 
     /// Whether the table is empty.
@@ -234,8 +514,9 @@ impl Dedup {
 impl std::fmt::Debug for Dedup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dedup")
-            .field("entries", &self.cache.entry_count())
-            .finish()
+            .field("ttl_ms", &self.ttl)
+            .field("shards", &SHARDS)
+            .finish_non_exhaustive()
     }
 }
 
@@ -296,7 +577,16 @@ mod tests {
             ("MsgID", "200163836"),
             ("Status", "success"),
         ]);
-        assert_eq!(&*DedupKey::of(0, &a).id, "id\u{1f}200163836");
+        let text = message(&[
+            ("ToUserName", "gh_1"),
+            ("FromUserName", "o_other"),
+            ("CreateTime", "9"),
+            ("MsgType", "text"),
+            ("Content", "x"),
+            ("MsgId", "200163836"),
+        ]);
+        assert_eq!(DedupKey::of(0, &a), DedupKey::of(0, &text));
+        assert_eq!(DedupKey::of(0, &a).hex().len(), 32);
     }
 
     #[test]
@@ -305,11 +595,50 @@ mod tests {
         assert_eq!(DedupKey::of(0, &click("A")), DedupKey::of(0, &click("A")));
     }
 
+    /// A text reply to `click("A")`.
     fn rendered(text: &str) -> Answer {
-        Some(Arc::new(Rendered {
-            xml: Bytes::from(format!("<xml>{text}</xml>")),
-            reply: Reply::Text(text.into()),
-        }))
+        Some(Arc::new(Rendered::new(
+            Reply::Text(text.into()),
+            &click("A"),
+            1_700_000_000,
+        )))
+    }
+
+    fn xml(text: &str) -> Option<Bytes> {
+        rendered(text).map(|r| r.xml.clone())
+    }
+
+    const LOCAL: Decision = Decision::Local {
+        can_push: true,
+        passive: true,
+    };
+    const NO_PUSH: Decision = Decision::Local {
+        can_push: false,
+        passive: true,
+    };
+    const JSON: Decision = Decision::Local {
+        can_push: true,
+        passive: false,
+    };
+
+    #[tokio::test]
+    async fn a_decision_taken_elsewhere_is_followed() {
+        let slot: Arc<Slot> = Arc::default();
+        let waiter = {
+            let slot = slot.clone();
+            tokio::spawn(async move { slot.wait(soon(5000)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(slot.complete(rendered("x"), Decision::Decided(true)));
+        assert_eq!(waiter.await.unwrap(), Waited::Pushed);
+        let idle: Arc<Slot> = Arc::default();
+        assert!(!idle.complete(rendered("y"), Decision::Decided(false)));
+        assert_eq!(idle.wait(soon(10)).await, Waited::Answer(xml("y")));
+        let none: Arc<Slot> = Arc::default();
+        assert!(
+            !none.complete(None, Decision::Decided(true)),
+            "no reply is never pushed"
+        );
     }
 
     fn soon(ms: u64) -> Instant {
@@ -323,26 +652,109 @@ mod tests {
         let Claim::First(slot) = dedup.claim(&key) else {
             panic!("first sight must be First")
         };
-        let Claim::Duplicate(retry) = dedup.claim(&key) else {
-            panic!("second sight must be Duplicate")
+        let Claim::Running(retry) = dedup.claim(&key) else {
+            panic!("second sight must be Running")
         };
         assert!(!retry.is_done());
         let waiter = tokio::spawn(async move { retry.wait(soon(5000)).await });
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let push = dedup.complete(key.clone(), &slot, rendered("hi"), true, true);
+        let push = dedup.complete(key, &slot, rendered("hi"), LOCAL);
         assert!(!push, "a waiting request carries the reply");
-        assert_eq!(waiter.await.unwrap(), Waited::Answer(rendered("hi")));
-        let Claim::Duplicate(later) = dedup.claim(&key) else {
-            panic!("a finished key is still a duplicate")
+        assert_eq!(waiter.await.unwrap(), Waited::Answer(xml("hi")));
+        assert!(dedup.is_done(&key));
+        let Claim::Done(finished) = dedup.claim(&key) else {
+            panic!("a finished key is remembered")
         };
-        assert_eq!(later.wait(soon(10)).await, Waited::Answer(rendered("hi")));
+        // Rendered again from the reply's body and its CreateTime: the same bytes.
+        assert_eq!(finished.waited(&click("A")), Waited::Answer(xml("hi")));
+    }
+
+    #[test]
+    fn a_remembered_reply_renders_to_the_same_bytes_for_every_kind() {
+        use wxgate_handlers::reply::{Article, Media, Music, Transfer, Video};
+        let article = Article {
+            title: "t]]>".into(),
+            description: "说明 🎉".into(),
+            pic_url: "https://x/p.png".into(),
+            url: "https://x".into(),
+        };
+        let replies = [
+            Reply::Text("a]]>b\r\n中文".into()),
+            Reply::Image(Media {
+                media_id: "m".into(),
+            }),
+            Reply::Voice(Media {
+                media_id: "v".into(),
+            }),
+            Reply::Video(Video {
+                media_id: "m".into(),
+                title: "t".into(),
+                description: "d".into(),
+            }),
+            Reply::Music(Music {
+                title: "t".into(),
+                description: "d".into(),
+                music_url: "u".into(),
+                hq_music_url: "h".into(),
+                thumb_media_id: "th".into(),
+            }),
+            Reply::News(vec![article.clone(), article]),
+            Reply::TransferCustomerService(Transfer {
+                kf_account: Some("kf@x".into()),
+            }),
+        ];
+        let dedup = Dedup::new(100, Duration::from_secs(60));
+        for (i, reply) in replies.into_iter().enumerate() {
+            let message = click(&i.to_string());
+            let key = DedupKey::of(0, &message);
+            let Claim::First(slot) = dedup.claim(&key) else {
+                panic!("first")
+            };
+            let first = Rendered::new(reply, &message, 1_700_000_123);
+            let xml = first.xml.clone();
+            dedup.complete(key, &slot, Some(Arc::new(first)), NO_PUSH);
+            let Claim::Done(finished) = dedup.claim(&key) else {
+                panic!("done")
+            };
+            assert_eq!(
+                finished.waited(&message),
+                Waited::Answer(Some(xml)),
+                "reply {i}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn finished_pushes_remember_a_push_and_no_reply() {
+        let dedup = Dedup::new(100, Duration::from_secs(60));
+        let pushed = DedupKey::of(0, &click("P"));
+        let Claim::First(slot) = dedup.claim(&pushed) else {
+            panic!("first")
+        };
+        assert!(
+            dedup.complete(pushed, &slot, rendered("late"), LOCAL),
+            "nobody waits"
+        );
+        let Claim::Done(finished) = dedup.claim(&pushed) else {
+            panic!("done")
+        };
+        assert_eq!(finished.waited(&click("P")), Waited::Pushed);
+        let silent = DedupKey::of(0, &click("S"));
+        let Claim::First(slot) = dedup.claim(&silent) else {
+            panic!("first")
+        };
+        assert!(!dedup.complete(silent, &slot, None, LOCAL));
+        let Claim::Done(finished) = dedup.claim(&silent) else {
+            panic!("done")
+        };
+        assert_eq!(finished.waited(&click("S")), Waited::Answer(None));
     }
 
     #[tokio::test]
     async fn complete_happens_once() {
         let slot: Arc<Slot> = Arc::default();
-        assert!(!slot.complete(None, true, true));
-        assert!(!slot.complete(rendered("late"), true, true));
+        assert!(!slot.complete(None, LOCAL));
+        assert!(!slot.complete(rendered("late"), LOCAL));
         assert_eq!(slot.wait(soon(10)).await, Waited::Answer(None));
     }
 
@@ -350,10 +762,7 @@ mod tests {
     async fn a_late_answer_with_nobody_waiting_is_pushed_once_and_retries_get_success() {
         let slot: Arc<Slot> = Arc::default();
         assert_eq!(slot.wait(soon(20)).await, Waited::Deadline);
-        assert!(
-            slot.complete(rendered("late"), true, true),
-            "nobody waits: push"
-        );
+        assert!(slot.complete(rendered("late"), LOCAL), "nobody waits: push");
         assert_eq!(slot.wait(soon(10)).await, Waited::Pushed);
     }
 
@@ -361,14 +770,14 @@ mod tests {
     async fn a_late_answer_without_a_push_channel_waits_for_the_next_retry() {
         let slot: Arc<Slot> = Arc::default();
         assert_eq!(slot.wait(soon(20)).await, Waited::Deadline);
-        assert!(!slot.complete(rendered("late"), false, true));
-        assert_eq!(slot.wait(soon(10)).await, Waited::Answer(rendered("late")));
+        assert!(!slot.complete(rendered("late"), NO_PUSH));
+        assert_eq!(slot.wait(soon(10)).await, Waited::Answer(xml("late")));
     }
 
     #[tokio::test]
     async fn no_reply_is_never_pushed() {
         let slot: Arc<Slot> = Arc::default();
-        assert!(!slot.complete(None, true, false));
+        assert!(!slot.complete(None, JSON));
         assert_eq!(slot.wait(soon(10)).await, Waited::Answer(None));
     }
 
@@ -380,7 +789,7 @@ mod tests {
             tokio::spawn(async move { slot.wait(soon(5000)).await })
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(slot.complete(rendered("cs"), true, false));
+        assert!(slot.complete(rendered("cs"), JSON));
         assert_eq!(waiter.await.unwrap(), Waited::Pushed);
     }
 
@@ -394,9 +803,9 @@ mod tests {
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!slot.complete(rendered("all"), true, true));
+        assert!(!slot.complete(rendered("all"), LOCAL));
         for waiter in waiters {
-            assert_eq!(waiter.await.unwrap(), Waited::Answer(rendered("all")));
+            assert_eq!(waiter.await.unwrap(), Waited::Answer(xml("all")));
         }
     }
 
@@ -406,7 +815,42 @@ mod tests {
         let key = DedupKey::of(0, &click("A"));
         assert!(matches!(dedup.claim(&key), Claim::First(_)));
         std::thread::sleep(Duration::from_millis(120));
+        // A handler that never completes does not pin its entry either.
         assert!(matches!(dedup.claim(&key), Claim::First(_)));
+        assert_eq!(dedup.len(), 1);
+    }
+
+    #[test]
+    fn the_ttl_restarts_when_the_handler_completes() {
+        let dedup = Dedup::new(100, Duration::from_millis(150));
+        let key = DedupKey::of(0, &click("A"));
+        let Claim::First(slot) = dedup.claim(&key) else {
+            panic!("first")
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        dedup.complete(key, &slot, None, LOCAL);
+        std::thread::sleep(Duration::from_millis(100));
+        // 200 ms after the claim, 100 ms after completion: still remembered.
+        assert!(matches!(dedup.claim(&key), Claim::Done(_)));
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(matches!(dedup.claim(&key), Claim::First(_)));
+    }
+
+    #[test]
+    fn past_capacity_the_oldest_entries_go_first() {
+        let dedup = Dedup::new(SHARDS as u64 * 4, Duration::from_secs(60));
+        let keys: Vec<DedupKey> = (0..10_000u64)
+            .map(|i| DedupKey {
+                account: 0,
+                digest: [i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i],
+            })
+            .collect();
+        for key in &keys {
+            dedup.claim(key);
+        }
+        assert!(dedup.len() <= SHARDS as u64 * 4);
+        assert!(matches!(dedup.claim(&keys[9_999]), Claim::Running(_)));
+        assert!(matches!(dedup.claim(&keys[0]), Claim::First(_)));
     }
 
     #[test]
@@ -415,7 +859,7 @@ mod tests {
             let dedup = Dedup::new(10_000, Duration::from_secs(60));
             let key = DedupKey {
                 account: 0,
-                id: format!("id{round}").into_boxed_str(),
+                digest: [round, round],
             };
             let claims: Vec<Claim> = std::thread::scope(|s| {
                 let handles: Vec<_> = (0..3).map(|_| s.spawn(|| dedup.claim(&key))).collect();
@@ -427,7 +871,8 @@ mod tests {
                 .count();
             assert_eq!(firsts, 1, "round {round}");
             let slot = |c: &Claim| match c {
-                Claim::First(s) | Claim::Duplicate(s) => s.clone(),
+                Claim::First(s) | Claim::Running(s) => s.clone(),
+                Claim::Done(_) => panic!("nothing completes here"),
             };
             assert!(
                 claims

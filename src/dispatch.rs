@@ -7,25 +7,32 @@
 //! reply goes: to the requests waiting at that moment, or, when none is (they all hit their
 //! deadline) or none can carry it (a JSON push), out through the customer-service API. A reply
 //! is never delivered twice.
+//!
+//! With `[dedup] backend = "redis"` the same contract holds across instances
+//! ([`crate::cluster::dedup`]): the claim and the decision are taken in Redis, a duplicate
+//! waits for whichever instance runs the handler, and the local table only serves while Redis
+//! is unreachable (and remembers what was handled then).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
 use futures_util::FutureExt;
 use tokio::time::Instant;
 use wxgate_handlers::{Context, Message, Outcome};
 
 use crate::account::Account;
-use crate::dedup::{Answer, Claim, Dedup, DedupKey, Rendered, Slot, Waited};
+use crate::cluster::dedup::{Completion, SharedClaim, SharedDedup, Ticket};
+use crate::dedup::{Answer, Claim, Decision, Dedup, DedupKey, Rendered, Slot, Waited};
 use crate::metrics::Failure;
 use crate::qr::QrCounter;
-use crate::wire;
 
 /// Runs handlers once per push.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     dedup: Dedup,
+    shared: Option<SharedDedup>,
     qr: QrCounter,
 }
 
@@ -33,16 +40,17 @@ pub struct Dispatcher {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery {
     /// The plaintext reply XML (to be encrypted when the request was).
-    Reply(Arc<Rendered>),
+    Reply(Bytes),
     /// `success`: no reply, a reply not ready by the deadline or pushed instead, or a failed
     /// handler.
     Success,
 }
 
 impl Dispatcher {
-    /// A dispatcher over `dedup`, counting QR scans into `qr`.
-    pub fn new(dedup: Dedup, qr: QrCounter) -> Self {
-        Dispatcher { dedup, qr }
+    /// A dispatcher over the local `dedup` table (and the `shared` one in Redis, when
+    /// configured), counting QR scans into `qr`.
+    pub fn new(dedup: Dedup, shared: Option<SharedDedup>, qr: QrCounter) -> Self {
+        Dispatcher { dedup, shared, qr }
     }
 
     /// Handles `message` for `account`, answering by `deadline` at the latest. `passive` is
@@ -56,28 +64,35 @@ impl Dispatcher {
         passive: bool,
     ) -> Delivery {
         let key = DedupKey::of(account.index, &message);
-        let slot = match self.dedup.claim(&key) {
-            Claim::First(slot) => {
-                self.qr.observe(account, &message);
-                let job = Job {
-                    account: account.clone(),
-                    message,
-                    dedup: self.dedup.clone(),
-                    key,
-                    slot: slot.clone(),
-                    passive,
-                };
-                tokio::spawn(job.run());
-                slot
+        let waited = match self.shared_claim(account, &key, deadline).await {
+            Some((shared, SharedClaim::First(ticket))) => {
+                match self
+                    .start(account, message, key, passive, Some((shared, &ticket)))
+                    .wait(deadline)
+                    .await
+                {
+                    // The handler may have finished, and the reply been left to this request,
+                    // an instant before the deadline: ask Redis, atomically.
+                    Waited::Deadline => shared.give_up(&ticket).await,
+                    waited => waited,
+                }
             }
-            Claim::Duplicate(slot) => {
-                account.metrics.duplicate();
-                tracing::debug!("duplicate push");
-                slot
+            Some((shared, SharedClaim::Running(ticket))) => {
+                self.duplicate(account);
+                shared.wait(&ticket, deadline).await
+            }
+            Some((_, SharedClaim::Done(waited))) => {
+                self.duplicate(account);
+                waited
+            }
+            None => {
+                self.start(account, message, key, passive, None)
+                    .wait(deadline)
+                    .await
             }
         };
-        match slot.wait(deadline).await {
-            Waited::Answer(Some(rendered)) if passive => Delivery::Reply(rendered),
+        match waited {
+            Waited::Answer(Some(xml)) if passive => Delivery::Reply(xml),
             Waited::Answer(_) | Waited::Pushed => Delivery::Success,
             Waited::Deadline => {
                 account.metrics.failure(Failure::Deadline);
@@ -88,6 +103,86 @@ impl Dispatcher {
             }
         }
     }
+
+    /// The claim in Redis, or `None` to use the local table: no shared dedup configured, Redis
+    /// unreachable, or a push this process has already finished (its answer is here, and
+    /// Redis may not know it if it was handled while Redis was unreachable). A push still
+    /// running here goes through Redis all the same, so that a waiting retry is counted where
+    /// the late-reply decision is taken.
+    async fn shared_claim<'s>(
+        &'s self,
+        account: &Account,
+        key: &DedupKey,
+        deadline: Instant,
+    ) -> Option<(&'s SharedDedup, SharedClaim)> {
+        let shared = self.shared.as_ref()?;
+        if self.dedup.is_done(key) {
+            return None;
+        }
+        match shared.claim(&account.name, key, deadline).await {
+            Ok(claim) => Some((shared, claim)),
+            Err(error) => {
+                tracing::debug!(%error, "shared dedup unavailable; using the local table");
+                None
+            }
+        }
+    }
+
+    fn duplicate(&self, account: &Account) {
+        account.metrics.duplicate();
+        tracing::debug!("duplicate push");
+    }
+
+    /// Claims `key` in the local table; on first sight starts the handler (counting a QR scan),
+    /// else counts a duplicate. Returns what to wait for.
+    fn start(
+        &self,
+        account: &Arc<Account>,
+        message: Message,
+        key: DedupKey,
+        passive: bool,
+        shared: Option<(&SharedDedup, &Ticket)>,
+    ) -> Pending {
+        match self.dedup.claim(&key) {
+            Claim::First(slot) => {
+                self.qr.observe(account, &message);
+                let job = Job {
+                    account: account.clone(),
+                    message,
+                    dedup: self.dedup.clone(),
+                    shared: shared.map(|(dedup, ticket)| (dedup.clone(), ticket.clone())),
+                    key,
+                    slot: slot.clone(),
+                    passive,
+                };
+                tokio::spawn(job.run());
+                Pending::Slot(slot)
+            }
+            Claim::Running(slot) => {
+                self.duplicate(account);
+                Pending::Slot(slot)
+            }
+            Claim::Done(finished) => {
+                self.duplicate(account);
+                Pending::Now(finished.waited(&message))
+            }
+        }
+    }
+}
+
+/// The answer a request waits for: a running handler's, or one already known.
+enum Pending {
+    Slot(Arc<Slot>),
+    Now(Waited),
+}
+
+impl Pending {
+    async fn wait(self, deadline: Instant) -> Waited {
+        match self {
+            Pending::Slot(slot) => slot.wait(deadline).await,
+            Pending::Now(waited) => waited,
+        }
+    }
 }
 
 /// One push's handler run, detached from the request that started it.
@@ -95,6 +190,8 @@ struct Job {
     account: Arc<Account>,
     message: Message,
     dedup: Dedup,
+    /// The claim in Redis, when the push was claimed there.
+    shared: Option<(SharedDedup, Ticket)>,
     key: DedupKey,
     slot: Arc<Slot>,
     passive: bool,
@@ -106,6 +203,7 @@ impl Job {
             account,
             message,
             dedup,
+            shared,
             key,
             slot,
             passive,
@@ -114,19 +212,23 @@ impl Job {
         if let Some(api) = &account.api {
             ctx = ctx.with_customer_service(api.as_ref());
         }
-        let outcome = AssertUnwindSafe(account.registry.dispatch(&ctx))
-            .catch_unwind()
-            .await;
+        let handler = AssertUnwindSafe(account.registry.dispatch(&ctx)).catch_unwind();
+        let outcome = match &shared {
+            // Keep the in-flight marker alive for as long as the handler runs.
+            Some((shared, ticket)) => tokio::select! {
+                outcome = handler => outcome,
+                never = shared.keep_alive(ticket) => match never {},
+            },
+            None => handler.await,
+        };
         let answer: Answer = match outcome {
-            Ok(Outcome::Reply(reply)) => {
-                let xml =
-                    wire::render_reply(&reply, &message.from_user, &message.to_user, unix_now());
-                Some(Arc::new(Rendered {
-                    xml: xml.into(),
-                    reply,
-                }))
-            }
+            Ok(Outcome::Reply(reply)) => Some(Arc::new(Rendered::new(reply, &message, unix_now()))),
             Ok(Outcome::NoReply | Outcome::Pass) => None,
+            Ok(Outcome::Failed(error)) => {
+                account.metrics.failure(Failure::Error);
+                tracing::warn!(account = %account.name, msg_type = message.msg_type(), %error, "handler failed; answered success");
+                None
+            }
             Err(panic) => {
                 account.metrics.failure(Failure::Panic);
                 let what = panic
@@ -139,7 +241,18 @@ impl Job {
             }
         };
         let can_push = account.api.is_some();
-        let push = dedup.complete(key, &slot, answer.clone(), can_push, passive);
+        let local = Decision::Local { can_push, passive };
+        let decision = match &shared {
+            Some((shared, ticket)) => {
+                match shared.complete(ticket, &answer, can_push, passive).await {
+                    Ok(Completion::Push) => Decision::Decided(true),
+                    Ok(Completion::Keep) => Decision::Decided(false),
+                    Ok(Completion::Lost) | Err(_) => local,
+                }
+            }
+            None => local,
+        };
+        let push = dedup.complete(key, &slot, answer.clone(), decision);
         if let (true, Some(rendered), Some(api)) = (push, answer, &account.api) {
             match api
                 .send_custom_message(&message.from_user, &rendered.reply)

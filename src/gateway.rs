@@ -1,17 +1,26 @@
 //! Putting it together: config in, a running HTTP server out.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{App, HttpServer, dev::Server, dev::ServerHandle, web};
+use actix_http::{HttpService, Protocol, error::DispatchError};
+use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, fn_service, map_config};
+use actix_web::dev::{AppConfig, Server, ServerHandle, Service as _};
+use actix_web::rt::net::TcpStream;
+use actix_web::{App, web};
+use futures_util::future::Either;
 use wxgate_handlers::Handler;
 
 use crate::account::{Accounts, SetupError};
-use crate::config::{Config, ConfigErrors};
+use crate::cluster::Redis;
+use crate::cluster::dedup::SharedDedup;
+use crate::cluster::tokens::SharedTokens;
+use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
+use crate::http::conn::{ConnGuard, Connections};
 use crate::http::{self, State};
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
@@ -32,6 +41,9 @@ pub enum Error {
     /// The config was valid but an account could not be set up.
     #[error("{0}")]
     Setup(#[from] SetupError),
+    /// The Redis URL (`[redis] url`) cannot be used.
+    #[error("redis.url: {0}")]
+    Redis(String),
     /// The store (`[storage] database`) could not be opened.
     #[error("storage.database: {0}")]
     Store(#[from] StoreError),
@@ -88,11 +100,27 @@ impl Gateway {
         &self.config
     }
 
-    async fn state(&self, qr: QrCounter) -> Result<State, Error> {
+    /// The Redis handle, when a backend uses it; probed once so the log tells at start
+    /// whether shared state is in use.
+    async fn redis(&self, metrics: &Arc<Metrics>) -> Result<Option<Redis>, Error> {
+        let config = &self.config;
+        let used = [config.dedup.backend, config.tokens.backend].contains(&Backend::Redis);
+        let Some(redis_config) = config.redis.as_ref().filter(|_| used) else {
+            return Ok(None);
+        };
+        let redis = Redis::new(redis_config, metrics.clone()).map_err(Error::Redis)?;
+        if !redis.probe().await {
+            tracing::warn!("Redis does not answer at start; running on local state until it does");
+        }
+        Ok(Some(redis))
+    }
+
+    async fn state(&self, qr: QrCounter) -> Result<(State, Option<Redis>), Error> {
         let config = &self.config;
         let metrics = Arc::new(Metrics::new(
             config.accounts.iter().map(|a| a.name.as_str()),
         ));
+        let redis = self.redis(&metrics).await?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(API_TIMEOUT)
@@ -102,17 +130,27 @@ impl Gateway {
                 context: "building the HTTP client".into(),
                 source: std::io::Error::other(e.without_url()),
             })?;
+        let tokens = match (&redis, config.tokens.backend) {
+            (Some(redis), Backend::Redis) => Some(SharedTokens::new(redis.clone())),
+            _ => None,
+        };
         let accounts = Accounts::build(
             &config.accounts,
             &self.handlers,
             &metrics,
             &http,
             Duration::from_millis(config.server.upstream_timeout_ms),
+            tokens.as_ref(),
         )?;
-        let dedup = Dedup::new(
-            config.dedup.capacity,
-            Duration::from_secs(config.dedup.ttl_secs),
-        );
+        let ttl = Duration::from_secs(config.dedup.ttl_secs);
+        let dedup = Dedup::new(config.dedup.capacity, ttl);
+        let handler_timeout = Duration::from_millis(config.server.handler_timeout_ms);
+        let shared = match (&redis, config.dedup.backend) {
+            (Some(redis), Backend::Redis) => {
+                Some(SharedDedup::new(redis.clone(), handler_timeout, ttl))
+            }
+            _ => None,
+        };
         let store = Store::open(&config.storage.database).await?;
         match &config.admin.token {
             None => tracing::info!("admin API disabled ([admin] token not set)"),
@@ -124,51 +162,112 @@ impl Gateway {
             Some(_) => {}
         }
         let server = &config.server;
-        Ok(State {
+        let state = State {
             accounts,
-            dispatcher: Dispatcher::new(dedup, qr),
+            dispatcher: Dispatcher::new(dedup, shared, qr),
             metrics,
             max_body_bytes: server.max_body_bytes,
-            handler_timeout: Duration::from_millis(server.handler_timeout_ms),
+            handler_timeout,
             max_clock_skew_secs: server.max_clock_skew_secs,
             admin_token: config.admin.token.clone(),
             store,
-        })
+        };
+        Ok((state, redis))
     }
 
     /// Opens the store and starts serving on `listener` inside the current async runtime
-    /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::handle`].
+    /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::stop_handle`].
+    ///
+    /// The `[server]` limits apply to every connection: `header_timeout_ms` to each request
+    /// head (see [`http::conn`]), `body_timeout_ms` to each body (see [`http::body::timed`]),
+    /// and `max_connections` to the total over every worker thread.
     pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
         let qr = QrCounter::default();
-        let state = web::Data::new(self.state(qr.clone()).await?);
+        let (state, redis) = self.state(qr.clone()).await?;
+        let state = web::Data::new(state);
         let store = state.store.clone();
-        let flusher = tokio::spawn(qr.clone().flush_forever(store.clone()));
+        let stop_flushing = Arc::new(tokio::sync::Notify::new());
+        let flusher = tokio::spawn(qr.flush_until(store.clone(), stop_flushing.clone()));
+        let prober = redis.map(|redis| redis.spawn_prober());
         let addr = listener.local_addr().map_err(|source| Error::Io {
             context: "reading the listener's address".into(),
             source,
         })?;
+        // A second handle on the listening socket, to close it the moment a stop begins.
+        let listening = listener.try_clone().map_err(|source| Error::Io {
+            context: format!("duplicating the listener on {addr}"),
+            source,
+        })?;
+        let server_config = self.config.server;
         let grace = state.handler_timeout + Duration::from_secs(1);
-        let server =
-            HttpServer::new(move || App::new().app_data(state.clone()).configure(http::routes))
-                .shutdown_timeout(grace.as_secs().max(1))
-                .listen(listener)
-                .map_err(|source| Error::Io {
-                    context: format!("listening on {addr}"),
-                    source,
-                })?
-                .run();
-        tracing::info!(%addr, accounts = self.config.accounts.len(), "wxgate listening");
+        let header_timeout = Duration::from_millis(server_config.header_timeout_ms);
+        let body_timeout = Duration::from_millis(server_config.body_timeout_ms);
+        let (workers, per_worker) = split_connections(
+            server_config.max_connections,
+            std::thread::available_parallelism().map_or(1, usize::from),
+        );
+        let (guard, connections) = ConnGuard::new(header_timeout, body_timeout);
+        let server = actix_server::Server::build()
+            .workers(workers)
+            .max_concurrent_connections(per_worker)
+            .shutdown_timeout(grace.as_secs().max(1))
+            .disable_signals()
+            .listen("wxgate", listener, move || {
+                let state = state.clone();
+                let app = App::new()
+                    .app_data(state)
+                    .wrap_fn(move |req, service| match http::prepare(req, body_timeout) {
+                        Ok(req) => Either::Left(service.call(req)),
+                        Err(refused) => Either::Right(std::future::ready(Ok(refused))),
+                    })
+                    .configure(http::routes);
+                let factory = app
+                    .into_factory()
+                    .map_err(|error: actix_web::Error| error.error_response());
+                let http = HttpService::build()
+                    .client_request_timeout(header_timeout)
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(addr)
+                    .finish(map_config(factory, |_| AppConfig::default()));
+                let guard = guard.clone();
+                fn_service(move |io: TcpStream| {
+                    let peer = io.peer_addr().ok();
+                    let guarded = guard.wrap(io);
+                    async move { Ok::<_, DispatchError>((guarded, Protocol::Http1, peer)) }
+                })
+                .and_then(http)
+            })
+            .map_err(|source| Error::Io {
+                context: format!("listening on {addr}"),
+                source,
+            })?
+            .run();
+        tracing::info!(
+            %addr,
+            accounts = self.config.accounts.len(),
+            workers,
+            max_connections = workers * per_worker,
+            "wxgate listening"
+        );
         Ok(Running {
             server,
             addr,
-            qr,
             store,
             flusher,
+            stop_flushing,
+            prober,
+            connections,
+            grace,
+            listening: Arc::new(listening),
         })
     }
 
     /// Binds `server.listen` and serves until SIGINT or SIGTERM; blocks the calling thread.
     /// Installs the default log subscriber unless the program set one up already.
+    ///
+    /// The first SIGTERM or SIGINT stops gracefully: the listener closes at once, requests in
+    /// flight finish (their handlers get up to `handler_timeout_ms`), idle connections close,
+    /// then pending QR counts are flushed and the store closed. A second signal stops at once.
     pub fn run(self) -> Result<(), Error> {
         crate::logging::try_init();
         let listen = self.config.server.listen;
@@ -177,9 +276,140 @@ impl Gateway {
             source,
         })?;
         actix_web::rt::System::new().block_on(async move {
+            let mut signals = Signals::install()?;
             let running = self.serve(listener).await?;
-            running.wait().await
+            let stop = running.stop_handle();
+            actix_web::rt::spawn(async move {
+                let signal = signals.next().await;
+                tracing::info!(
+                    signal,
+                    "stopping: no new connections; finishing requests in flight"
+                );
+                let graceful = stop.clone();
+                actix_web::rt::spawn(async move { graceful.stop(true).await });
+                let signal = signals.next().await;
+                tracing::warn!(signal, "second signal: stopping at once");
+                stop.stop(false).await;
+            });
+            let result = running.wait().await;
+            tracing::info!("stopped");
+            result
         })
+    }
+}
+
+/// Splits a total connection limit over `workers` threads (actix limits each worker): fewer
+/// workers when there are fewer connections than workers, and each worker gets an equal share,
+/// so the total never exceeds `total`.
+fn split_connections(total: usize, workers: usize) -> (usize, usize) {
+    let workers = workers.clamp(1, total.max(1));
+    (workers, (total / workers).max(1))
+}
+
+/// SIGTERM and SIGINT, as one stream.
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Signals, Error> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|source| Error::Io {
+                context: format!("installing the {name} handler"),
+                source,
+            })
+        };
+        Ok(Signals {
+            term: install(SignalKind::terminate(), "SIGTERM")?,
+            int: install(SignalKind::interrupt(), "SIGINT")?,
+        })
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Signals, Error> {
+        Ok(Signals)
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        "Ctrl-C"
+    }
+}
+
+/// Stops a [`Running`] gateway from anywhere; cheap to clone.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    connections: Connections,
+    listening: Arc<TcpListener>,
+    grace: Duration,
+}
+
+impl std::fmt::Debug for StopHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StopHandle").finish_non_exhaustive()
+    }
+}
+
+impl StopHandle {
+    /// Stops the server.
+    ///
+    /// Graceful: the listener closes at once (new connections are refused), connections idle
+    /// between requests close, requests in flight finish (for up to `handler_timeout_ms` + 1 s),
+    /// then the workers stop. Otherwise every connection is dropped at once. Returns once the
+    /// server has stopped; [`Running::wait`] then flushes and closes the store.
+    ///
+    /// The requests in flight are waited for here, before actix is told to stop: actix's own
+    /// graceful stop can end a worker, and every connection on it, as soon as its accept thread
+    /// is gone.
+    pub async fn stop(&self, graceful: bool) {
+        tracing::debug!(graceful, "stop requested");
+        self.connections.stop();
+        self.server.pause().await;
+        // On Linux, shutting down a listening socket stops it listening: new connections are
+        // refused and those not yet accepted are reset.
+        if let Err(error) = socket2::SockRef::from(&*self.listening).shutdown(Shutdown::Read) {
+            tracing::debug!(%error, "the listening socket closes when the server stops");
+        }
+        if graceful {
+            let deadline = self
+                .connections
+                .stopped_at()
+                .unwrap_or_else(tokio::time::Instant::now)
+                + self.grace;
+            let open = self.connections.open();
+            if open > 0 {
+                tracing::info!(open, "waiting for requests in flight");
+            }
+            if !self.connections.closed_by(deadline).await {
+                tracing::warn!(
+                    open = self.connections.open(),
+                    "connections still open at the end of the grace period; closing them"
+                );
+            }
+        }
+        self.server.stop(graceful).await;
     }
 }
 
@@ -187,9 +417,17 @@ impl Gateway {
 pub struct Running {
     server: Server,
     addr: SocketAddr,
-    qr: QrCounter,
     store: Store,
+    /// Writes QR counts to the store every few seconds, and once more when stopped.
     flusher: tokio::task::JoinHandle<()>,
+    stop_flushing: Arc<tokio::sync::Notify>,
+    /// Probes Redis while it is down.
+    prober: Option<tokio::task::JoinHandle<()>>,
+    connections: Connections,
+    /// How long requests in flight may take to finish once stopping.
+    grace: Duration,
+    /// The listening socket (a duplicate of actix's), closed when a stop begins.
+    listening: Arc<TcpListener>,
 }
 
 impl Running {
@@ -198,22 +436,69 @@ impl Running {
         self.addr
     }
 
-    /// A handle to stop it gracefully.
+    /// The actix server's own handle. To stop, prefer [`Running::stop_handle`]: actix's
+    /// graceful stop can end a worker, and the requests on it, before they are answered.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
-    /// Serves until stopped, then flushes what is pending (QR counts) to the store.
+    /// A handle that stops it the way SIGTERM does.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            connections: self.connections.clone(),
+            listening: self.listening.clone(),
+            grace: self.grace,
+        }
+    }
+
+    /// Serves until stopped; then lets the answers in flight finish (up to the grace period,
+    /// `handler_timeout_ms` plus one second from the stop), closes idle connections, flushes what
+    /// is pending (QR counts) to the store and closes it.
     pub async fn wait(self) -> Result<(), Error> {
         let served = self.server.await;
-        self.flusher.abort();
-        if let Err(error) = self.qr.flush(&self.store).await {
-            tracing::error!(%error, "QR counts could not be flushed at shutdown");
+        // The listener is closed. Answers still being written finish (up to the grace period
+        // from the stop), connections idle between requests close.
+        self.connections.stop();
+        let deadline = self
+            .connections
+            .stopped_at()
+            .unwrap_or_else(tokio::time::Instant::now)
+            + self.grace;
+        if !self.connections.closed_by(deadline).await {
+            tracing::warn!(
+                open = self.connections.open(),
+                "connections still open at the end of the grace period; closing them"
+            );
+        }
+        tracing::debug!(?served, "server stopped; flushing");
+        if let Some(prober) = &self.prober {
+            prober.abort();
+        }
+        self.stop_flushing.notify_one();
+        if let Err(error) = self.flusher.await {
+            tracing::error!(%error, "the QR count flusher failed");
         }
         self.store.close().await;
         served.map_err(|source| Error::Io {
             context: "serving".into(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_connections;
+
+    #[test]
+    fn connections_are_split_so_the_total_is_at_most_the_limit() {
+        assert_eq!(split_connections(25_000, 2), (2, 12_500));
+        assert_eq!(split_connections(25_000, 3), (3, 8_333));
+        assert_eq!(split_connections(4, 2), (2, 2));
+        assert_eq!(split_connections(5, 2), (2, 2));
+        assert_eq!(split_connections(1, 8), (1, 1));
+        assert_eq!(split_connections(3, 8), (3, 1));
+        assert_eq!(split_connections(10, 0), (1, 10));
     }
 }

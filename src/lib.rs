@@ -35,6 +35,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod crypto;
 pub mod dedup;
@@ -50,7 +51,7 @@ pub mod upstream;
 pub mod wire;
 
 pub use config::Config;
-pub use gateway::{Error, Gateway, Running};
+pub use gateway::{Error, Gateway, Running, StopHandle};
 pub use wxgate_handlers as handlers;
 
 /// The README's Rust examples, compiled as doc tests so they cannot rot.

@@ -1,4 +1,7 @@
-//! Log set-up: human-readable lines on stderr, filtered by `RUST_LOG` (default `info`).
+//! Log set-up: human-readable lines on stderr, filtered by `RUST_LOG` (default `info`);
+//! colours only when stderr is a terminal (not in files or the journal).
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -8,5 +11,6 @@ pub fn try_init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

@@ -24,11 +24,13 @@ pub enum Reason {
     Stale,
     /// Query parameters missing, repeated or malformed (400).
     BadRequest,
+    /// The body did not arrive within `body_timeout_ms` (408).
+    Timeout,
 }
 
 impl Reason {
     /// Every reason, in label order.
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 8] = [
         Reason::Signature,
         Reason::Decrypt,
         Reason::AppId,
@@ -36,6 +38,7 @@ impl Reason {
         Reason::TooLarge,
         Reason::Stale,
         Reason::BadRequest,
+        Reason::Timeout,
     ];
 
     /// The label value.
@@ -48,6 +51,7 @@ impl Reason {
             Reason::TooLarge => "too_large",
             Reason::Stale => "stale",
             Reason::BadRequest => "bad_request",
+            Reason::Timeout => "timeout",
         }
     }
 
@@ -56,7 +60,7 @@ impl Reason {
     }
 }
 
-/// How a handler failed to give an answer in time; the `kind` label of
+/// How a handler failed to give an answer; the `kind` label of
 /// `wxgate_handler_failures_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
@@ -64,15 +68,19 @@ pub enum Failure {
     Panic,
     /// The handler was still running at the callback deadline (it keeps running).
     Deadline,
+    /// The handler returned an error (`Outcome::Failed`).
+    Error,
 }
 
 impl Failure {
-    const ALL: [Failure; 2] = [Failure::Panic, Failure::Deadline];
+    const ALL: [Failure; 3] = [Failure::Panic, Failure::Deadline, Failure::Error];
 
-    fn as_str(self) -> &'static str {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
         match self {
             Failure::Panic => "panic",
             Failure::Deadline => "deadline",
+            Failure::Error => "error",
         }
     }
 }
@@ -106,6 +114,59 @@ impl UpstreamFailure {
             UpstreamFailure::Connect => "connect",
             UpstreamFailure::Status => "status",
             UpstreamFailure::Body => "body",
+        }
+    }
+}
+
+/// A Redis operation; the `op` label of `wxgate_redis_errors_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisOp {
+    /// Claiming a push (first sight or duplicate).
+    Claim,
+    /// A duplicate checking whether the push it waits for has finished.
+    Poll,
+    /// Recording a finished push and deciding where its reply goes.
+    Complete,
+    /// Extending the in-flight marker of a push whose handler still runs.
+    Extend,
+    /// Reading the shared access token.
+    TokenRead,
+    /// Taking or releasing the lock that lets one instance fetch a token.
+    TokenLock,
+    /// Storing a fetched token.
+    TokenWrite,
+    /// Retiring a token WeChat rejected.
+    TokenRetire,
+    /// Probing a Redis that is down.
+    Ping,
+}
+
+impl RedisOp {
+    /// Every operation, in label order.
+    pub const ALL: [RedisOp; 9] = [
+        RedisOp::Claim,
+        RedisOp::Poll,
+        RedisOp::Complete,
+        RedisOp::Extend,
+        RedisOp::TokenRead,
+        RedisOp::TokenLock,
+        RedisOp::TokenWrite,
+        RedisOp::TokenRetire,
+        RedisOp::Ping,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RedisOp::Claim => "claim",
+            RedisOp::Poll => "poll",
+            RedisOp::Complete => "complete",
+            RedisOp::Extend => "extend",
+            RedisOp::TokenRead => "token_read",
+            RedisOp::TokenLock => "token_lock",
+            RedisOp::TokenWrite => "token_write",
+            RedisOp::TokenRetire => "token_retire",
+            RedisOp::Ping => "ping",
         }
     }
 }
@@ -201,6 +262,9 @@ type LabelledOf = fn(&AccountMetrics) -> Vec<(&'static str, u64)>;
 pub struct Metrics {
     accounts: Vec<(String, std::sync::Arc<AccountMetrics>)>,
     unknown_account: AtomicU64,
+    redis_errors: [AtomicU64; RedisOp::ALL.len()],
+    /// 0 or 1; `None` until a Redis is configured (then the family is rendered).
+    redis_up: std::sync::OnceLock<AtomicU64>,
 }
 
 impl Metrics {
@@ -212,7 +276,21 @@ impl Metrics {
                 .map(|name| (name.to_owned(), Default::default()))
                 .collect(),
             unknown_account: AtomicU64::new(0),
+            redis_errors: Default::default(),
+            redis_up: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A Redis command failed or timed out.
+    pub fn redis_error(&self, op: RedisOp) {
+        self.redis_errors[op as usize].fetch_add(1, Relaxed);
+    }
+
+    /// Redis answered (`true`) or stopped answering.
+    pub fn redis_up(&self, up: bool) {
+        self.redis_up
+            .get_or_init(|| AtomicU64::new(0))
+            .store(u64::from(up), Relaxed);
     }
 
     /// The counters of the account at `index` (the order given to [`Metrics::new`]).
@@ -267,7 +345,7 @@ impl Metrics {
             ),
             (
                 "wxgate_handler_failures_total",
-                "Handlers that panicked or missed the callback deadline.",
+                "Handlers that panicked, missed the callback deadline or returned an error.",
                 "kind",
                 |m| {
                     Failure::ALL
@@ -344,6 +422,29 @@ impl Metrics {
              wxgate_unknown_account_total {}",
             self.unknown_account.load(Relaxed)
         );
+        if let Some(up) = self.redis_up.get() {
+            let _ = writeln!(
+                out,
+                "# HELP wxgate_redis_up Whether Redis answered the last command (1) or not (0).\n\
+                 # TYPE wxgate_redis_up gauge\n\
+                 wxgate_redis_up {}",
+                up.load(Relaxed)
+            );
+            header(
+                &mut out,
+                "wxgate_redis_errors_total",
+                "Redis commands that failed or timed out (the gateway fell back to local state), by operation.",
+                "counter",
+            );
+            for op in RedisOp::ALL {
+                let v = self.redis_errors[op as usize].load(Relaxed);
+                let _ = writeln!(
+                    out,
+                    "wxgate_redis_errors_total{{op=\"{}\"}} {v}",
+                    op.as_str()
+                );
+            }
+        }
         out
     }
 }
@@ -361,6 +462,9 @@ mod tests {
         demo.duplicate();
         demo.rejected(Reason::Stale);
         demo.failure(Failure::Deadline);
+        demo.failure(Failure::Error);
+        demo.failure(Failure::Error);
+        demo.rejected(Reason::Timeout);
         demo.handled_in(Duration::from_millis(3));
         metrics.unknown_account();
 
@@ -374,12 +478,32 @@ mod tests {
             text.contains("wxgate_handler_failures_total{account=\"demo\",kind=\"deadline\"} 1\n")
         );
         assert!(
+            text.contains("wxgate_handler_failures_total{account=\"demo\",kind=\"error\"} 2\n")
+        );
+        assert!(
+            text.contains("wxgate_handler_failures_total{account=\"shop\",kind=\"panic\"} 0\n")
+        );
+        assert!(text.contains("wxgate_rejected_total{account=\"demo\",reason=\"timeout\"} 1\n"));
+        assert!(
             text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"0.0025\"} 0\n")
         );
         assert!(text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"0.005\"} 1\n"));
         assert!(text.contains("wxgate_handling_seconds_bucket{account=\"demo\",le=\"+Inf\"} 1\n"));
         assert!(text.contains("wxgate_handling_seconds_count{account=\"demo\"} 1\n"));
         assert!(text.contains("wxgate_unknown_account_total 1\n"));
+    }
+
+    #[test]
+    fn redis_families_appear_once_redis_is_configured() {
+        let metrics = Metrics::new(["demo"]);
+        assert!(!metrics.render().contains("wxgate_redis"));
+        metrics.redis_up(true);
+        metrics.redis_error(RedisOp::Claim);
+        metrics.redis_error(RedisOp::Claim);
+        let text = metrics.render();
+        assert!(text.contains("wxgate_redis_up 1\n"), "{text}");
+        assert!(text.contains("wxgate_redis_errors_total{op=\"claim\"} 2\n"));
+        assert!(text.contains("wxgate_redis_errors_total{op=\"ping\"} 0\n"));
     }
 
     #[test]

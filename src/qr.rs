@@ -84,15 +84,24 @@ impl QrCounter {
         Ok(())
     }
 
-    /// Flushes every [`FLUSH_INTERVAL`] until the task is dropped.
-    pub async fn flush_forever(self, store: Store) {
+    /// Flushes every [`FLUSH_INTERVAL`] until `stop` is notified, then once more and returns.
+    /// A flush under way when `stop` comes is finished first (never cut off mid-write, which
+    /// would lose the counts it had taken).
+    pub async fn flush_until(self, store: Store, stop: Arc<tokio::sync::Notify>) {
         let mut ticks = tokio::time::interval(FLUSH_INTERVAL);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            ticks.tick().await;
-            if let Err(error) = self.flush(&store).await {
-                tracing::warn!(%error, "QR counts not flushed; retrying at the next tick");
+            tokio::select! {
+                _ = ticks.tick() => {
+                    if let Err(error) = self.flush(&store).await {
+                        tracing::warn!(%error, "QR counts not flushed; retrying at the next tick");
+                    }
+                }
+                () = stop.notified() => break,
             }
+        }
+        if let Err(error) = self.flush(&store).await {
+            tracing::error!(%error, "QR counts could not be flushed at shutdown");
         }
     }
 }

@@ -83,4 +83,4 @@ pub use message::{
 };
 pub use plugins::auto_reply::{AutoReply, Forwarder, RuleAction, RuleConfig, RuleError};
 pub use registry::{Registry, dispatch_one};
-pub use reply::{Article, Media, Music, Outcome, Reply, Transfer, Video};
+pub use reply::{Article, HandlerError, Media, Music, Outcome, Reply, Transfer, Video};

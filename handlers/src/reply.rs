@@ -106,10 +106,76 @@ pub enum Outcome {
     NoReply,
     /// Not mine: let the next plugin try.
     Pass,
+    /// The handler failed (a backend down, bad data...): the gateway answers `success`, logs the
+    /// error and counts it in `wxgate_handler_failures_total{kind="error"}`. Further plugins are
+    /// not tried.
+    Failed(HandlerError),
+}
+
+impl Outcome {
+    /// A failure with this message: `return Outcome::failed(format!("db: {e}"))`.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Outcome::Failed(HandlerError::new(message))
+    }
+}
+
+/// Why a handler failed; carried by [`Outcome::Failed`] and written to the gateway's log. Keep
+/// secrets out of the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerError {
+    message: String,
+}
+
+impl HandlerError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        HandlerError {
+            message: message.into(),
+        }
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HandlerError {}
+
+impl From<HandlerError> for Outcome {
+    fn from(error: HandlerError) -> Self {
+        Outcome::Failed(error)
+    }
 }
 
 impl From<Reply> for Outcome {
     fn from(reply: Reply) -> Self {
         Outcome::Reply(reply)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_carries_its_message() {
+        let outcome = Outcome::failed(format!("db: {}", "timeout"));
+        assert_eq!(outcome, Outcome::Failed(HandlerError::new("db: timeout")));
+        let Outcome::Failed(error) = outcome else {
+            unreachable!()
+        };
+        assert_eq!(error.message(), "db: timeout");
+        assert_eq!(error.to_string(), "db: timeout");
+        assert_eq!(
+            Outcome::from(HandlerError::new("x")),
+            Outcome::Failed(HandlerError::new("x"))
+        );
     }
 }

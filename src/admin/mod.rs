@@ -170,6 +170,9 @@ impl From<BodyError> for AdminError {
         match error {
             BodyError::TooLarge { .. } => AdminError::TooLarge,
             BodyError::Read(what) => AdminError::BadRequest(what),
+            BodyError::Timeout => {
+                AdminError::BadRequest("body not received within server.body_timeout_ms".into())
+            }
         }
     }
 }

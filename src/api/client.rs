@@ -10,6 +10,7 @@ use super::config::ApiConfig;
 use super::error::ApiError;
 use super::http::{self, Request};
 use super::token::{self, TokenCache};
+use crate::cluster::tokens::SharedTokens;
 
 /// The server API client of one account. Cheap to clone: clones share the token cache.
 #[derive(Clone)]
@@ -28,11 +29,24 @@ impl WeChatApi {
     ///
     /// Give `http` a timeout: it bounds every call.
     pub fn new(http: reqwest::Client, config: ApiConfig) -> Self {
+        WeChatApi::with_tokens(http, config, None)
+    }
+
+    /// Like [`WeChatApi::new`], with the access token shared through Redis when `tokens` is
+    /// given: one token per account for every instance using the same Redis, fetched by one
+    /// instance at a time, and fetched by this process alone while Redis does not answer
+    /// (see [`crate::cluster::tokens`]). `None` keeps the token in this process only.
+    pub fn with_tokens(
+        http: reqwest::Client,
+        config: ApiConfig,
+        tokens: Option<&SharedTokens>,
+    ) -> Self {
+        let shared = tokens.map(|tokens| tokens.account(&config.appid));
         WeChatApi {
             inner: Arc::new(Inner {
                 http,
                 config,
-                tokens: TokenCache::new(),
+                tokens: TokenCache::with_shared(shared),
             }),
         }
     }
@@ -44,7 +58,8 @@ impl WeChatApi {
 
     /// The account's access token: the cached one, or a new one when none is cached or the
     /// cached one is near expiry (less than 5 minutes or 10% of its lifetime left, whichever is
-    /// larger). Concurrent callers share a single fetch.
+    /// larger). Concurrent callers share a single fetch; with shared tokens, so do the other
+    /// instances.
     pub async fn access_token(&self) -> Result<String, ApiError> {
         let inner = &self.inner;
         inner
@@ -53,8 +68,8 @@ impl WeChatApi {
             .await
     }
 
-    /// Calls `path` with the access token. When WeChat rejects the token, forgets it, fetches
-    /// a new one and calls once more.
+    /// Calls `path` with the access token. When WeChat rejects the token, forgets it (and
+    /// retires it in Redis if it is still the shared one), gets a new one and calls once more.
     pub(super) async fn call(
         &self,
         method: Method,
@@ -64,7 +79,7 @@ impl WeChatApi {
         let token = self.access_token().await?;
         match self.call_with(&token, method.clone(), path, body).await {
             Err(error) if error.is_token_rejected() => {
-                if self.inner.tokens.invalidate(&token) {
+                if self.inner.tokens.reject(&token).await {
                     tracing::warn!(
                         appid = %self.inner.config.appid,
                         path,

@@ -6,7 +6,10 @@
 //!
 //! - **Tokens** come from `/cgi-bin/stable_token` ([`TokenSource::StableToken`], the default:
 //!   several instances of the gateway can share one account without retiring each other's
-//!   tokens) or `/cgi-bin/token` ([`TokenSource::ClientCredential`]).
+//!   tokens) or `/cgi-bin/token` ([`TokenSource::ClientCredential`]). Built with
+//!   [`WeChatApi::with_tokens`], every instance on one Redis uses one token per account, which
+//!   one instance at a time fetches ([`crate::cluster::tokens`]); while Redis does not answer,
+//!   each instance fetches its own.
 //! - **Menus**: [`WeChatApi::create_menu`], [`WeChatApi::get_menu`], [`WeChatApi::delete_menu`].
 //! - **QR codes**: [`WeChatApi::create_qrcode`] and [`qr_image_url`].
 //! - **Late replies**: [`WeChatApi::send_custom_message`] (also the handlers' [`CustomerService`](wxgate_handlers::CustomerService)) sends a
@@ -59,6 +62,8 @@ mod menu_test;
 #[cfg(test)]
 mod qrcode_test;
 #[cfg(test)]
-mod test_support;
+mod shared_token_test;
+#[cfg(test)]
+pub(crate) mod test_support;
 #[cfg(test)]
 mod token_test;

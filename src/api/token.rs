@@ -1,5 +1,6 @@
 //! The access-token cache: one fetch at a time, refreshed ahead of expiry, invalidated when
-//! WeChat rejects a token.
+//! WeChat rejects a token; optionally shared with the other instances through Redis
+//! ([`crate::cluster::tokens`]).
 
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -12,6 +13,7 @@ use tokio::time::Instant;
 use super::config::{ApiConfig, TokenSource};
 use super::error::ApiError;
 use super::http::{self, Request, required_str};
+use crate::cluster::tokens::{AccountTokens, POLL_INTERVAL, StoredToken, TokenLock};
 
 /// Refresh when less than this remains of a token's life (or 10% of it, if more).
 const MIN_REFRESH_LEAD: Duration = Duration::from_secs(300);
@@ -33,33 +35,75 @@ pub(super) fn refresh_lead(lifetime: Duration) -> Duration {
     MIN_REFRESH_LEAD.max(lifetime / 10)
 }
 
-/// One account's token.
+/// How long past the lock's lifetime an instance waits for another's fetch before fetching on
+/// its own: by then the lock has expired (its holder died) or something is badly wrong.
+const WAIT_MARGIN: Duration = Duration::from_secs(1);
+
+/// One account's token: cached in this process and, with a shared store, in Redis.
+///
+/// Without a shared store this is the whole story: one fetch at a time in this process, the
+/// token refreshed ahead of expiry. With one, the process cache is a copy of the token in Redis,
+/// and fetches are made by one instance of the cluster at a time (see [`TokenCache::get`]).
 pub(super) struct TokenCache {
     state: Mutex<State>,
-    /// Held while fetching, so that concurrent callers share one fetch.
+    /// Held while fetching (or, with a shared store, while asking Redis), so that concurrent
+    /// callers share one fetch.
     flight: tokio::sync::Mutex<()>,
+    /// The account's token in Redis; `None` keeps it in this process only.
+    shared: Option<AccountTokens>,
 }
 
 #[derive(Default)]
 struct State {
     current: Option<Cached>,
-    /// Bumped on every fetch: a caller that waited for the flight uses its result.
+    /// Bumped whenever the current token changes: a caller that waited for the flight uses
+    /// its result.
     generation: u64,
     /// WeChat rejected a token: the next stable_token fetch must not return it again.
     force_refresh: bool,
+    /// The token WeChat last rejected: never taken from Redis again.
+    rejected: Option<String>,
 }
 
 struct Cached {
     value: String,
+    lifetime: Duration,
     refresh_at: Instant,
     expires_at: Instant,
+    /// The token is the one in Redis. A token fetched while Redis was down is not: once Redis
+    /// answers again it gives way to the stored one, or is stored if there is none.
+    shared: bool,
+}
+
+/// Where the shared path ended.
+enum Shared<F> {
+    /// With a token or an error.
+    Done(Result<String, ApiError>),
+    /// Redis stopped answering (or another instance's fetch never came): the fetch is left to
+    /// this process.
+    Fallback(F),
+}
+
+/// A token of this process that Redis does not know yet.
+struct Unshared {
+    value: String,
+    lifetime: Duration,
+    remaining: Duration,
 }
 
 impl TokenCache {
+    /// A cache for this process only.
+    #[cfg(test)]
     pub(super) fn new() -> Self {
+        TokenCache::with_shared(None)
+    }
+
+    /// A cache backed by the account's token in Redis when `shared` is given.
+    pub(super) fn with_shared(shared: Option<AccountTokens>) -> Self {
         TokenCache {
             state: Mutex::new(State::default()),
             flight: tokio::sync::Mutex::new(()),
+            shared,
         }
     }
 
@@ -67,8 +111,22 @@ impl TokenCache {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether `token` can be used without asking anyone: outside its refresh window and, while
+    /// Redis answers, known to be the shared token.
+    fn fresh(&self, token: &Cached, now: Instant) -> bool {
+        now < token.refresh_at
+            && (token.shared || self.shared.as_ref().is_none_or(|shared| !shared.is_up()))
+    }
+
     /// The cached token, or one fetched with `fetch(force_refresh)` by exactly one caller while
     /// the others wait for it.
+    ///
+    /// With a shared store, a token that is missing, in its refresh window or was rejected is
+    /// taken from Redis when another instance stored a fresh one; otherwise the instance that
+    /// gets the account's fetch lock fetches and stores it, while the others use the stored
+    /// token if it is still valid, or wait for the new one. When Redis does not answer, this
+    /// process fetches on its own; once Redis answers again, such a token gives way to the
+    /// stored one, or is stored when there is none, without another fetch.
     pub(super) async fn get<F, Fut>(&self, fetch: F) -> Result<String, ApiError>
     where
         F: FnOnce(bool) -> Fut,
@@ -77,49 +135,273 @@ impl TokenCache {
         let seen = {
             let state = self.state();
             match &state.current {
-                Some(token) if Instant::now() < token.refresh_at => return Ok(token.value.clone()),
+                Some(token) if self.fresh(token, Instant::now()) => {
+                    return Ok(token.value.clone());
+                }
                 _ => state.generation,
             }
         };
 
         let _flight = self.flight.lock().await;
-        let force_refresh = {
+        {
             let state = self.state();
             if let Some(token) = &state.current {
                 let now = Instant::now();
                 // Fresh, or fetched by the flight this caller waited for.
-                if now < token.refresh_at || (state.generation != seen && now < token.expires_at) {
+                if self.fresh(token, now) || (state.generation != seen && now < token.expires_at) {
                     return Ok(token.value.clone());
                 }
             }
-            state.force_refresh
-        };
+        }
 
+        let fetch = match &self.shared {
+            Some(shared) if shared.is_up() => match self.get_shared(shared, fetch).await {
+                Shared::Done(result) => return result,
+                Shared::Fallback(fetch) => fetch,
+            },
+            _ => fetch,
+        };
+        if let Some(shared) = &self.shared {
+            // Without Redis, a token of this process is good until its refresh window.
+            if let Some(value) = self.fresh_by_time() {
+                return Ok(value);
+            }
+            tracing::warn!(
+                appid = shared.appid(),
+                "shared access token unavailable; this instance fetches its own"
+            );
+        }
+        self.fetch_locally(fetch).await
+    }
+
+    /// The shared path: see [`TokenCache::get`]. Called with the flight held.
+    async fn get_shared<F, Fut>(&self, shared: &AccountTokens, fetch: F) -> Shared<F>
+    where
+        F: FnOnce(bool) -> Fut,
+        Fut: Future<Output = Result<Fetched, ApiError>>,
+    {
+        let deadline = Instant::now() + shared.lock_ttl() + WAIT_MARGIN;
+        loop {
+            let Ok(snapshot) = shared.read().await else {
+                return Shared::Fallback(fetch);
+            };
+            let mut stored = snapshot.token;
+            if stored.as_ref().is_some_and(|token| self.is_rejected(token)) {
+                // Still there although WeChat rejected it (the retire did not reach Redis).
+                if let Some(token) = stored.take() {
+                    if shared.retire(&token.value).await.is_err() {
+                        return Shared::Fallback(fetch);
+                    }
+                }
+            }
+            match &stored {
+                Some(token) if outside_lead(token) => {
+                    return Shared::Done(Ok(self.adopt(token)));
+                }
+                Some(_) => {}
+                None => {
+                    if let Some(own) = self.unshared() {
+                        // Back from an outage with a token of this process and none in Redis:
+                        // share it rather than fetch another.
+                        match shared
+                            .store_if_absent(&own.value, own.lifetime, own.remaining)
+                            .await
+                        {
+                            Ok(true) => {
+                                self.mark_shared(&own.value);
+                                return Shared::Done(Ok(own.value));
+                            }
+                            Ok(false) => {}
+                            Err(_) => return Shared::Fallback(fetch),
+                        }
+                    }
+                }
+            }
+
+            let Ok(lock) = shared.lock().await else {
+                return Shared::Fallback(fetch);
+            };
+            let Some(lock) = lock else {
+                // Another instance is fetching; a still-valid token serves meanwhile.
+                if let Some(token) = &stored {
+                    return Shared::Done(Ok(self.adopt(token)));
+                }
+                if let Some(value) = self.valid() {
+                    return Shared::Done(Ok(value));
+                }
+                if Instant::now() >= deadline {
+                    tracing::warn!(
+                        appid = shared.appid(),
+                        "no access token from the instance holding the fetch lock"
+                    );
+                    return Shared::Fallback(fetch);
+                }
+                tokio::time::sleep(POLL_INTERVAL).await;
+                continue;
+            };
+            return self.fetch_under_lock(shared, lock, fetch).await;
+        }
+    }
+
+    /// Fetches with the account's lock held and stores the result (releasing the lock), unless
+    /// a fresh token was stored just before the lock was taken.
+    async fn fetch_under_lock<F, Fut>(
+        &self,
+        shared: &AccountTokens,
+        lock: TokenLock,
+        fetch: F,
+    ) -> Shared<F>
+    where
+        F: FnOnce(bool) -> Fut,
+        Fut: Future<Output = Result<Fetched, ApiError>>,
+    {
+        // The previous holder may have stored its token and released the lock since the read.
+        let Ok(snapshot) = shared.read().await else {
+            // The lock expires by itself.
+            return Shared::Fallback(fetch);
+        };
+        let current = snapshot.token.filter(|token| !self.is_rejected(token));
+        if let Some(token) = current.as_ref().filter(|token| outside_lead(token)) {
+            let value = self.adopt(token);
+            // Best effort: otherwise the lock expires by itself.
+            let _ = shared.unlock(lock).await;
+            return Shared::Done(Ok(value));
+        }
+
+        let force_refresh = self.state().force_refresh || snapshot.retired;
         let started = Instant::now();
-        let fetched = fetch(force_refresh).await;
-        let mut state = self.state();
-        match fetched {
+        match fetch(force_refresh).await {
             Ok(Fetched { value, lifetime }) => {
                 let lifetime = lifetime.min(MAX_LIFETIME);
-                let lead = refresh_lead(lifetime);
-                state.current = Some(Cached {
-                    value: value.clone(),
-                    refresh_at: started + lifetime.saturating_sub(lead),
-                    expires_at: started + lifetime,
-                });
-                state.generation = state.generation.wrapping_add(1);
-                state.force_refresh = false;
-                Ok(value)
+                let remaining = lifetime.saturating_sub(started.elapsed());
+                let stored = shared.store(lock, &value, lifetime, remaining).await;
+                Shared::Done(Ok(self.install(
+                    value,
+                    lifetime,
+                    started,
+                    matches!(stored, Ok(true)),
+                )))
             }
-            Err(error) => match &state.current {
-                // The refresh ahead of expiry failed; the token still works for a while.
-                Some(token) if Instant::now() < token.expires_at => {
+            Err(error) => {
+                let _ = shared.unlock(lock).await;
+                if let Some(token) = &current {
                     tracing::warn!(%error, "access token refresh failed; using the current token until it expires");
-                    Ok(token.value.clone())
+                    return Shared::Done(Ok(self.adopt(token)));
                 }
-                _ => Err(error),
+                if let Some(value) = self.valid() {
+                    tracing::warn!(%error, "access token refresh failed; using the current token until it expires");
+                    return Shared::Done(Ok(value));
+                }
+                Shared::Done(Err(error))
+            }
+        }
+    }
+
+    /// Fetches in this process alone.
+    async fn fetch_locally<F, Fut>(&self, fetch: F) -> Result<String, ApiError>
+    where
+        F: FnOnce(bool) -> Fut,
+        Fut: Future<Output = Result<Fetched, ApiError>>,
+    {
+        let force_refresh = self.state().force_refresh;
+        let started = Instant::now();
+        match fetch(force_refresh).await {
+            Ok(Fetched { value, lifetime }) => Ok(self.install(value, lifetime, started, false)),
+            // The refresh ahead of expiry failed; the token still works for a while.
+            Err(error) => match self.valid() {
+                Some(value) => {
+                    tracing::warn!(%error, "access token refresh failed; using the current token until it expires");
+                    Ok(value)
+                }
+                None => Err(error),
             },
         }
+    }
+
+    /// Caches a token fetched at `started`; `shared` when it was stored in Redis.
+    fn install(&self, value: String, lifetime: Duration, started: Instant, shared: bool) -> String {
+        let lifetime = lifetime.min(MAX_LIFETIME);
+        let lead = refresh_lead(lifetime);
+        let mut state = self.state();
+        state.current = Some(Cached {
+            value: value.clone(),
+            lifetime,
+            refresh_at: started + lifetime.saturating_sub(lead),
+            expires_at: started + lifetime,
+            shared,
+        });
+        state.generation = state.generation.wrapping_add(1);
+        state.force_refresh = false;
+        value
+    }
+
+    /// Caches a copy of the token stored in Redis.
+    fn adopt(&self, token: &StoredToken) -> String {
+        let now = Instant::now();
+        let lifetime = token.lifetime.min(MAX_LIFETIME);
+        let remaining = token.remaining.min(MAX_LIFETIME);
+        let mut state = self.state();
+        state.current = Some(Cached {
+            value: token.value.clone(),
+            lifetime,
+            refresh_at: now + remaining.saturating_sub(refresh_lead(lifetime)),
+            expires_at: now + remaining,
+            shared: true,
+        });
+        state.generation = state.generation.wrapping_add(1);
+        // Whoever refreshed a rejected token did so; this one is not the rejected one.
+        state.force_refresh = false;
+        token.value.clone()
+    }
+
+    /// Notes that the cached token, `value`, is now the one in Redis.
+    fn mark_shared(&self, value: &str) {
+        let mut state = self.state();
+        if let Some(current) = state.current.as_mut().filter(|c| c.value == value) {
+            current.shared = true;
+            state.generation = state.generation.wrapping_add(1);
+        }
+    }
+
+    /// The cached token while it is valid, even in its refresh window.
+    fn valid(&self) -> Option<String> {
+        let state = self.state();
+        let now = Instant::now();
+        state
+            .current
+            .as_ref()
+            .filter(|token| now < token.expires_at)
+            .map(|token| token.value.clone())
+    }
+
+    /// The cached token while it is outside its refresh window, shared or not.
+    fn fresh_by_time(&self) -> Option<String> {
+        let state = self.state();
+        let now = Instant::now();
+        state
+            .current
+            .as_ref()
+            .filter(|token| now < token.refresh_at)
+            .map(|token| token.value.clone())
+    }
+
+    /// The cached token if Redis does not know it and it is outside its refresh window.
+    fn unshared(&self) -> Option<Unshared> {
+        let state = self.state();
+        let now = Instant::now();
+        state
+            .current
+            .as_ref()
+            .filter(|token| !token.shared && now < token.refresh_at)
+            .map(|token| Unshared {
+                value: token.value.clone(),
+                lifetime: token.lifetime,
+                remaining: token.expires_at.saturating_duration_since(now),
+            })
+    }
+
+    fn is_rejected(&self, token: &StoredToken) -> bool {
+        self.state().rejected.as_deref() == Some(token.value.as_str())
     }
 
     /// Forgets `token` if it is still the cached one (another caller may already have replaced
@@ -133,11 +415,31 @@ impl TokenCache {
         {
             state.current = None;
             state.force_refresh = true;
+            state.rejected = Some(token.to_owned());
             true
         } else {
             false
         }
     }
+
+    /// WeChat rejected `token`: [`TokenCache::invalidate`] it and, if it was still cached,
+    /// retire it in Redis too, unless Redis already holds a newer one. Returns whether it was
+    /// forgotten here.
+    pub(super) async fn reject(&self, token: &str) -> bool {
+        if !self.invalidate(token) {
+            return false;
+        }
+        if let Some(shared) = &self.shared {
+            // Best effort: while Redis does not answer, `rejected` keeps the token out.
+            let _ = shared.retire(token).await;
+        }
+        true
+    }
+}
+
+/// Whether a stored token is outside its refresh window.
+fn outside_lead(token: &StoredToken) -> bool {
+    token.remaining > refresh_lead(token.lifetime.min(MAX_LIFETIME))
 }
 
 /// Fetches a token from the configured source.

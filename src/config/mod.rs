@@ -11,6 +11,9 @@
 //! max_body_bytes = 65536
 //! handler_timeout_ms = 4500
 //! max_clock_skew_secs = 300
+//! header_timeout_ms = 5000
+//! body_timeout_ms = 10000
+//! max_connections = 25000
 //!
 //! [dedup]                       # optional
 //! ttl_secs = 60
@@ -36,6 +39,8 @@ mod schema;
 mod walk;
 
 #[cfg(test)]
+mod shared_test;
+#[cfg(test)]
 mod tests;
 
 use crate::crypto::AesKey;
@@ -53,6 +58,10 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[dedup]`: the cache that recognizes WeChat's retries.
     pub dedup: DedupConfig,
+    /// `[tokens]`: where access tokens are kept.
+    pub tokens: TokensConfig,
+    /// `[redis]`: the Redis server shared by every Redis-backed part; `None` when absent.
+    pub redis: Option<RedisConfig>,
     /// `[admin]`: the admin API.
     pub admin: AdminConfig,
     /// `[storage]`: where menus and QR codes are kept.
@@ -78,10 +87,20 @@ impl fmt::Debug for AdminConfig {
 }
 
 /// `[storage]`: the database of menus, menu versions and QR codes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct StorageConfig {
-    /// `sqlite://FILE`, created with its schema on first start; default `sqlite://wxgate.db`.
+    /// `sqlite://FILE`, created with its schema on first start (default `sqlite://wxgate.db`),
+    /// or `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, shared by several gateways. May hold a
+    /// password.
     pub database: String,
+}
+
+impl fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("database", &crate::store::redact_url(&self.database))
+            .finish()
+    }
 }
 
 impl Default for StorageConfig {
@@ -142,6 +161,17 @@ pub struct ServerConfig {
     /// How long an upstream bot (a `forward` rule) may take; default 30000. Answers after the
     /// callback deadline go out through the customer-service API.
     pub upstream_timeout_ms: u64,
+    /// How long a client may take to send a request's head (request line and headers), from
+    /// its first byte; past it the connection is closed (408 when nothing was answered on it
+    /// yet). Applies to every request of a keep-alive connection. Default 5000, 100 to 300000.
+    pub header_timeout_ms: u64,
+    /// How long a client may take to send a request's body, from the end of its head; past it
+    /// the request is answered 408 and the connection closed. Also how long a write of an
+    /// answer may wait for a client that reads nothing. Default 10000, 100 to 600000.
+    pub body_timeout_ms: u64,
+    /// The most connections served at once, in total over every worker thread; further ones
+    /// wait in the listen backlog until one closes. Default 25000, 1 to 1000000.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -152,6 +182,9 @@ impl Default for ServerConfig {
             handler_timeout_ms: 4_500,
             max_clock_skew_secs: 300,
             upstream_timeout_ms: 30_000,
+            header_timeout_ms: 5_000,
+            body_timeout_ms: 10_000,
+            max_connections: 25_000,
         }
     }
 }
@@ -161,8 +194,11 @@ impl Default for ServerConfig {
 pub struct DedupConfig {
     /// How long a message id is remembered; default 60 (WeChat retries within 15 s).
     pub ttl_secs: u64,
-    /// How many message ids are remembered at most; default 1000000.
+    /// How many message ids are remembered at most; default 1000000. With the Redis backend
+    /// this bounds the local fallback table.
     pub capacity: u64,
+    /// Where pushes are remembered: this process only, or Redis (shared by every instance).
+    pub backend: Backend,
 }
 
 impl Default for DedupConfig {
@@ -170,7 +206,83 @@ impl Default for DedupConfig {
         DedupConfig {
             ttl_secs: 60,
             capacity: 1_000_000,
+            backend: Backend::Memory,
         }
+    }
+}
+
+/// Where a piece of shared state lives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// In this process: nothing shared with other instances.
+    #[default]
+    Memory,
+    /// In Redis (`[redis]`): shared by every instance, with a local fallback while Redis is
+    /// unreachable.
+    Redis,
+}
+
+impl Backend {
+    /// The word used in config.toml.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Redis => "redis",
+        }
+    }
+}
+
+/// `[tokens]`: the access tokens of the accounts that have a `secret`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokensConfig {
+    /// `memory` (each instance fetches its own) or `redis` (one shared token per account,
+    /// fetched by one instance at a time).
+    pub backend: Backend,
+}
+
+/// `[redis]`: the connection every Redis-backed part shares.
+///
+/// `Debug` redacts the password in `url`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host[:port][/db]` (or `redis+unix:///path`). Secret when it
+    /// carries a password.
+    pub url: String,
+    /// Put in front of every key wxgate writes; default `wxgate:`.
+    pub key_prefix: String,
+    /// How long one Redis command may take before wxgate falls back to local state; default
+    /// 250.
+    pub timeout_ms: u64,
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisConfig")
+            .field("url", &redact_url_password(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+/// `url` with the password (between `:` and `@` after the scheme) replaced by `<redacted>`.
+pub fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let redacted = if userinfo.contains(':') || !user.is_empty() {
+                format!("{user}:<redacted>")
+            } else {
+                String::new()
+            };
+            format!("{scheme}://{redacted}@{}", &rest[at + 1..])
+        }
+        None => url.to_owned(),
     }
 }
 

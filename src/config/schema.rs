@@ -12,8 +12,8 @@ use super::error::Problem;
 use super::rules;
 use super::walk::{Bad, Problems, Section, closest, describe_char, list, quote};
 use super::{
-    AccountConfig, AdminConfig, Config, DEFAULT_API_BASE, DedupConfig, Mode, ServerConfig,
-    StorageConfig, TokenSource,
+    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DedupConfig, Mode, RedisConfig,
+    ServerConfig, StorageConfig, TokenSource, TokensConfig,
 };
 use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
 
@@ -25,6 +25,20 @@ const MAX_HANDLER_TIMEOUT_MS: u64 = 60_000;
 const MAX_DEDUP_TTL_SECS: u64 = 86_400;
 /// Largest `server.upstream_timeout_ms`: ten minutes.
 const MAX_UPSTREAM_TIMEOUT_MS: u64 = 600_000;
+/// Largest `redis.timeout_ms`: past a few seconds the fallback would come too late anyway.
+const MAX_REDIS_TIMEOUT_MS: u64 = 5_000;
+/// Default `redis.timeout_ms`.
+const DEFAULT_REDIS_TIMEOUT_MS: u64 = 250;
+/// Default `redis.key_prefix`.
+const DEFAULT_KEY_PREFIX: &str = "wxgate:";
+/// Shortest `server.header_timeout_ms` and `server.body_timeout_ms`.
+const MIN_CLIENT_TIMEOUT_MS: u64 = 100;
+/// Largest `server.header_timeout_ms`: five minutes.
+const MAX_HEADER_TIMEOUT_MS: u64 = 300_000;
+/// Largest `server.body_timeout_ms`: ten minutes.
+const MAX_BODY_TIMEOUT_MS: u64 = 600_000;
+/// Largest `server.max_connections`.
+const MAX_CONNECTIONS: u64 = 1_000_000;
 /// Length of an EncodingAESKey.
 const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
 /// Longest account name.
@@ -57,6 +71,20 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
         .table("dedup", p)
         .map(|s| dedup(s, p))
         .unwrap_or_default();
+    let tokens = root
+        .table("tokens", p)
+        .map(|s| tokens(s, p))
+        .unwrap_or_default();
+    let redis = root.table("redis", p).map(|s| redis(s, p));
+    for (section, backend) in [("dedup", dedup.backend), ("tokens", tokens.backend)] {
+        if backend == Backend::Redis && redis.is_none() && !root.contains("redis") {
+            p.add(
+                format!("{section}.backend"),
+                "backend = \"redis\" needs a [redis] section",
+                "add [redis] with url = \"redis://127.0.0.1:6379/0\", or use backend = \"memory\"",
+            );
+        }
+    }
     let admin = root
         .table("admin", p)
         .map(|s| admin(s, p))
@@ -70,6 +98,8 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
     Config {
         server,
         dedup,
+        tokens,
+        redis,
         admin,
         storage,
         accounts,
@@ -84,6 +114,12 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
     const SKEW: &str = "seconds, 0 to disable the check; 300 is usual";
     const UPSTREAM: &str = "milliseconds from 1 to 600000 an upstream bot may take; answers after \
                             the callback deadline go out through the customer-service API";
+    const HEADER: &str = "milliseconds from 100 to 300000 a client may take to send a request's \
+                          headers; 5000 is plenty for WeChat, which sends them at once";
+    const BODY_TIME: &str = "milliseconds from 100 to 600000 a client may take to send a \
+                             request's body; 10000 is plenty for a few KB";
+    const CONNECTIONS: &str = "how many connections to serve at once in total, from 1 to \
+                               1000000; keep it below the process's open-file limit (ulimit -n)";
     let d = ServerConfig::default();
     let config = ServerConfig {
         listen: s.string_with("listen", p, check_listen).unwrap_or(d.listen),
@@ -105,6 +141,26 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
                 UPSTREAM,
             )
             .unwrap_or(d.upstream_timeout_ms),
+        header_timeout_ms: s
+            .uint(
+                "header_timeout_ms",
+                p,
+                MIN_CLIENT_TIMEOUT_MS..=MAX_HEADER_TIMEOUT_MS,
+                HEADER,
+            )
+            .unwrap_or(d.header_timeout_ms),
+        body_timeout_ms: s
+            .uint(
+                "body_timeout_ms",
+                p,
+                MIN_CLIENT_TIMEOUT_MS..=MAX_BODY_TIMEOUT_MS,
+                BODY_TIME,
+            )
+            .unwrap_or(d.body_timeout_ms),
+        max_connections: s
+            .uint("max_connections", p, 1..=MAX_CONNECTIONS, CONNECTIONS)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(d.max_connections),
     };
     s.finish(p);
     config
@@ -121,9 +177,79 @@ fn dedup(mut s: Section<'_>, p: &mut Problems) -> DedupConfig {
         capacity: s
             .uint("capacity", p, 1..=u64::MAX, CAPACITY)
             .unwrap_or(d.capacity),
+        backend: s
+            .string_with("backend", p, check_backend)
+            .unwrap_or(d.backend),
     };
     s.finish(p);
     config
+}
+
+fn tokens(mut s: Section<'_>, p: &mut Problems) -> TokensConfig {
+    let backend = s.string_with("backend", p, check_backend);
+    s.finish(p);
+    TokensConfig {
+        backend: backend.unwrap_or_default(),
+    }
+}
+
+fn check_backend(value: &str) -> Result<Backend, Bad> {
+    match value {
+        "memory" => Ok(Backend::Memory),
+        "redis" => Ok(Backend::Redis),
+        _ => Err(Bad::new(
+            format!("unknown backend {}", quote(value)),
+            "`memory` (this process only, the default) or `redis` (shared by every instance; \
+             needs [redis])",
+        )),
+    }
+}
+
+fn redis(mut s: Section<'_>, p: &mut Problems) -> RedisConfig {
+    const TIMEOUT: &str = "milliseconds from 1 to 5000 one Redis command may take before the \
+                           gateway falls back to local state; 250 is usual";
+    let url = s.required_string_with(
+        "url",
+        p,
+        "add url = \"redis://127.0.0.1:6379/0\" (a password goes in the URL: \
+         redis://:PASSWORD@host:6379/0)",
+        check_redis_url,
+    );
+    let key_prefix = s.string_with("key_prefix", p, |value| {
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            Err(Bad::new(
+                "contains whitespace or control characters",
+                "a short word ending in a separator, e.g. \"wxgate:\"",
+            ))
+        } else {
+            Ok(value.to_owned())
+        }
+    });
+    let timeout_ms = s.uint("timeout_ms", p, 1..=MAX_REDIS_TIMEOUT_MS, TIMEOUT);
+    s.finish(p);
+    RedisConfig {
+        url: url.unwrap_or_default(),
+        key_prefix: key_prefix.unwrap_or_else(|| DEFAULT_KEY_PREFIX.to_owned()),
+        timeout_ms: timeout_ms.unwrap_or(DEFAULT_REDIS_TIMEOUT_MS),
+    }
+}
+
+fn check_redis_url(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "redis://[:PASSWORD@]HOST[:PORT][/DB], e.g. redis://127.0.0.1:6379/0, or \
+                        redis+unix:///run/redis.sock";
+    let scheme = value.split_once("://").map(|(scheme, _)| scheme);
+    if !matches!(scheme, Some("redis" | "redis+unix" | "unix")) {
+        let shown = scheme.unwrap_or("none");
+        return Err(Bad::new(
+            format!("unsupported Redis URL scheme {}", quote(shown)),
+            HINT,
+        ));
+    }
+    match redis::Client::open(value) {
+        Ok(_) => Ok(value.to_owned()),
+        // The parser's message may quote the URL, password included: say what, not how.
+        Err(_) => Err(Bad::new("is not a valid Redis URL", HINT)),
+    }
 }
 
 fn admin(mut s: Section<'_>, p: &mut Problems) -> AdminConfig {
@@ -151,16 +277,24 @@ fn storage(mut s: Section<'_>, p: &mut Problems) -> StorageConfig {
     }
 }
 
+/// A database URL `Store::open` takes: SQLite (`sqlite:...`) or PostgreSQL (`postgres://...`,
+/// `postgresql://...`). Problems name the scheme only, never the URL: it may hold a password.
 fn check_database(value: &str) -> Result<String, Bad> {
-    const HINT: &str = "sqlite://FILE (created on first start), e.g. sqlite://wxgate.db or sqlite:///var/lib/wxgate/wxgate.db";
-    if value.starts_with("sqlite:") {
-        Ok(value.to_owned())
-    } else {
-        let scheme = value.split_once(':').map_or(value, |(scheme, _)| scheme);
-        Err(Bad::new(
+    const HINT: &str = "sqlite://FILE for one host (created on first start), e.g. sqlite://wxgate.db or sqlite:///var/lib/wxgate/wxgate.db; or postgres://USER:PASSWORD@HOST:PORT/DATABASE for a database several gateways share";
+    let scheme = value.split_once(':').map_or(value, |(scheme, _)| scheme);
+    match scheme {
+        "sqlite" => Ok(value.to_owned()),
+        "postgres" | "postgresql" => match value[scheme.len() + 1..].strip_prefix("//") {
+            Some(rest) if !rest.is_empty() => Ok(value.to_owned()),
+            _ => Err(Bad::new(
+                format!("a PostgreSQL database is a URL starting `{scheme}://`"),
+                HINT,
+            )),
+        },
+        _ => Err(Bad::new(
             format!("unsupported database {}", quote(scheme)),
             HINT,
-        ))
+        )),
     }
 }
 

@@ -105,11 +105,17 @@ fn example_parses_into_expected_values() {
             handler_timeout_ms: 4500,
             max_clock_skew_secs: 300,
             upstream_timeout_ms: 30_000,
+            header_timeout_ms: 5_000,
+            body_timeout_ms: 10_000,
+            max_connections: 25_000,
         },
         dedup: DedupConfig {
             ttl_secs: 60,
             capacity: 1_000_000,
+            backend: Backend::Memory,
         },
+        tokens: TokensConfig::default(),
+        redis: None,
         admin: AdminConfig::default(),
         storage: StorageConfig::default(),
         accounts: vec![AccountConfig {
@@ -190,11 +196,15 @@ fn minimal_plain_config_gets_every_default() {
     assert_eq!(config.server.max_body_bytes, 65536);
     assert_eq!(config.server.handler_timeout_ms, 4500);
     assert_eq!(config.server.max_clock_skew_secs, 300);
+    assert_eq!(config.server.header_timeout_ms, 5000);
+    assert_eq!(config.server.body_timeout_ms, 10_000);
+    assert_eq!(config.server.max_connections, 25_000);
     assert_eq!(
         config.dedup,
         DedupConfig {
             ttl_secs: 60,
-            capacity: 1_000_000
+            capacity: 1_000_000,
+            backend: Backend::Memory,
         }
     );
     let account = &config.accounts[0];
@@ -759,5 +769,132 @@ fn bad_api_admin_storage_and_forward_keys() {
     assert!(
         !errors.to_string().contains("has space"),
         "secrets are not echoed"
+    );
+}
+
+#[test]
+fn storage_takes_sqlite_and_postgres_urls() {
+    for database in [
+        "sqlite://wxgate.db",
+        "sqlite::memory:",
+        "postgres://wxgate:s3cr3t-db@db.internal:5432/wxgate",
+        "postgresql://wxgate@10.0.0.5/wxgate?sslmode=require",
+    ] {
+        let config = parse_ok(&format!(
+            "[storage]\ndatabase = \"{database}\"\n\
+             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
+        ));
+        assert_eq!(config.storage.database, database);
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t-db"), "{shown}");
+    }
+}
+
+#[test]
+fn bad_storage_urls_name_both_backends_and_never_the_password() {
+    for (database, message) in [
+        (
+            "mysql://root:s3cr3t-db@db/wxgate",
+            "unsupported database `mysql`",
+        ),
+        ("wxgate.db", "unsupported database `wxgate.db`"),
+        (
+            "postgres:wxgate",
+            "a PostgreSQL database is a URL starting `postgres://`",
+        ),
+        (
+            "postgresql://",
+            "a PostgreSQL database is a URL starting `postgresql://`",
+        ),
+    ] {
+        let errors = parse_err(&format!(
+            "[storage]\ndatabase = \"{database}\"\n\
+             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
+        ));
+        assert_eq!(
+            keys_and_messages(&errors),
+            [("storage.database", message)],
+            "{database}"
+        );
+        let hint = hint_of(&errors, "storage.database");
+        assert!(
+            hint.contains("sqlite://") && hint.contains("postgres://"),
+            "{hint}"
+        );
+        assert!(!errors.to_string().contains("s3cr3t-db"), "{errors}");
+    }
+}
+
+#[test]
+fn client_timeouts_and_connection_limit_are_read() {
+    let config = parse_ok(
+        "[server]\nheader_timeout_ms = 100\nbody_timeout_ms = 600000\nmax_connections = 1\n\
+         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+    );
+    assert_eq!(config.server.header_timeout_ms, 100);
+    assert_eq!(config.server.body_timeout_ms, 600_000);
+    assert_eq!(config.server.max_connections, 1);
+    let config = parse_ok(
+        "[server]\nheader_timeout_ms = 300000\nbody_timeout_ms = 100\nmax_connections = 1000000\n\
+         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+    );
+    assert_eq!(config.server.header_timeout_ms, 300_000);
+    assert_eq!(config.server.body_timeout_ms, 100);
+    assert_eq!(config.server.max_connections, 1_000_000);
+}
+
+#[test]
+fn client_timeouts_and_connection_limit_are_checked() {
+    let errors = parse_err(
+        "[server]\nheader_timeout_ms = 99\nbody_timeout_ms = 600001\nmax_connections = 0\n\
+         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+    );
+    assert_eq!(
+        keys_and_messages(&errors),
+        vec![
+            (
+                "server.header_timeout_ms",
+                "must be between 100 and 300000, found 99"
+            ),
+            (
+                "server.body_timeout_ms",
+                "must be between 100 and 600000, found 600001"
+            ),
+            (
+                "server.max_connections",
+                "must be between 1 and 1000000, found 0"
+            ),
+        ]
+    );
+    assert!(hint_of(&errors, "server.header_timeout_ms").contains("headers"));
+    assert!(hint_of(&errors, "server.body_timeout_ms").contains("body"));
+    assert!(hint_of(&errors, "server.max_connections").contains("ulimit -n"));
+
+    let errors = parse_err(
+        "[server]\nheader_timeout_ms = \"5s\"\nbody_timeout_ms = -1\nmax_connections = 1000001\n\
+         header_timeout = 5\n\
+         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+    );
+    assert_eq!(
+        keys_and_messages(&errors),
+        vec![
+            (
+                "server.header_timeout_ms",
+                "expected an integer, found a string"
+            ),
+            (
+                "server.body_timeout_ms",
+                "must be between 100 and 600000, found -1"
+            ),
+            (
+                "server.max_connections",
+                "must be between 1 and 1000000, found 1000001"
+            ),
+            ("server.header_timeout", "unknown key"),
+        ]
+    );
+    assert_eq!(
+        hint_of(&errors, "server.header_timeout"),
+        "did you mean `header_timeout_ms`?"
     );
 }

@@ -1,10 +1,19 @@
-//! Step 2: reading a POST body without ever holding more than `max_body_bytes`. A declared
-//! Content-Length over the limit is refused before reading; a chunked or lying body is refused
-//! as soon as it crosses the limit.
+//! Step 2: reading a POST body without ever holding more than `max_body_bytes`, nor waiting for
+//! it longer than `body_timeout_ms`. A declared Content-Length over the limit is refused before
+//! reading; a chunked or lying body is refused as soon as it crosses the limit; a body still
+//! incomplete at its deadline is refused with a timeout (see [`timed`]).
 
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
 use actix_web::{HttpRequest, http::header, web};
-use bytes::BytesMut;
-use futures_util::StreamExt;
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use tokio::time::{Instant, Sleep};
 
 /// Why the body could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +24,9 @@ pub enum BodyError {
         /// The configured limit.
         limit: usize,
     },
+    /// The body did not arrive within `server.body_timeout_ms`.
+    #[error("body not received within body_timeout_ms")]
+    Timeout,
     /// The connection failed or the framing was broken while reading.
     #[error("could not read the body: {0}")]
     Read(String),
@@ -36,11 +48,72 @@ pub async fn read_limited(
     }
     let mut body = BytesMut::with_capacity(declared.map_or(1024, |len| len as usize));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| BodyError::Read(e.to_string()))?;
+        let chunk = chunk.map_err(|e| match e {
+            PayloadError::Io(e) if e.kind() == io::ErrorKind::TimedOut => BodyError::Timeout,
+            e => BodyError::Read(e.to_string()),
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(BodyError::TooLarge { limit });
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// Gives a request's body `timeout` from now (the end of its head) to arrive in full: past it,
+/// the payload ends with a `TimedOut` I/O error, which [`read_limited`] reports as
+/// [`BodyError::Timeout`]. A request without a body is returned as it is.
+pub fn timed(payload: Payload, timeout: Duration) -> Payload {
+    if matches!(payload, Payload::None) {
+        return payload;
+    }
+    let deadline = Instant::now() + timeout;
+    Payload::Stream {
+        payload: Box::pin(Timed {
+            inner: payload,
+            deadline,
+            timer: Box::pin(tokio::time::sleep_until(deadline)),
+            done: false,
+        }),
+    }
+}
+
+/// A payload with a deadline.
+struct Timed {
+    inner: Payload,
+    deadline: Instant,
+    timer: Pin<Box<Sleep>>,
+    done: bool,
+}
+
+impl Timed {
+    fn expire(&mut self) -> Poll<Option<Result<Bytes, PayloadError>>> {
+        self.done = true;
+        Poll::Ready(Some(Err(PayloadError::Io(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "body not received within server.body_timeout_ms",
+        )))))
+    }
+}
+
+impl Stream for Timed {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(_))) if Instant::now() >= this.deadline => this.expire(),
+            Poll::Ready(item) => {
+                if item.is_none() {
+                    this.done = true;
+                }
+                Poll::Ready(item)
+            }
+            Poll::Pending if this.timer.as_mut().poll(cx).is_ready() => this.expire(),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }

@@ -127,7 +127,7 @@ async fn receive(
 /// Step 9: the passive reply, encrypted when the push was; JSON pushes are always `success`.
 fn respond(account: &Arc<Account>, delivery: Delivery, encrypted: bool) -> HttpResponse {
     let xml = match delivery {
-        Delivery::Reply(rendered) => rendered.xml.clone(),
+        Delivery::Reply(xml) => xml,
         Delivery::Success => return success(),
     };
     if !encrypted {

@@ -2,13 +2,16 @@
 
 pub mod body;
 pub mod callback;
+pub mod conn;
 pub mod query;
 pub mod rejection;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::{HttpMessage as _, HttpResponse, web};
 
 use crate::account::{Account, Accounts};
 use crate::dispatch::Dispatcher;
@@ -49,6 +52,31 @@ impl State {
     pub fn account(&self, name: &str) -> Option<&Arc<Account>> {
         self.accounts.get(name)
     }
+}
+
+/// Runs before every route: refuses ambiguous framing and gives the body its deadline.
+///
+/// A request with both `Content-Length` and `Transfer-Encoding` could be framed differently by
+/// a proxy in front (request smuggling): it is refused with 400 and the connection closed, as
+/// RFC 9112 §6.1 asks. Any other request gets its payload timed by [`body::timed`].
+pub fn prepare(
+    mut req: ServiceRequest,
+    body_timeout: Duration,
+) -> Result<ServiceRequest, ServiceResponse> {
+    let headers = req.headers();
+    if headers.contains_key(header::CONTENT_LENGTH)
+        && headers.contains_key(header::TRANSFER_ENCODING)
+    {
+        tracing::warn!("request with both Content-Length and Transfer-Encoding refused");
+        let response = HttpResponse::BadRequest()
+            .force_close()
+            .content_type("text/plain; charset=utf-8")
+            .body("Content-Length and Transfer-Encoding must not both be present\n");
+        return Err(req.into_response(response));
+    }
+    let payload = req.take_payload();
+    req.set_payload(body::timed(payload, body_timeout));
+    Ok(req)
 }
 
 /// Registers every route on an actix `App`.

@@ -25,13 +25,14 @@ impl Rejection {
             Reason::Signature | Reason::AppId | Reason::Stale => StatusCode::FORBIDDEN,
             Reason::Decrypt | Reason::Parse | Reason::BadRequest => StatusCode::BAD_REQUEST,
             Reason::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Reason::Timeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
     /// The response sent to the client.
     pub fn response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status());
-        if self.reason == Reason::TooLarge {
+        if matches!(self.reason, Reason::TooLarge | Reason::Timeout) {
             // The rest of the body was never read: the connection cannot carry another request.
             response.force_close();
         }
@@ -40,11 +41,25 @@ impl Rejection {
             .body(format!("{}\n", self.detail))
     }
 
+    /// A rejection; control characters in `detail` (which can quote what the client sent) are
+    /// escaped, so a detail is always one line of the log and of the answer.
     fn new(reason: Reason, detail: impl ToString) -> Self {
-        Rejection {
-            reason,
-            detail: detail.to_string(),
-        }
+        let detail = detail.to_string();
+        let detail = if detail.chars().any(char::is_control) {
+            detail
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        } else {
+            detail
+        };
+        Rejection { reason, detail }
     }
 }
 
@@ -58,6 +73,7 @@ impl From<BodyError> for Rejection {
     fn from(e: BodyError) -> Self {
         match e {
             BodyError::TooLarge { .. } => Rejection::new(Reason::TooLarge, e),
+            BodyError::Timeout => Rejection::new(Reason::Timeout, e),
             BodyError::Read(_) => Rejection::new(Reason::BadRequest, e),
         }
     }

@@ -1,4 +1,5 @@
-//! What the store reports, and how a database URL is printed without its password.
+//! What the store reports, and how a database URL (or a message about it) is printed without
+//! its password.
 
 use sqlx::migrate::MigrateError;
 
@@ -75,4 +76,60 @@ pub(crate) fn redact_url(url: &str) -> String {
         out.push_str(&params.join("&"));
     }
     out
+}
+
+/// `message` with every password of `url` (as written, and percent-decoded) replaced by `***`.
+/// For messages a driver wrote about `url`, which are not meant to quote it but could.
+pub(crate) fn scrub_password(message: &str, url: &str) -> String {
+    let mut out = message.to_owned();
+    for password in passwords(url) {
+        for form in [percent_decode(password), password.to_owned()] {
+            if !form.is_empty() {
+                out = out.replace(&form, "***");
+            }
+        }
+    }
+    out
+}
+
+/// The passwords written in `url`: in the user info and in `password` query parameters.
+fn passwords(url: &str) -> Vec<&str> {
+    let (head, query) = url.split_once('?').unwrap_or((url, ""));
+    let from_userinfo = head
+        .split_once("://")
+        .and_then(|(_, rest)| rest.rsplit_once('@'))
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password);
+    let from_query = query
+        .split('&')
+        .filter_map(|param| match param.split_once('=') {
+            Some((key, value)) if key.eq_ignore_ascii_case("password") => Some(value),
+            _ => None,
+        });
+    from_userinfo.into_iter().chain(from_query).collect()
+}
+
+/// `text` with `%XX` escapes decoded (invalid escapes and non-UTF-8 results kept as written).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::test_util::{file_store, on_file_and_memory};
+use super::test_util::{on_every_backend, on_file_and_postgres};
 use super::{Store, StoreError};
 
 fn menu(name: &str) -> serde_json::Value {
@@ -60,7 +60,7 @@ async fn numbering_starts_at_one_per_account(store: Store) {
     assert_eq!(store.menu_version("a", 4).await.unwrap(), None);
     assert_eq!(store.menu_version("b", 2).await.unwrap(), None);
 }
-on_file_and_memory!(numbering_starts_at_one_per_account);
+on_every_backend!(numbering_starts_at_one_per_account);
 
 async fn concurrent_adds_get_every_number_once(store: Store) {
     let tasks: Vec<_> = (0..20)
@@ -92,7 +92,7 @@ async fn concurrent_adds_get_every_number_once(store: Store) {
         21
     );
 }
-on_file_and_memory!(concurrent_adds_get_every_number_once);
+on_every_backend!(concurrent_adds_get_every_number_once);
 
 async fn current_is_the_last_published(store: Store) {
     assert_eq!(store.current_menu("a").await.unwrap(), None);
@@ -146,7 +146,7 @@ async fn current_is_the_last_published(store: Store) {
         menu("b1")
     );
 }
-on_file_and_memory!(current_is_the_last_published);
+on_every_backend!(current_is_the_last_published);
 
 async fn clear_keeps_versions(store: Store) {
     store.add_menu_version("a", &menu("v1"), 10).await.unwrap();
@@ -176,7 +176,7 @@ async fn clear_keeps_versions(store: Store) {
         3
     );
 }
-on_file_and_memory!(clear_keeps_versions);
+on_every_backend!(clear_keeps_versions);
 
 async fn unknown_versions_are_not_found(store: Store) {
     assert_eq!(
@@ -200,7 +200,7 @@ async fn unknown_versions_are_not_found(store: Store) {
     );
     assert_eq!(store.current_menu("a").await.unwrap(), None);
 }
-on_file_and_memory!(unknown_versions_are_not_found);
+on_every_backend!(unknown_versions_are_not_found);
 
 async fn failed_publish_is_recorded_and_unpublished(store: Store) {
     store.add_menu_version("a", &menu("v1"), 10).await.unwrap();
@@ -232,11 +232,10 @@ async fn failed_publish_is_recorded_and_unpublished(store: Store) {
     assert_eq!((v2.version, v2.published_at), (2, Some(13)));
     assert_eq!(v2.publish_error.as_deref(), Some("errcode -1"));
 }
-on_file_and_memory!(failed_publish_is_recorded_and_unpublished);
+on_every_backend!(failed_publish_is_recorded_and_unpublished);
 
-#[tokio::test]
-async fn versions_and_current_survive_a_reopen() {
-    let (store, _dir, url) = file_store().await;
+async fn versions_and_current_survive_a_reopen(url: String) {
+    let store = Store::open(&url).await.unwrap();
     for i in 1..=3 {
         store
             .add_menu_version("a", &menu(&format!("v{i}")), i)
@@ -263,15 +262,15 @@ async fn versions_and_current_survive_a_reopen() {
         4
     );
 }
+on_file_and_postgres!(versions_and_current_survive_a_reopen);
 
-#[tokio::test]
-async fn menus_keep_any_json() {
-    let store = super::test_util::memory_store().await;
+async fn menus_keep_any_json(store: Store) {
     let odd =
         json!({ "button": [], "matchrule": { "tag_id": "2" }, "名": "菜单 \"引号\"", "n": 1.5 });
     store.add_menu_version("a", &odd, 1).await.unwrap();
     assert_eq!(store.menu_version("a", 1).await.unwrap().unwrap().menu, odd);
 }
+on_every_backend!(menus_keep_any_json);
 
 #[test]
 fn menu_version_serializes_every_field() {

@@ -1,4 +1,4 @@
-//! The admin data store: menu versions and QR codes, kept in SQLite.
+//! The admin data store: menu versions and QR codes, kept in SQLite or PostgreSQL.
 //!
 //! - **Menus**: every menu saved for an account is a new version, numbered per account from 1
 //!   and never overwritten ([`Store::add_menu_version`]). Publishing a version makes it the
@@ -8,27 +8,37 @@
 //! - **QR codes**: every code created ([`Store::add_qrcode`]), and the scans and subscribes per
 //!   scene ([`Store::add_qr_counts`]). Codes that share a scene report the same counts.
 //!
-//! Every write is committed (and, with `synchronous=FULL`, on disk) before its method returns,
-//! so an admin request answered 2xx is never lost. Timestamps are Unix seconds chosen by the
-//! caller.
+//! Every write is committed (on SQLite with `synchronous=FULL`, on disk) before its method
+//! returns, so an admin request answered 2xx is never lost; nothing is cached in the process, so
+//! with PostgreSQL every gateway instance sharing the database sees a write at once. Timestamps
+//! are Unix seconds chosen by the caller.
 //!
-//! The schema lives in `migrations/sqlite/`; the files are embedded in the binary and applied in
-//! order by [`Store::open`]. Everything that depends on SQLite (URL, connection settings, how a
-//! write transaction starts, which migrations to embed) is in `sqlite.rs`; the queries in
-//! `menus.rs` and `qrcodes.rs` use `$N` placeholders, `ON CONFLICT` upserts and `RETURNING`,
-//! which PostgreSQL accepts unchanged.
+//! The schema lives in `migrations/sqlite/` and `migrations/postgres/` (the same tables); the
+//! files are embedded in the binary and applied in order by [`Store::open`]. What depends on
+//! the database (URL, connection settings, how a write transaction starts, which migrations to
+//! embed, how migrating is serialized) is in `sqlite.rs` and `postgres.rs`; the queries in
+//! `menus.rs` and `qrcodes.rs` are written once, in SQL both accept, and run on either through
+//! `backend.rs`.
 
+mod backend;
 mod error;
 mod menus;
+mod migrate;
+mod postgres;
 mod qrcodes;
 mod sqlite;
 
 #[cfg(test)]
 mod menus_test;
 #[cfg(test)]
+mod postgres_test;
+#[cfg(test)]
 mod qrcodes_test;
 #[cfg(test)]
 mod store_test;
+#[cfg(test)]
+#[path = "../../tests/support/postgres.rs"]
+mod test_postgres;
 #[cfg(test)]
 mod test_util;
 
@@ -36,34 +46,47 @@ pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use qrcodes::{NewQrCode, QrCode, QrCountDelta};
 
-use error::redact_url;
+use backend::{InRuntime, IoThread, Pool};
+pub(crate) use error::redact_url;
 
 /// A handle on the admin database. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: sqlite::DbPool,
+    pool: Pool,
 }
 
 impl Store {
-    /// Opens the database at `url`, creating the file and its schema on first start and applying
-    /// any migration not applied yet.
+    /// Opens the database at `url`, creating the schema on first start and applying any
+    /// migration not applied yet.
     ///
-    /// Accepted URLs: `sqlite://wxgate.db` (relative to the working directory),
-    /// `sqlite:///var/lib/wxgate/wxgate.db` (absolute) and `sqlite::memory:` (gone when the
-    /// store is dropped). A file database runs in WAL mode with `synchronous=FULL`, foreign keys
-    /// on, and waits up to 5 s for a lock held by another writer before failing.
+    /// Accepted URLs:
+    /// - SQLite, for one gateway on one host: `sqlite://wxgate.db` (relative to the working
+    ///   directory), `sqlite:///var/lib/wxgate/wxgate.db` (absolute) and `sqlite::memory:` (gone
+    ///   when the store is dropped). A file is created if missing and runs in WAL mode with
+    ///   `synchronous=FULL`, foreign keys on, and waits up to 5 s for a lock held by another
+    ///   writer before failing.
+    /// - PostgreSQL, which several gateway instances can share:
+    ///   `postgres://user:password@host:5432/wxgate` (or `postgresql://`, with libpq's URL
+    ///   parameters such as `?sslmode=require`). The database must exist. Instances starting at
+    ///   once migrate one after the other, under an advisory lock.
     ///
-    /// Fails with [`StoreError::Config`] for a URL of another kind, and with
-    /// [`StoreError::Database`] when the file cannot be opened or the schema cannot be updated
-    /// (for example a database written by a newer wxgate).
+    /// Fails with [`StoreError::Config`] for a URL of another kind or one that cannot be parsed,
+    /// and with [`StoreError::Database`] when the database cannot be opened or the schema
+    /// cannot be updated (for example a database written by a newer wxgate). No message
+    /// contains the URL's password.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let pool = match scheme(url) {
-            Some("sqlite") => sqlite::connect(url).await?,
+            Some("sqlite") => Pool::Sqlite(sqlite::connect(url).await?),
+            Some("postgres" | "postgresql") => {
+                let io = IoThread::start()?;
+                Pool::Postgres(io.run(postgres::connect(url)).await?, io)
+            }
             Some(other) => {
                 return Err(StoreError::Config(format!(
                     "unsupported database URL scheme `{other}:` in `{}`; use a SQLite URL such \
                      as `sqlite://wxgate.db`, `sqlite:///var/lib/wxgate/wxgate.db` or \
-                     `sqlite::memory:`",
+                     `sqlite::memory:`, or a PostgreSQL URL such as \
+                     `postgres://user:password@host:5432/wxgate`",
                     redact_url(url)
                 )));
             }
@@ -75,7 +98,11 @@ impl Store {
                 )));
             }
         };
-        if let Err(err) = sqlite::migrate(&pool).await {
+        let migrated = match &pool {
+            Pool::Sqlite(pool) => sqlite::migrate(pool).await,
+            Pool::Postgres(pool, io) => io.run(postgres::migrate(pool)).await,
+        };
+        if let Err(err) = migrated {
             pool.close().await;
             return Err(err);
         }
@@ -87,6 +114,12 @@ impl Store {
     /// store or its clones fail with [`StoreError::Database`].
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// `operation`, run where the pool's connections live (see `backend.rs`). Every query goes
+    /// through here.
+    fn io<F: Future>(&self, operation: F) -> InRuntime<F> {
+        InRuntime::new(self.pool.runtime(), operation)
     }
 }
 

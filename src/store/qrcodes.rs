@@ -1,9 +1,8 @@
 //! QR codes: the codes created per account, and the scans and subscribes counted per scene.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-use super::sqlite::{DbRow, begin_write};
+use super::backend::{BeginWrite, with_pool};
 use super::{Store, StoreError};
 
 /// A QR code WeChat just created, to be recorded with [`Store::add_qrcode`].
@@ -63,7 +62,22 @@ pub struct QrCountDelta {
     pub subscribes: i64,
 }
 
-/// The columns [`qrcode_from_row`] reads, over `qr_codes q` joined with its scene's counts.
+/// A row of [`SELECT_QRCODE`]: id, scene, scene_is_int, permanent, ticket, url, created_at,
+/// expires_at, scans, subscribes.
+type QrCodeRow = (
+    i64,
+    String,
+    bool,
+    bool,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+/// The columns of a [`QrCodeRow`], over `qr_codes q` joined with its scene's counts.
 const SELECT_QRCODE: &str = "SELECT q.id, q.scene, q.scene_is_int, q.permanent, q.ticket, \
      q.url, q.created_at, q.expires_at, \
      COALESCE(n.scans, 0) AS scans, COALESCE(n.subscribes, 0) AS subscribes \
@@ -78,98 +92,134 @@ impl Store {
         new: &NewQrCode,
         now: i64,
     ) -> Result<QrCode, StoreError> {
-        let mut tx = begin_write(&self.pool).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO qr_codes \
-             (account, scene, scene_is_int, permanent, ticket, url, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(account)
-        .bind(&new.scene)
-        .bind(new.scene_is_int)
-        .bind(new.permanent)
-        .bind(&new.ticket)
-        .bind(&new.url)
-        .bind(now)
-        .bind(new.expires_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let row = sqlx::query(&format!("{SELECT_QRCODE} WHERE q.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::debug!(account, id, scene = %new.scene, "QR code recorded");
-        qrcode_from_row(&row)
+        self.io(async move {
+            let row: QrCodeRow = with_pool!(self, |pool| {
+                let mut tx = pool.begin_write().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO qr_codes (account, scene, scene_is_int, permanent, ticket, \
+                     url, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(account)
+                .bind(&new.scene)
+                .bind(new.scene_is_int)
+                .bind(new.permanent)
+                .bind(&new.ticket)
+                .bind(&new.url)
+                .bind(now)
+                .bind(new.expires_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let row = sqlx::query_as(&format!("{SELECT_QRCODE} WHERE q.id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row
+            });
+            let code = qrcode_from_row(row);
+            tracing::debug!(account, id = code.id, scene = %new.scene, "QR code recorded");
+            Ok(code)
+        })
+        .await
     }
 
     /// Every QR code of the account, oldest first.
     pub async fn qrcodes(&self, account: &str) -> Result<Vec<QrCode>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{SELECT_QRCODE} WHERE q.account = $1 ORDER BY q.id"
-        ))
-        .bind(account)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(qrcode_from_row).collect()
+        self.io(async move {
+            let rows: Vec<QrCodeRow> = with_pool!(self, |pool| {
+                sqlx::query_as(&format!(
+                    "{SELECT_QRCODE} WHERE q.account = $1 ORDER BY q.id"
+                ))
+                .bind(account)
+                .fetch_all(pool)
+                .await?
+            });
+            Ok(rows.into_iter().map(qrcode_from_row).collect())
+        })
+        .await
     }
 
     /// How many permanent QR codes the account has recorded (WeChat allows 100,000).
     pub async fn count_permanent_qrcodes(&self, account: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM qr_codes WHERE account = $1 AND permanent = $2",
-        )
-        .bind(account)
-        .bind(true)
-        .fetch_one(&self.pool)
-        .await?)
+        self.io(async move {
+            Ok(with_pool!(self, |pool| {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM qr_codes WHERE account = $1 AND permanent = $2",
+                )
+                .bind(account)
+                .bind(true)
+                .fetch_one(pool)
+                .await?
+            }))
+        })
+        .await
     }
 
     /// Adds every delta to its scene's counts, all in one transaction: either all are kept or
     /// none. A scene without a recorded code keeps its counts too; they show once a code for it
-    /// is recorded.
+    /// is recorded. Rows are written in (account, scene) order, so batches from several
+    /// instances that touch the same scenes lock them in the same order and never deadlock.
     pub async fn add_qr_counts(&self, deltas: &[QrCountDelta]) -> Result<(), StoreError> {
-        let deltas: Vec<&QrCountDelta> = deltas
-            .iter()
-            .filter(|delta| delta.scans != 0 || delta.subscribes != 0)
-            .collect();
-        if deltas.is_empty() {
-            return Ok(());
-        }
-        let mut tx = begin_write(&self.pool).await?;
-        for delta in &deltas {
-            sqlx::query(
-                "INSERT INTO qr_counts (account, scene, scans, subscribes) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (account, scene) DO UPDATE \
-                 SET scans = qr_counts.scans + excluded.scans, \
-                 subscribes = qr_counts.subscribes + excluded.subscribes",
-            )
-            .bind(&delta.account)
-            .bind(&delta.scene)
-            .bind(delta.scans)
-            .bind(delta.subscribes)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        tracing::debug!(scenes = deltas.len(), "QR counts added");
-        Ok(())
+        self.io(async move {
+            let mut deltas: Vec<&QrCountDelta> = deltas
+                .iter()
+                .filter(|delta| delta.scans != 0 || delta.subscribes != 0)
+                .collect();
+            if deltas.is_empty() {
+                return Ok(());
+            }
+            deltas.sort_by(|a, b| (&a.account, &a.scene).cmp(&(&b.account, &b.scene)));
+            with_pool!(self, |pool| {
+                let mut tx = pool.begin_write().await?;
+                for delta in &deltas {
+                    sqlx::query(
+                        "INSERT INTO qr_counts (account, scene, scans, subscribes) \
+                         VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (account, scene) DO UPDATE \
+                         SET scans = qr_counts.scans + excluded.scans, \
+                         subscribes = qr_counts.subscribes + excluded.subscribes",
+                    )
+                    .bind(&delta.account)
+                    .bind(&delta.scene)
+                    .bind(delta.scans)
+                    .bind(delta.subscribes)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+            });
+            tracing::debug!(scenes = deltas.len(), "QR counts added");
+            Ok(())
+        })
+        .await
     }
 }
 
-/// A [`QrCode`] from a row of [`SELECT_QRCODE`].
-fn qrcode_from_row(row: &DbRow) -> Result<QrCode, StoreError> {
-    Ok(QrCode {
-        id: row.try_get("id")?,
-        scene: row.try_get("scene")?,
-        scene_is_int: row.try_get("scene_is_int")?,
-        permanent: row.try_get("permanent")?,
-        ticket: row.try_get("ticket")?,
-        url: row.try_get("url")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        scans: row.try_get("scans")?,
-        subscribes: row.try_get("subscribes")?,
-    })
+/// A [`QrCode`] from a [`QrCodeRow`].
+fn qrcode_from_row(row: QrCodeRow) -> QrCode {
+    let (
+        id,
+        scene,
+        scene_is_int,
+        permanent,
+        ticket,
+        url,
+        created_at,
+        expires_at,
+        scans,
+        subscribes,
+    ) = row;
+    QrCode {
+        id,
+        scene,
+        scene_is_int,
+        permanent,
+        ticket,
+        url,
+        created_at,
+        expires_at,
+        scans,
+        subscribes,
+    }
 }

@@ -1,6 +1,6 @@
 //! QR codes: recording and listing, the permanent count, and counts per scene.
 
-use super::test_util::{file_store, on_file_and_memory};
+use super::test_util::{on_every_backend, on_file_and_postgres};
 use super::{NewQrCode, QrCountDelta, Store};
 
 fn permanent(scene: &str, scene_is_int: bool) -> NewQrCode {
@@ -77,7 +77,7 @@ async fn codes_are_listed_in_creation_order(store: Store) {
     assert_eq!(listed, [first, second, third]);
     assert_eq!(store.qrcodes("b").await.unwrap().len(), 1);
 }
-on_file_and_memory!(codes_are_listed_in_creation_order);
+on_every_backend!(codes_are_listed_in_creation_order);
 
 async fn permanent_codes_are_counted_per_account(store: Store) {
     assert_eq!(store.count_permanent_qrcodes("a").await.unwrap(), 0);
@@ -98,7 +98,7 @@ async fn permanent_codes_are_counted_per_account(store: Store) {
     assert_eq!(store.count_permanent_qrcodes("b").await.unwrap(), 1);
     assert_eq!(store.count_permanent_qrcodes("c").await.unwrap(), 0);
 }
-on_file_and_memory!(permanent_codes_are_counted_per_account);
+on_every_backend!(permanent_codes_are_counted_per_account);
 
 async fn count_deltas_accumulate(store: Store) {
     store
@@ -128,7 +128,7 @@ async fn count_deltas_accumulate(store: Store) {
         [triple("promo", 5, 2), triple("7", 2, 1)]
     );
 }
-on_file_and_memory!(count_deltas_accumulate);
+on_every_backend!(count_deltas_accumulate);
 
 async fn codes_sharing_a_scene_share_its_counts(store: Store) {
     // Counts can arrive before any code for the scene is recorded; they are kept.
@@ -170,11 +170,10 @@ async fn codes_sharing_a_scene_share_its_counts(store: Store) {
         "per account"
     );
 }
-on_file_and_memory!(codes_sharing_a_scene_share_its_counts);
+on_every_backend!(codes_sharing_a_scene_share_its_counts);
 
-#[tokio::test]
-async fn codes_and_counts_survive_a_reopen() {
-    let (store, _dir, url) = file_store().await;
+async fn codes_and_counts_survive_a_reopen(url: String) {
+    let store = Store::open(&url).await.unwrap();
     store
         .add_qrcode("a", &permanent("promo", false), 1)
         .await
@@ -206,33 +205,33 @@ async fn codes_and_counts_survive_a_reopen() {
     );
     assert_eq!(store.count_permanent_qrcodes("a").await.unwrap(), 2);
 }
+on_file_and_postgres!(codes_and_counts_survive_a_reopen);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_count_batches_all_land() {
-    let (store, _dir, _url) = file_store().await;
+async fn concurrent_count_batches_all_land(url: String) {
+    let one = Store::open(&url).await.unwrap();
+    let two = Store::open(&url).await.unwrap();
     let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .add_qr_counts(&[delta("a", "s", 1, 0), delta("a", "t", 0, 1)])
-                    .await
-            })
+        .map(|i| {
+            // Two stores (two instances), with the scenes of a batch in either order.
+            let store = if i % 2 == 0 { one.clone() } else { two.clone() };
+            let mut batch = vec![delta("a", "s", 1, 0), delta("a", "t", 0, 1)];
+            if i % 4 < 2 {
+                batch.reverse();
+            }
+            tokio::spawn(async move { store.add_qr_counts(&batch).await })
         })
         .collect();
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    store
-        .add_qrcode("a", &permanent("s", false), 1)
+    one.add_qrcode("a", &permanent("s", false), 1)
         .await
         .unwrap();
-    store
-        .add_qrcode("a", &permanent("t", false), 1)
+    two.add_qrcode("a", &permanent("t", false), 1)
         .await
         .unwrap();
-    assert_eq!(
-        counts(&store, "a").await,
-        [triple("s", 20, 0), triple("t", 0, 20)]
-    );
+    let expected = [triple("s", 20, 0), triple("t", 0, 20)];
+    assert_eq!(counts(&one, "a").await, expected);
+    assert_eq!(counts(&two, "a").await, expected);
 }
+on_file_and_postgres!(concurrent_count_batches_all_land);

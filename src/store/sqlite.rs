@@ -1,33 +1,24 @@
 //! Everything in the store that is specific to SQLite: the URL, the connection settings, how a
-//! write transaction starts, and the embedded migrations. A PostgreSQL backend replaces this
-//! file; the queries elsewhere are written to run on both.
+//! write transaction starts, and the embedded migrations.
 
-use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::Connection;
-use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationType};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use super::StoreError;
+use super::backend::BeginWrite;
 use super::error::redact_url;
-
-/// The database the queries run on.
-pub(super) type Db = sqlx::Sqlite;
-/// A pool of connections to [`Db`].
-pub(super) type DbPool = sqlx::Pool<Db>;
-/// One row of a [`Db`] result.
-pub(super) type DbRow = sqlx::sqlite::SqliteRow;
-/// A write transaction from [`begin_write`].
-pub(super) type DbTx = sqlx::Transaction<'static, Db>;
+use super::migrate::{self, Embedded};
 
 /// The schema, one migration per file in `migrations/sqlite/`, applied in this order. Embedded
 /// with `include_str!` (a path relative to this file), so the binary needs no migrations folder
 /// at run time and the store builds the same from any crate that includes this module.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
+const MIGRATIONS: &[Embedded] = &[(
     1,
     "admin store",
     include_str!("../../migrations/sqlite/0001_admin_store.sql"),
@@ -42,7 +33,7 @@ const MAX_CONNECTIONS: u32 = 8;
 
 /// Opens a pool on the SQLite database at `url` (`sqlite://path`, `sqlite:///abs/path` or
 /// `sqlite::memory:`), creating the file if it is missing.
-pub(super) async fn connect(url: &str) -> Result<DbPool, StoreError> {
+pub(super) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|err| {
             StoreError::Config(format!("invalid SQLite URL `{}`: {err}", redact_url(url)))
@@ -87,64 +78,25 @@ fn is_memory(url: &str) -> bool {
     database == ":memory:" || params.split('&').any(|param| param == "mode=memory")
 }
 
-/// Starts a transaction that holds the write lock from its first statement, waiting up to the
-/// busy timeout for it. A deferred `BEGIN` would take the lock only at the first write, and a
+/// A write transaction holds the write lock from its first statement, waiting up to the busy
+/// timeout for it. A deferred `BEGIN` would take the lock only at the first write, and a
 /// transaction that read first could then fail at once instead of waiting.
-pub(super) async fn begin_write(pool: &DbPool) -> Result<DbTx, StoreError> {
-    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
 }
 
-/// Applies every embedded migration not applied yet, in order, recording each in sqlx's
-/// `_sqlx_migrations` table with a checksum, so `sqlx migrate info` reads it and an applied
-/// migration edited afterwards is reported. A database that records a migration this build does
-/// not know (written by a newer build) is refused. Everything runs under the write lock: two
-/// processes starting on a new file at once are serialized, and the second finds the schema in
-/// place.
-pub(super) async fn migrate(pool: &DbPool) -> Result<(), StoreError> {
-    let migrations = embedded();
+/// Applies every embedded migration not applied yet ([`migrate::run`]). Everything runs under
+/// the write lock: two processes starting on a new file at once are serialized, and the second
+/// finds the schema in place.
+pub(super) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     let conn: &mut SqliteConnection = &mut tx;
-    conn.ensure_migrations_table().await?;
-    if let Some(version) = conn.dirty_version().await? {
-        return Err(MigrateError::Dirty(version).into());
-    }
-    let applied = conn.list_applied_migrations().await?;
-    for done in &applied {
-        match migrations.iter().find(|m| m.version == done.version) {
-            None => return Err(MigrateError::VersionMissing(done.version).into()),
-            Some(m) if m.checksum != done.checksum => {
-                return Err(MigrateError::VersionMismatch(done.version).into());
-            }
-            Some(_) => {}
-        }
-    }
-    for migration in &migrations {
-        if !applied.iter().any(|done| done.version == migration.version) {
-            conn.apply(migration).await?;
-            tracing::info!(
-                version = migration.version,
-                description = %migration.description,
-                "admin store schema migrated"
-            );
-        }
-    }
+    migrate::run(conn, MIGRATIONS).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The embedded migrations, as sqlx describes them (the checksum is computed from the text).
-fn embedded() -> Vec<Migration> {
-    MIGRATIONS
-        .iter()
-        .map(|&(version, description, sql)| {
-            Migration::new(
-                version,
-                Cow::Borrowed(description),
-                MigrationType::Simple,
-                Cow::Borrowed(sql),
-                false,
-            )
-        })
-        .collect()
 }

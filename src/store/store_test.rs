@@ -1,12 +1,14 @@
-//! Opening the store: URLs, connection settings, migrations, and writers that meet on one file.
+//! Opening the store: URLs, connection settings, migrations, and writers that meet on one
+//! database. PostgreSQL's own cases are in `postgres_test.rs`.
 
 use std::time::Duration;
 
 use serde_json::json;
 use sqlx::Connection;
 
-use super::error::redact_url;
-use super::test_util::{file_store, memory_store};
+use super::backend::{Pool, with_pool};
+use super::error::{redact_url, scrub_password};
+use super::test_util::{file_store, memory_store, on_every_backend, on_file_and_postgres};
 use super::{Store, StoreError};
 
 async fn tables(store: &Store) -> Vec<String> {
@@ -14,16 +16,27 @@ async fn tables(store: &Store) -> Vec<String> {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
          ORDER BY name",
     )
-    .fetch_all(&store.pool)
+    .fetch_all(store.sqlite_pool())
     .await
     .unwrap()
 }
 
-async fn applied_migrations(store: &Store) -> Vec<(i64, bool)> {
-    sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
-        .fetch_all(&store.pool)
-        .await
-        .unwrap()
+/// `(version, success)` of every migration the database records.
+pub(super) async fn applied_migrations(store: &Store) -> Vec<(i64, bool)> {
+    with_pool!(store, |pool| {
+        sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    })
+}
+
+/// Runs the migrations of `store`'s backend once more.
+async fn migrate_again(store: &Store) -> Result<(), StoreError> {
+    match &store.pool {
+        Pool::Sqlite(pool) => super::sqlite::migrate(pool).await,
+        Pool::Postgres(pool, io) => io.run(super::postgres::migrate(pool)).await,
+    }
 }
 
 #[tokio::test]
@@ -70,7 +83,7 @@ async fn in_memory_store_outlives_idle_periods() {
 #[tokio::test]
 async fn file_connections_are_durable_and_wait_for_locks() {
     let (store, _dir, _url) = file_store().await;
-    let mut conn = store.pool.acquire().await.unwrap();
+    let mut conn = store.sqlite_pool().acquire().await.unwrap();
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut *conn)
         .await
@@ -93,20 +106,22 @@ async fn file_connections_are_durable_and_wait_for_locks() {
     assert_eq!(busy_timeout, 5000);
 }
 
-#[tokio::test]
-async fn foreign_keys_hold_the_current_menu_to_a_real_version() {
-    let store = memory_store().await;
-    let err =
+async fn foreign_keys_hold_the_current_menu_to_a_real_version(store: Store) {
+    let err = with_pool!(store, |pool| {
         sqlx::query("INSERT INTO current_menus (account, version, updated_at) VALUES ('a', 9, 0)")
-            .execute(&store.pool)
+            .execute(pool)
             .await
-            .unwrap_err();
-    assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+            .unwrap_err()
+    });
+    assert!(
+        err.to_string().to_lowercase().contains("foreign key"),
+        "{err}"
+    );
 }
+on_every_backend!(foreign_keys_hold_the_current_menu_to_a_real_version);
 
-#[tokio::test]
-async fn reopening_keeps_data_and_applies_nothing_twice() {
-    let (store, _dir, url) = file_store().await;
+async fn reopening_keeps_data_and_applies_nothing_twice(url: String) {
+    let store = Store::open(&url).await.unwrap();
     store
         .add_menu_version("a", &json!({"n": 1}), 1)
         .await
@@ -116,7 +131,7 @@ async fn reopening_keeps_data_and_applies_nothing_twice() {
     for _ in 0..3 {
         let store = Store::open(&url).await.unwrap();
         assert_eq!(applied_migrations(&store).await, [(1, true)]);
-        super::sqlite::migrate(&store.pool).await.unwrap();
+        migrate_again(&store).await.unwrap();
         assert_eq!(applied_migrations(&store).await, [(1, true)]);
         store.close().await;
     }
@@ -126,11 +141,11 @@ async fn reopening_keeps_data_and_applies_nothing_twice() {
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0].menu, json!({"n": 1}));
 }
+on_file_and_postgres!(reopening_keeps_data_and_applies_nothing_twice);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn stores_opening_a_new_file_at_once_both_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("race.db").display());
+/// Four stores (gateway instances) starting at once on a database nothing has opened: one
+/// migrates, the others wait for it and find the schema in place.
+async fn stores_opening_a_new_database_at_once_all_start(url: String) {
     let opens: Vec<_> = (0..4)
         .map(|_| {
             let url = url.clone();
@@ -140,19 +155,24 @@ async fn stores_opening_a_new_file_at_once_both_start() {
     for open in opens {
         let store = open.await.unwrap().unwrap();
         assert_eq!(applied_migrations(&store).await, [(1, true)]);
+        store.add_menu_version("a", &json!({}), 1).await.unwrap();
     }
 }
+on_file_and_postgres!(stores_opening_a_new_database_at_once_all_start);
 
-#[tokio::test]
-async fn a_database_from_a_newer_version_is_refused() {
-    let (store, _dir, url) = file_store().await;
-    sqlx::query(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES (999, 'from the future', TRUE, x'00', 0)",
-    )
-    .execute(&store.pool)
-    .await
-    .unwrap();
+async fn a_database_from_a_newer_version_is_refused(url: String) {
+    let store = Store::open(&url).await.unwrap();
+    with_pool!(store, |pool| {
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations \
+             (version, description, success, checksum, execution_time) \
+             VALUES (999, 'from the future', TRUE, $1, 0)",
+        )
+        .bind(vec![0u8])
+        .execute(pool)
+        .await
+        .unwrap();
+    });
     store.close().await;
     match Store::open(&url).await {
         Err(StoreError::Database(message)) => {
@@ -162,20 +182,26 @@ async fn a_database_from_a_newer_version_is_refused() {
         other => panic!("expected a database error, got {other:?}"),
     }
 }
+on_file_and_postgres!(a_database_from_a_newer_version_is_refused);
 
-#[tokio::test]
-async fn an_edited_migration_is_reported() {
-    let (store, _dir, url) = file_store().await;
-    sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")
-        .execute(&store.pool)
-        .await
-        .unwrap();
+async fn an_edited_migration_is_reported(url: String) {
+    let store = Store::open(&url).await.unwrap();
+    with_pool!(store, |pool| {
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 1")
+            .bind(vec![0u8])
+            .execute(pool)
+            .await
+            .unwrap();
+    });
     store.close().await;
-    assert!(matches!(
-        Store::open(&url).await,
-        Err(StoreError::Database(_))
-    ));
+    match Store::open(&url).await {
+        Err(StoreError::Database(message)) => {
+            assert!(message.contains("edited"), "{message}");
+        }
+        other => panic!("expected a database error, got {other:?}"),
+    }
 }
+on_file_and_postgres!(an_edited_migration_is_reported);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_write_waits_for_another_stores_lock() {
@@ -183,7 +209,7 @@ async fn a_write_waits_for_another_stores_lock() {
     let writer = Store::open(&url).await.unwrap();
 
     // The holder takes the write lock and keeps it for a while.
-    let mut conn = holder.pool.acquire().await.unwrap();
+    let mut conn = holder.sqlite_pool().acquire().await.unwrap();
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
     sqlx::query("INSERT INTO menu_counters (account, last_version) VALUES ('other', 0)")
         .execute(&mut *tx)
@@ -226,9 +252,10 @@ async fn a_write_waits_for_another_stores_lock() {
     publish_failure.await.unwrap().unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_stores_on_one_file_write_concurrently() {
-    let (one, _dir, url) = file_store().await;
+/// Two stores (gateway instances) on one database, writing at once: every version number is
+/// handed out once, without gaps, and every count lands.
+async fn two_stores_on_one_database_write_concurrently(url: String) {
+    let one = Store::open(&url).await.unwrap();
     let two = Store::open(&url).await.unwrap();
     let tasks: Vec<_> = (0..40)
         .map(|i| {
@@ -271,12 +298,13 @@ async fn two_stores_on_one_file_write_concurrently() {
     assert_eq!(one.qrcodes("a").await.unwrap()[0].scans, 40);
     assert!(one.current_menu("a").await.unwrap().is_some());
 }
+on_file_and_postgres!(two_stores_on_one_database_write_concurrently);
 
 #[tokio::test]
 async fn other_schemes_are_configuration_errors() {
     for url in [
-        "postgres://wxgate:s3cret@db.internal/wxgate",
         "mysql://root:s3cret@localhost/wxgate",
+        "postgres+tls://wxgate:s3cret@db.internal/wxgate",
         "wxgate.db",
         "",
     ] {
@@ -288,14 +316,15 @@ async fn other_schemes_are_configuration_errors() {
             other => panic!("{url}: expected a configuration error, got {other:?}"),
         }
     }
-    let Err(err) = Store::open("postgres://wxgate:s3cret@db/wxgate").await else {
-        panic!("postgres URL accepted");
+    let Err(err) = Store::open("mysql://wxgate:s3cret@db/wxgate").await else {
+        panic!("mysql URL accepted");
     };
     assert_eq!(
         err.to_string(),
-        "database configuration: unsupported database URL scheme `postgres:` in \
-         `postgres://wxgate:***@db/wxgate`; use a SQLite URL such as `sqlite://wxgate.db`, \
-         `sqlite:///var/lib/wxgate/wxgate.db` or `sqlite::memory:`"
+        "database configuration: unsupported database URL scheme `mysql:` in \
+         `mysql://wxgate:***@db/wxgate`; use a SQLite URL such as `sqlite://wxgate.db`, \
+         `sqlite:///var/lib/wxgate/wxgate.db` or `sqlite::memory:`, or a PostgreSQL URL such as \
+         `postgres://user:password@host:5432/wxgate`"
     );
 }
 
@@ -350,6 +379,24 @@ fn urls_are_printed_without_passwords() {
         "sqlite:///var/lib/wxgate.db"
     );
     assert_eq!(redact_url("sqlite::memory:"), "sqlite::memory:");
+}
+
+#[test]
+fn driver_messages_lose_passwords() {
+    let url = "postgres://user:p%40ss%2Fw0rd@host/db?password=other";
+    assert_eq!(
+        scrub_password("auth failed with p@ss/w0rd, p%40ss%2Fw0rd and other", url),
+        "auth failed with ***, *** and ***"
+    );
+    assert_eq!(
+        scrub_password("no password here", "postgres://user@host/db"),
+        "no password here"
+    );
+    assert_eq!(
+        scrub_password("bad %zz", "postgres://u:%zz@h/d"),
+        "bad ***",
+        "an invalid escape is taken as written"
+    );
 }
 
 #[test]

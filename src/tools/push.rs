@@ -321,6 +321,7 @@ mod tests {
             &metrics,
             &reqwest::Client::new(),
             std::time::Duration::from_secs(1),
+            None,
         )
         .unwrap();
         for (name, encrypted, has_plain_fields) in

@@ -30,7 +30,7 @@ pub mod render;
 pub mod xml;
 
 pub use json::parse_json;
-pub use render::{render_encrypted, render_reply};
+pub use render::{render_encrypted, render_reply, render_reply_body, render_reply_with_body};
 pub use xml::parse_xml;
 
 #[cfg(test)]

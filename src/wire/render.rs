@@ -26,73 +26,103 @@ use super::is_xml_char;
 /// (one line in the output).
 pub fn render_reply(reply: &Reply, to_user: &str, from_user: &str, create_time: u64) -> String {
     let mut out = String::with_capacity(capacity(reply, to_user, from_user));
+    push_head(&mut out, to_user, from_user, create_time);
+    push_body(&mut out, reply);
+    out
+}
+
+/// The part of a passive reply after `CreateTime`, from `<MsgType>` to `</xml>`: what a
+/// reply is, whoever it goes to. [`render_reply`] equals [`render_reply_with_body`] of this,
+/// so a reply can be kept as its body and rendered again, byte for byte.
+pub fn render_reply_body(reply: &Reply) -> String {
+    let mut out = String::with_capacity(capacity(reply, "", ""));
+    push_body(&mut out, reply);
+    out
+}
+
+/// A passive reply from its `body` (see [`render_reply_body`]).
+pub fn render_reply_with_body(
+    to_user: &str,
+    from_user: &str,
+    create_time: u64,
+    body: &str,
+) -> String {
+    let mut out = String::with_capacity(128 + to_user.len() + from_user.len() + body.len());
+    push_head(&mut out, to_user, from_user, create_time);
+    out.push_str(body);
+    out
+}
+
+fn push_head(out: &mut String, to_user: &str, from_user: &str, create_time: u64) {
     out.push_str("<xml>");
-    cdata_element(&mut out, "ToUserName", to_user);
-    cdata_element(&mut out, "FromUserName", from_user);
+    cdata_element(out, "ToUserName", to_user);
+    cdata_element(out, "FromUserName", from_user);
     out.push_str("<CreateTime>");
-    push_u64(&mut out, create_time);
+    push_u64(out, create_time);
     out.push_str("</CreateTime>");
+}
+
+fn push_body(out: &mut String, reply: &Reply) {
     match reply {
         Reply::Text(content) => {
-            msg_type(&mut out, "text");
-            cdata_element(&mut out, "Content", content);
+            msg_type(out, "text");
+            cdata_element(out, "Content", content);
         }
         Reply::Image(media) => {
-            msg_type(&mut out, "image");
+            msg_type(out, "image");
             out.push_str("<Image>");
-            cdata_element(&mut out, "MediaId", &media.media_id);
+            cdata_element(out, "MediaId", &media.media_id);
             out.push_str("</Image>");
         }
         Reply::Voice(media) => {
-            msg_type(&mut out, "voice");
+            msg_type(out, "voice");
             out.push_str("<Voice>");
-            cdata_element(&mut out, "MediaId", &media.media_id);
+            cdata_element(out, "MediaId", &media.media_id);
             out.push_str("</Voice>");
         }
         Reply::Video(video) => {
-            msg_type(&mut out, "video");
+            msg_type(out, "video");
             out.push_str("<Video>");
-            cdata_element(&mut out, "MediaId", &video.media_id);
-            cdata_element(&mut out, "Title", &video.title);
-            cdata_element(&mut out, "Description", &video.description);
+            cdata_element(out, "MediaId", &video.media_id);
+            cdata_element(out, "Title", &video.title);
+            cdata_element(out, "Description", &video.description);
             out.push_str("</Video>");
         }
         Reply::Music(music) => {
-            msg_type(&mut out, "music");
+            msg_type(out, "music");
             out.push_str("<Music>");
-            cdata_element(&mut out, "Title", &music.title);
-            cdata_element(&mut out, "Description", &music.description);
-            cdata_element(&mut out, "MusicUrl", &music.music_url);
-            cdata_element(&mut out, "HQMusicUrl", &music.hq_music_url);
-            cdata_element(&mut out, "ThumbMediaId", &music.thumb_media_id);
+            cdata_element(out, "Title", &music.title);
+            cdata_element(out, "Description", &music.description);
+            cdata_element(out, "MusicUrl", &music.music_url);
+            cdata_element(out, "HQMusicUrl", &music.hq_music_url);
+            cdata_element(out, "ThumbMediaId", &music.thumb_media_id);
             out.push_str("</Music>");
         }
         Reply::News(articles) => {
-            msg_type(&mut out, "news");
+            msg_type(out, "news");
             out.push_str("<ArticleCount>");
-            push_u64(&mut out, u64::try_from(articles.len()).unwrap_or(u64::MAX));
+            push_u64(out, u64::try_from(articles.len()).unwrap_or(u64::MAX));
             out.push_str("</ArticleCount><Articles>");
             for article in articles {
                 out.push_str("<item>");
-                cdata_element(&mut out, "Title", &article.title);
-                cdata_element(&mut out, "Description", &article.description);
-                cdata_element(&mut out, "PicUrl", &article.pic_url);
-                cdata_element(&mut out, "Url", &article.url);
+                cdata_element(out, "Title", &article.title);
+                cdata_element(out, "Description", &article.description);
+                cdata_element(out, "PicUrl", &article.pic_url);
+                cdata_element(out, "Url", &article.url);
                 out.push_str("</item>");
             }
             out.push_str("</Articles>");
         }
         Reply::TransferCustomerService(transfer) => {
-            msg_type(&mut out, "transfer_customer_service");
+            msg_type(out, "transfer_customer_service");
             if let Some(account) = &transfer.kf_account {
                 out.push_str("<TransInfo>");
-                cdata_element(&mut out, "KfAccount", account);
+                cdata_element(out, "KfAccount", account);
                 out.push_str("</TransInfo>");
             }
         }
     }
     out.push_str("</xml>");
-    out
 }
 
 /// Renders the envelope of an encrypted reply (safe and compatible modes).

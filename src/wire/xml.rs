@@ -18,7 +18,8 @@
 //! Refused with a [`WireError`]: any `DOCTYPE` (so no entity is ever declared, let alone
 //! expanded), any other entity, invalid UTF-8, NUL, nesting deeper than [`MAX_DEPTH`], more than
 //! [`MAX_ELEMENTS`] elements, mismatched or unclosed tags, a second root, content outside the
-//! root, and elements that mix non-whitespace text with child elements.
+//! root, `]]>` outside a CDATA section, and elements that mix non-whitespace text with child
+//! elements.
 
 use quick_xml::Reader;
 use quick_xml::errors::IllFormedError;
@@ -178,6 +179,13 @@ impl<'a> Parser<'a> {
                 }
                 Event::Text(text) => {
                     let text = self.slice(&text, at)?;
+                    // XML forbids `]]>` in character data: it ends a CDATA section only.
+                    if text.contains("]]>") {
+                        return Err(WireError::Syntax {
+                            at,
+                            detail: "`]]>` outside a CDATA section".to_owned(),
+                        });
+                    }
                     self.text(text, at)?;
                 }
                 Event::CData(cdata) => {

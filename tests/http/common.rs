@@ -85,12 +85,38 @@ pub fn temp_storage() -> (String, tempfile::TempDir) {
     (section, dir)
 }
 
+/// Where the gateways of this test binary log, at debug level. scripts/test.sh greps it (and
+/// the real-binary tests' logs beside it) for every secret in tests/secrets.txt.
+pub fn log_file() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("test-logs")
+        .join("http.log")
+}
+
+/// Sends every log line of this process to [`log_file`], once.
+fn init_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let path = log_file();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        // The mock WeChat's own request dumps would hold what the gateway sent it; they are
+        // not the gateway's logs.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("debug,wiremock=info"))
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
 /// Starts a gateway for `config` (TOML) with extra plugins. Without a `[storage]` section the
 /// store is a fresh SQLite file in a temp dir.
 pub async fn start_with(
     config: &str,
     handlers: Vec<Box<dyn FnOnce(Gateway) -> Gateway>>,
 ) -> TestGateway {
+    init_logs();
     let (config, dir) = if config.contains("[storage]") {
         (config.to_owned(), None)
     } else {
@@ -368,4 +394,22 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     false
+}
+
+/// WeChat's answer to a call that worked.
+pub fn ok() -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200)
+        .set_body_json(serde_json::json!({ "errcode": 0, "errmsg": "ok" }))
+}
+
+/// The bodies of the customer-service messages the mock WeChat received, in order.
+pub async fn custom_sends(wechat: &wiremock::MockServer) -> Vec<serde_json::Value> {
+    wechat
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/cgi-bin/message/custom/send")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
 }

@@ -7,21 +7,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use crate::common::*;
 
-fn ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({ "errcode": 0, "errmsg": "ok" }))
-}
-
-async fn custom_sends(wechat: &MockServer) -> Vec<Value> {
-    wechat
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == "/cgi-bin/message/custom/send")
-        .map(|r| serde_json::from_slice(&r.body).unwrap())
-        .collect()
-}
-
 #[actix_web::test]
 async fn a_reply_after_the_deadline_is_pushed_through_customer_service_once() {
     let wechat = MockServer::start().await;
