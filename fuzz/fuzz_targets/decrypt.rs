@@ -79,7 +79,7 @@ fn frame_is_valid(frame: &[u8]) -> bool {
         return false;
     };
     let pad = usize::from(pad);
-    if pad == 0 || pad > 32 || pad > frame.len() || frame.len() % 16 != 0 {
+    if pad == 0 || pad > 32 || pad > frame.len() || !frame.len().is_multiple_of(16) {
         return false;
     }
     if frame[frame.len() - pad..]

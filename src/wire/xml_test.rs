@@ -462,6 +462,52 @@ fn long_names_are_shortened_in_errors() {
     assert!(error.to_string().len() < 300, "{error}");
 }
 
+// Found by the xml_message fuzz target: the reader takes everything up to whitespace or `>` as
+// an element's name, so `<>` opened a root with an empty name and `<A</` an element called
+// `A</`; written back out, such fields no longer parse.
+#[test]
+fn element_names_must_be_xml_names() {
+    for body in [
+        "<></>",
+        "<xml><></></xml>",
+        "<xml><A</\nq/></xml>",
+        "<xml><a/b>x</a/b></xml>",
+        "<xml><1a>x</1a></xml>",
+        "<xml><-a>x</-a></xml>",
+        "<xml><.a/></xml>",
+        "<xml><a&b>x</a&b></xml>",
+        "<xml><a=b/></xml>",
+        "<xml><a\u{1}b/></xml>",
+        "<xml><\u{FFFE}/></xml>",
+        "<1xml></1xml>",
+    ] {
+        assert!(
+            matches!(err(body), WireError::Syntax { ref detail, .. } if detail.contains("invalid element name")),
+            "{body:?}: {}",
+            err(body)
+        );
+    }
+    // Every name WeChat uses, and the odd but valid ones, are still fine.
+    let parsed = ok(
+        "<xml><Location_X>1</Location_X><a-b.c>2</a-b.c><ns:x>3</ns:x><_a1>4</_a1>\
+         <名字>5</名字><é·̀‿>6</é·̀‿><x attr=\"1\" b='2'>7</x><y /></xml>",
+    );
+    let names: Vec<&str> = parsed.iter().map(|(name, _)| name).collect();
+    assert_eq!(
+        names,
+        [
+            "Location_X",
+            "a-b.c",
+            "ns:x",
+            "_a1",
+            "名字",
+            "é·̀‿",
+            "x",
+            "y"
+        ]
+    );
+}
+
 proptest! {
     #[test]
     fn never_panics_on_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..512)) {
