@@ -201,6 +201,46 @@ proptest! {
     }
 
     #[test]
+    fn decrypt_inverts_encrypt_for_any_appid_and_prefix(
+        key_bytes in any::<[u8; 32]>(),
+        appid in any::<String>(),
+        random in any::<[u8; 16]>(),
+        msg in proptest::collection::vec(any::<u8>(), 0..2048),
+    ) {
+        let cipher = MsgCipher::new(&AesKey::from_bytes(key_bytes), &appid);
+        let encrypt = cipher.encrypt_with_random(&random, &msg);
+        // Canonical padded base64 of whole 32-byte frames, padding 1..=32.
+        let raw = STANDARD.decode(&encrypt).unwrap();
+        prop_assert_eq!(STANDARD.encode(&raw), encrypt.clone());
+        prop_assert_eq!(raw.len(), (20 + msg.len() + appid.len()) / 32 * 32 + 32);
+        // Same prefix, same ciphertext: encryption is a function of its inputs.
+        prop_assert_eq!(cipher.encrypt_with_random(&random, &msg), encrypt.clone());
+        prop_assert_eq!(cipher.decrypt(&encrypt).unwrap(), msg);
+    }
+
+    #[test]
+    fn decrypt_str_inverts_encrypt_for_any_text(text in any::<String>(), appid in any::<String>()) {
+        let cipher = MsgCipher::new(&key(v2::ENCODING_AES_KEY), &appid);
+        prop_assert_eq!(cipher.decrypt_str(&cipher.encrypt(text.as_bytes())).unwrap(), text);
+    }
+
+    #[test]
+    fn another_appid_is_refused_and_named(
+        appid in any::<String>(),
+        expected in any::<String>(),
+        msg in proptest::collection::vec(any::<u8>(), 0..256),
+    ) {
+        prop_assume!(appid != expected);
+        let k = key(v1::ENCODING_AES_KEY);
+        let encrypt = MsgCipher::new(&k, &appid).encrypt(&msg);
+        let found = String::from_utf8_lossy(&appid.as_bytes()[..appid.len().min(64)]).into_owned();
+        prop_assert_eq!(
+            MsgCipher::new(&k, &expected).decrypt(&encrypt),
+            Err(DecryptError::AppId { found })
+        );
+    }
+
+    #[test]
     fn decrypt_never_panics(input in ".{0,200}") {
         let _ = v1_cipher().decrypt(&input);
     }

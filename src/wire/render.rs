@@ -2,9 +2,16 @@
 //!
 //! The shapes are the documented ones, element for element. Every string goes into a CDATA
 //! section through one helper, [`push_cdata`], which keeps the output well-formed for any text:
-//! a `]]>` inside the text is split across two sections, and the few characters XML cannot carry
+//! a `]]>` inside the text is split across two sections, a carriage return is written as the
+//! character reference `&#13;` between two sections, and the few characters XML cannot carry
 //! at all (control characters other than tab, line feed and carriage return; U+FFFE; U+FFFF)
 //! become U+FFFD.
+//!
+//! Why the carriage return needs a reference: an XML parser turns every CR and CR LF into a
+//! single LF before it parses anything, inside CDATA too (XML 1.0, section 2.11), so a raw CR
+//! would reach WeChat as LF. Only a character reference survives that normalization, and a
+//! reference is markup, so it has to stand outside the CDATA section. The output therefore never
+//! contains a raw CR, and every character XML allows reaches the reader exactly as given.
 //!
 //! Rendering does not validate: a news reply renders however many articles it holds
 //! (WeChat accepts at most [`MAX_NEWS_ARTICLES`](wxgate_handlers::reply::MAX_NEWS_ARTICLES)).
@@ -154,7 +161,8 @@ pub fn render_encrypted(
 }
 
 /// Appends `text` as CDATA: `<![CDATA[text]]>`, split into several sections where `text`
-/// contains `]]>`, with U+FFFD for the characters XML cannot carry (see the module docs).
+/// contains `]]>` and around each carriage return (written `&#13;`), with U+FFFD for the
+/// characters XML cannot carry (see the module docs).
 ///
 /// Every string this module writes goes through here; nothing else escapes XML output.
 pub(super) fn push_cdata(out: &mut String, text: &str) {
@@ -169,6 +177,11 @@ pub(super) fn push_cdata(out: &mut String, text: &str) {
                 out.push_str(&text[start..index]);
                 out.push_str("]]><![CDATA[");
                 start = index;
+            } else if ch == '\r' {
+                // Close the section, write the reference, reopen: `]]>&#13;<![CDATA[`.
+                out.push_str(&text[start..index]);
+                out.push_str("]]>&#13;<![CDATA[");
+                start = index + 1;
             } else if !is_xml_char(ch) {
                 out.push_str(&text[start..index]);
                 out.push(char::REPLACEMENT_CHARACTER);
@@ -181,13 +194,11 @@ pub(super) fn push_cdata(out: &mut String, text: &str) {
 }
 
 /// Whether a byte can be copied into CDATA without a closer look: not part of a `]]>`, not a
-/// control character, and not the lead byte of a three-byte sequence that might be U+FFFE or
-/// U+FFFF.
+/// carriage return or another control character, and not the lead byte of a three-byte sequence
+/// that might be U+FFFE or U+FFFF.
 fn is_plain_byte(byte: u8) -> bool {
     // Non-short-circuit operators keep the test branch-free, so `all_plain` vectorizes.
-    ((byte >= 0x20) | (byte == b'\t') | (byte == b'\n') | (byte == b'\r'))
-        & (byte != b']')
-        & (byte != 0xEF)
+    ((byte >= 0x20) | (byte == b'\t') | (byte == b'\n')) & (byte != b']') & (byte != 0xEF)
 }
 
 /// Whether every byte of `text` is plain: a branch-free pass over each 64-byte chunk (vector
@@ -204,7 +215,7 @@ fn all_plain(text: &str) -> bool {
 #[test]
 fn plain_bytes_are_exactly_those_needing_no_closer_look() {
     for byte in 0..=u8::MAX {
-        let expected = !matches!(byte, 0x00..=0x08 | 0x0B | 0x0C | 0x0E..=0x1F | b']' | 0xEF);
+        let expected = !matches!(byte, 0x00..=0x08 | 0x0B..=0x1F | b']' | 0xEF);
         assert_eq!(is_plain_byte(byte), expected, "{byte:#04x}");
     }
     let long = "a".repeat(200);

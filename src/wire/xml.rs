@@ -17,9 +17,9 @@
 //!
 //! Refused with a [`WireError`]: any `DOCTYPE` (so no entity is ever declared, let alone
 //! expanded), any other entity, invalid UTF-8, NUL, nesting deeper than [`MAX_DEPTH`], more than
-//! [`MAX_ELEMENTS`] elements, mismatched or unclosed tags, a second root, content outside the
-//! root, `]]>` outside a CDATA section, and elements that mix non-whitespace text with child
-//! elements.
+//! [`MAX_ELEMENTS`] elements, an element name that is not an XML `Name`, mismatched or unclosed
+//! tags, a second root, content outside the root, `]]>` outside a CDATA section, and elements
+//! that mix non-whitespace text with child elements.
 
 use quick_xml::Reader;
 use quick_xml::errors::IllFormedError;
@@ -142,7 +142,7 @@ impl<'a> Parser<'a> {
                 .map_err(|err| syntax_error(err, position_of_error(&self.reader)))?;
             match event {
                 Event::Start(start) => {
-                    let name = self.slice(start.name().as_ref(), at)?;
+                    let name = self.name(start.name().as_ref(), at)?;
                     if done.is_some() {
                         return Err(second_root(name, at));
                     }
@@ -154,7 +154,7 @@ impl<'a> Parser<'a> {
                     self.stack.push(frame);
                 }
                 Event::Empty(start) => {
-                    let name = self.slice(start.name().as_ref(), at)?;
+                    let name = self.name(start.name().as_ref(), at)?;
                     if done.is_some() {
                         return Err(second_root(name, at));
                     }
@@ -240,6 +240,21 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// An element's name, which must be an XML `Name`. The reader takes everything up to the
+    /// first whitespace, `/>` or `>` as the name, so `<>` or `<a</b>` would otherwise open
+    /// elements no XML parser (WeChat's included) would accept.
+    fn name(&self, raw: &[u8], at: usize) -> Result<&'a str, WireError> {
+        let name = self.slice(raw, at)?;
+        if is_xml_name(name) {
+            Ok(name)
+        } else {
+            Err(WireError::Syntax {
+                at,
+                detail: format!("invalid element name {:?}", quote(name)),
+            })
+        }
+    }
+
     /// The part of the body that `part` borrows, as `&str` with the body's lifetime.
     ///
     /// The reader hands out sub-slices of the body, which was checked to be UTF-8 once, up
@@ -301,6 +316,28 @@ fn syntax_error(err: quick_xml::Error, at: usize) -> WireError {
             detail: other.to_string(),
         },
     }
+}
+
+/// Whether `name` matches XML 1.0's `Name` production (letters, digits, `_`, `-`, `.`, `:` and
+/// the Unicode ranges the specification lists; not starting with a digit, `-` or `.`).
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
+}
+
+fn is_name_start_char(ch: char) -> bool {
+    matches!(ch,
+        ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+fn is_name_char(ch: char) -> bool {
+    is_name_start_char(ch)
+        || matches!(ch,
+            '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 /// XML whitespace: space, tab, line feed, carriage return.
