@@ -210,30 +210,70 @@ impl Slot {
         push
     }
 
-    /// Waits for the handler's answer until `deadline`.
-    pub async fn wait(&self, deadline: Instant) -> Waited {
-        {
-            let mut state = self.lock();
-            if let Some(waited) = state.outcome() {
-                return waited;
-            }
-            state.waiting += 1;
+    /// Waits for the handler's answer until `deadline`, counted among the waiters meanwhile.
+    pub async fn wait(self: &Arc<Self>, deadline: Instant) -> Waited {
+        self.waiter().wait(deadline).await
+    }
+
+    /// Counts a request among the waiters from now on (see [`Waiter`]).
+    pub fn waiter(self: &Arc<Self>) -> Waiter {
+        self.lock().waiting += 1;
+        Waiter {
+            slot: self.clone(),
+            counted: true,
         }
-        let notified = self.done.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let finished = self.lock().answer.is_some();
-        if !finished {
-            let _ = tokio::time::timeout_at(deadline, notified).await;
-        }
-        let mut state = self.lock();
-        state.waiting -= 1;
-        state.outcome().unwrap_or(Waited::Deadline)
     }
 
     /// Whether the handler has finished.
     pub fn is_done(&self) -> bool {
         self.lock().answer.is_some()
+    }
+}
+
+/// A request waiting for a slot's answer. It counts as waiting from its creation — for the
+/// request that claimed the push, from the claim, so that a handler finishing at once (even
+/// before the request gets to wait) answers it passively — until it has its answer, or is
+/// dropped (the client went away): a reply is never left to a request that cannot carry it.
+#[derive(Debug)]
+pub struct Waiter {
+    slot: Arc<Slot>,
+    counted: bool,
+}
+
+impl Waiter {
+    /// The slot waited on.
+    pub fn slot(&self) -> &Arc<Slot> {
+        &self.slot
+    }
+
+    /// Waits for the handler's answer until `deadline`.
+    pub async fn wait(mut self, deadline: Instant) -> Waited {
+        let ready = self.slot.lock().outcome();
+        if let Some(waited) = ready {
+            return waited; // dropping `self` leaves the waiters
+        }
+        let slot = self.slot.clone();
+        let notified = slot.done.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let finished = slot.lock().answer.is_some();
+        if !finished {
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+        // Leave the waiters and read the outcome under one lock: a handler completing at the
+        // deadline either saw this request waiting (and left the reply to it) or did not.
+        let mut state = slot.lock();
+        state.waiting -= 1;
+        self.counted = false;
+        state.outcome().unwrap_or(Waited::Deadline)
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        if self.counted {
+            self.slot.lock().waiting -= 1;
+        }
     }
 }
 
@@ -251,8 +291,9 @@ impl SlotState {
 /// Whether this request is the first sight of its push.
 #[derive(Debug)]
 pub enum Claim {
-    /// First sight: the caller runs the handler and fills the slot.
-    First(Arc<Slot>),
+    /// First sight: the caller runs the handler and fills the slot; it already counts as
+    /// waiting for the answer.
+    First(Waiter),
     /// A retry while the handler runs: the caller waits on the slot.
     Running(Arc<Slot>),
     /// A retry after the handler finished: the caller answers at once.
@@ -431,7 +472,13 @@ impl Dedup {
         if let Some(running) = shard.running.get(&key) {
             return Claim::Running(running.slot.clone());
         }
-        let slot = Arc::<Slot>::default();
+        let slot = Arc::new(Slot {
+            state: Mutex::new(SlotState {
+                waiting: 1,
+                ..SlotState::default()
+            }),
+            done: Notify::new(),
+        });
         let expires = now.saturating_add(self.ttl);
         shard.running.insert(
             key,
@@ -441,7 +488,10 @@ impl Dedup {
             },
         );
         shard.order.push_back((key, expires));
-        Claim::First(slot)
+        Claim::First(Waiter {
+            slot,
+            counted: true,
+        })
     }
 
     /// Completes the slot of `key` (see [`Slot::complete`]; the return value says whether to

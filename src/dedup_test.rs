@@ -127,9 +127,10 @@ fn soon(ms: u64) -> Instant {
 async fn first_claim_runs_duplicates_wait_and_share_the_answer() {
     let dedup = Dedup::new(100, Duration::from_secs(60));
     let key = DedupKey::of(0, &click("A"));
-    let Claim::First(slot) = dedup.claim(&key) else {
+    let Claim::First(first) = dedup.claim(&key) else {
         panic!("first sight must be First")
     };
+    let slot = first.slot().clone();
     let Claim::Running(retry) = dedup.claim(&key) else {
         panic!("second sight must be Running")
     };
@@ -185,9 +186,10 @@ fn a_remembered_reply_renders_to_the_same_bytes_for_every_kind() {
     for (i, reply) in replies.into_iter().enumerate() {
         let message = click(&i.to_string());
         let key = DedupKey::of(0, &message);
-        let Claim::First(slot) = dedup.claim(&key) else {
+        let Claim::First(claimer) = dedup.claim(&key) else {
             panic!("first")
         };
+        let slot = claimer.slot().clone();
         let first = Rendered::new(reply, &message, 1_700_000_123);
         let xml = first.xml.clone();
         dedup.complete(key, &slot, Some(Arc::new(first)), NO_PUSH);
@@ -206,9 +208,11 @@ fn a_remembered_reply_renders_to_the_same_bytes_for_every_kind() {
 async fn finished_pushes_remember_a_push_and_no_reply() {
     let dedup = Dedup::new(100, Duration::from_secs(60));
     let pushed = DedupKey::of(0, &click("P"));
-    let Claim::First(slot) = dedup.claim(&pushed) else {
+    let Claim::First(first) = dedup.claim(&pushed) else {
         panic!("first")
     };
+    let slot = first.slot().clone();
+    drop(first); // the request that claimed it went away
     assert!(
         dedup.complete(pushed, &slot, rendered("late"), LOCAL),
         "nobody waits"
@@ -218,9 +222,10 @@ async fn finished_pushes_remember_a_push_and_no_reply() {
     };
     assert_eq!(finished.waited(&click("P")), Waited::Pushed);
     let silent = DedupKey::of(0, &click("S"));
-    let Claim::First(slot) = dedup.claim(&silent) else {
+    let Claim::First(first) = dedup.claim(&silent) else {
         panic!("first")
     };
+    let slot = first.slot().clone();
     assert!(!dedup.complete(silent, &slot, None, LOCAL));
     let Claim::Done(finished) = dedup.claim(&silent) else {
         panic!("done")
@@ -302,9 +307,10 @@ fn entries_expire_after_ttl() {
 fn the_ttl_restarts_when_the_handler_completes() {
     let dedup = Dedup::new(100, Duration::from_millis(150));
     let key = DedupKey::of(0, &click("A"));
-    let Claim::First(slot) = dedup.claim(&key) else {
+    let Claim::First(first) = dedup.claim(&key) else {
         panic!("first")
     };
+    let slot = first.slot().clone();
     std::thread::sleep(Duration::from_millis(100));
     dedup.complete(key, &slot, None, LOCAL);
     std::thread::sleep(Duration::from_millis(100));
@@ -349,7 +355,8 @@ fn racing_claims_share_one_slot_and_exactly_one_is_first() {
             .count();
         assert_eq!(firsts, 1, "round {round}");
         let slot = |c: &Claim| match c {
-            Claim::First(s) | Claim::Running(s) => s.clone(),
+            Claim::First(first) => first.slot().clone(),
+            Claim::Running(s) => s.clone(),
             Claim::Done(_) => panic!("nothing completes here"),
         };
         assert!(
@@ -358,4 +365,42 @@ fn racing_claims_share_one_slot_and_exactly_one_is_first() {
                 .all(|c| Arc::ptr_eq(&slot(c), &slot(&claims[0])))
         );
     }
+}
+
+#[tokio::test]
+async fn the_claiming_request_counts_as_waiting_from_the_claim() {
+    let dedup = Dedup::new(100, Duration::from_secs(60));
+    let key = DedupKey::of(0, &click("I"));
+    let Claim::First(first) = dedup.claim(&key) else {
+        panic!("first")
+    };
+    // The handler finishes before the request gets to wait (a handler run inline).
+    let slot = first.slot().clone();
+    assert!(
+        !dedup.complete(key, &slot, rendered("now"), LOCAL),
+        "the claiming request carries the reply"
+    );
+    assert_eq!(first.wait(soon(10)).await, Waited::Answer(xml("now")));
+}
+
+#[tokio::test]
+async fn a_request_that_went_away_is_not_counted_as_waiting() {
+    let slot: Arc<Slot> = Arc::default();
+    let gone = {
+        let slot = slot.clone();
+        tokio::spawn(async move { slot.wait(soon(5000)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    gone.abort();
+    assert!(gone.await.unwrap_err().is_cancelled());
+    assert!(
+        slot.complete(rendered("cs"), LOCAL),
+        "nobody can carry it: push"
+    );
+    // A waiter that has its answer does not leave twice.
+    let slot: Arc<Slot> = Arc::default();
+    let waiter = slot.waiter();
+    assert!(!slot.complete(rendered("x"), LOCAL));
+    assert_eq!(waiter.wait(soon(10)).await, Waited::Answer(xml("x")));
+    assert_eq!(slot.lock().waiting, 0);
 }

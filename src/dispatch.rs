@@ -1,7 +1,8 @@
 //! Steps 7–8: dedup, then the account's handler chain under the callback deadline.
 //!
-//! The handler runs in a task of its own, so neither a deadline nor a client hanging up
-//! cancels it, and a panic is caught at the task boundary instead of reaching the server. Every
+//! The handler runs detached from the request — inline as far as it goes at once, then in a
+//! task of its own — so neither a deadline nor a client hanging up cancels it, and a panic is
+//! caught at the handler's boundary instead of reaching the server. Every
 //! request for a push — the original and WeChat's retries — only waits on the push's dedup
 //! slot, bounded by its own deadline. When the handler finishes, the slot decides once where the
 //! reply goes: to the requests waiting at that moment, or, when none is (they all hit their
@@ -24,7 +25,7 @@ use wxgate_handlers::{Context, Message, Outcome};
 
 use crate::account::Account;
 use crate::cluster::dedup::{Completion, SharedClaim, SharedDedup, Ticket};
-use crate::dedup::{Answer, Claim, Decision, Dedup, DedupKey, Rendered, Slot, Waited};
+use crate::dedup::{Answer, Claim, Decision, Dedup, DedupKey, Rendered, Slot, Waited, Waiter};
 use crate::metrics::Failure;
 use crate::qr::QrCounter;
 
@@ -97,6 +98,7 @@ impl Dispatcher {
             Waited::Deadline => {
                 account.metrics.failure(Failure::Deadline);
                 tracing::warn!(
+                    account = %account.name,
                     "handler missed the callback deadline; answered success, it keeps running"
                 );
                 Delivery::Success
@@ -144,7 +146,7 @@ impl Dispatcher {
         shared: Option<(&SharedDedup, &Ticket)>,
     ) -> Pending {
         match self.dedup.claim(&key) {
-            Claim::First(slot) => {
+            Claim::First(waiter) => {
                 self.qr.observe(account, &message);
                 let job = Job {
                     account: account.clone(),
@@ -152,15 +154,15 @@ impl Dispatcher {
                     dedup: self.dedup.clone(),
                     shared: shared.map(|(dedup, ticket)| (dedup.clone(), ticket.clone())),
                     key,
-                    slot: slot.clone(),
+                    slot: waiter.slot().clone(),
                     passive,
                 };
-                tokio::spawn(job.run());
-                Pending::Slot(slot)
+                job.start();
+                Pending::Slot(waiter)
             }
             Claim::Running(slot) => {
                 self.duplicate(account);
-                Pending::Slot(slot)
+                Pending::Slot(slot.waiter())
             }
             Claim::Done(finished) => {
                 self.duplicate(account);
@@ -172,14 +174,14 @@ impl Dispatcher {
 
 /// The answer a request waits for: a running handler's, or one already known.
 enum Pending {
-    Slot(Arc<Slot>),
+    Slot(Waiter),
     Now(Waited),
 }
 
 impl Pending {
     async fn wait(self, deadline: Instant) -> Waited {
         match self {
-            Pending::Slot(slot) => slot.wait(deadline).await,
+            Pending::Slot(waiter) => waiter.wait(deadline).await,
             Pending::Now(waited) => waited,
         }
     }
@@ -198,6 +200,19 @@ struct Job {
 }
 
 impl Job {
+    /// Runs the job as far as it goes at once — to the end for a handler that answers without
+    /// waiting on anything, such as the auto-reply rules — and, if it has to wait, finishes it
+    /// in a task of its own. The request that claimed the push already counts as waiting, so a
+    /// reply completed here goes back passively; a handler that waits costs one task more.
+    fn start(self) {
+        let mut run = Box::pin(self.run());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        if run.as_mut().poll(&mut cx).is_pending() {
+            // The task polls it again at once, with its own waker.
+            tokio::spawn(run);
+        }
+    }
+
     async fn run(self) {
         let Job {
             account,

@@ -16,7 +16,13 @@ const INLINE_PARTS: usize = 8;
 /// `[token, timestamp, nonce, encrypt]` for `msg_signature`.
 #[must_use]
 pub fn sign(parts: &[&str]) -> String {
-    hex::encode(digest(parts))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(2 * DIGEST_LEN);
+    for byte in digest(parts) {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    text
 }
 
 /// Checks `signature_hex` against the signature of `parts` (see [`sign`]).

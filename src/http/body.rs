@@ -46,18 +46,31 @@ pub async fn read_limited(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(BodyError::TooLarge { limit });
     }
-    let mut body = BytesMut::with_capacity(declared.map_or(1024, |len| len as usize));
+    // A body that arrives in one chunk (nearly every push) is kept as it is; only one in
+    // several chunks is copied together.
+    let mut first: Option<Bytes> = None;
+    let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| match e {
             PayloadError::Io(e) if e.kind() == io::ErrorKind::TimedOut => BodyError::Timeout,
             e => BodyError::Read(e.to_string()),
         })?;
-        if body.len() + chunk.len() > limit {
+        let so_far = first.as_ref().map_or(body.len(), Bytes::len);
+        if so_far + chunk.len() > limit {
             return Err(BodyError::TooLarge { limit });
         }
-        body.extend_from_slice(&chunk);
+        match first.take() {
+            None if body.is_empty() => first = Some(chunk),
+            None => body.extend_from_slice(&chunk),
+            Some(earlier) => {
+                let expected = declared.map_or(0, |len| len as usize);
+                body.reserve(expected.max(earlier.len() + chunk.len()));
+                body.extend_from_slice(&earlier);
+                body.extend_from_slice(&chunk);
+            }
+        }
     }
-    Ok(body.freeze())
+    Ok(first.unwrap_or_else(|| body.freeze()))
 }
 
 /// Gives a request's body `timeout` from now (the end of its head) to arrive in full: past it,
@@ -72,7 +85,7 @@ pub fn timed(payload: Payload, timeout: Duration) -> Payload {
         payload: Box::pin(Timed {
             inner: payload,
             deadline,
-            timer: Box::pin(tokio::time::sleep_until(deadline)),
+            timer: None,
             done: false,
         }),
     }
@@ -82,7 +95,8 @@ pub fn timed(payload: Payload, timeout: Duration) -> Payload {
 struct Timed {
     inner: Payload,
     deadline: Instant,
-    timer: Pin<Box<Sleep>>,
+    /// Set up the first time the body is not all there: most bodies come with their head.
+    timer: Option<Pin<Box<Sleep>>>,
     done: bool,
 }
 
@@ -112,8 +126,17 @@ impl Stream for Timed {
                 }
                 Poll::Ready(item)
             }
-            Poll::Pending if this.timer.as_mut().poll(cx).is_ready() => this.expire(),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                let deadline = this.deadline;
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if timer.as_mut().poll(cx).is_ready() {
+                    this.expire()
+                } else {
+                    Poll::Pending
+                }
+            }
         }
     }
 }

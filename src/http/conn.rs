@@ -204,18 +204,22 @@ impl<T> Guarded<T> {
             self.arm(Instant::now() + self.header_timeout);
         }
         begun = true;
-        for &b in bytes {
-            match b {
-                b'\n' if line_empty => {
-                    self.phase = Phase::Rest;
-                    self.deadline = None;
-                    return;
-                }
-                b'\n' => line_empty = true,
-                b'\r' => {}
-                _ => line_empty = false,
+        // A line is empty when it holds nothing but CRs; the first one ends the head. Lines
+        // are found with memchr, and a line's content is looked at only up to its first byte
+        // that is not a CR (a header line's first byte).
+        let only_cr = |line: &[u8]| line.iter().all(|&b| b == b'\r');
+        let mut line_start = 0;
+        for newline in memchr::memchr_iter(b'\n', bytes) {
+            // A line that began in an earlier read is empty only if it was so far.
+            let carried = line_start > 0 || line_empty;
+            if carried && only_cr(&bytes[line_start..newline]) {
+                self.phase = Phase::Rest;
+                self.deadline = None;
+                return;
             }
+            line_start = newline + 1;
         }
+        line_empty = (line_start > 0 || line_empty) && only_cr(&bytes[line_start..]);
         self.phase = Phase::Head { begun, line_empty };
     }
 
@@ -345,6 +349,54 @@ mod tests {
     use tokio::time::sleep;
 
     const TIMEOUT: Duration = Duration::from_millis(300);
+
+    /// Where a head ends, byte by byte: the first line holding nothing but CRs, after the
+    /// first line.
+    fn head_end(bytes: &[u8]) -> Option<usize> {
+        let mut line_empty = false;
+        for (at, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' if line_empty => return Some(at),
+                b'\n' => line_empty = true,
+                b'\r' => {}
+                _ => line_empty = false,
+            }
+        }
+        None
+    }
+
+    #[tokio::test]
+    async fn the_head_ends_at_its_first_empty_line_however_it_is_split() {
+        let heads: [&[u8]; 7] = [
+            b"POST /wx/a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab",
+            b"GET / HTTP/1.1\n\nrest",
+            b"\r\n\r\nGET",
+            b"GET / HTTP/1.1\r\nA: \r\r\n\r\r\r\nbody",
+            b"GET / HTTP/1.1\r\nA: b\r\n\r",
+            b"\n\n",
+            b"x\r\ny\r\n z\r\n\r\n",
+        ];
+        for head in heads {
+            for cut in 0..=head.len() {
+                let (guard, _stop) = ConnGuard::new(TIMEOUT, TIMEOUT);
+                let mut conn = guard.wrap(());
+                let mut ended = None;
+                for (offset, part) in [(0, &head[..cut]), (cut, &head[cut..])] {
+                    conn.observe(part);
+                    if ended.is_none() && matches!(conn.phase, Phase::Rest) {
+                        ended = Some(offset);
+                    }
+                }
+                let expected = head_end(head).map(|at| if at < cut { 0 } else { cut });
+                assert_eq!(
+                    ended,
+                    expected,
+                    "{:?} cut at {cut}",
+                    String::from_utf8_lossy(head)
+                );
+            }
+        }
+    }
 
     #[tokio::test]
     async fn a_head_must_end_within_the_timeout_from_accept() {

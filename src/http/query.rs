@@ -40,7 +40,7 @@ impl<'q> CallbackQuery<'q> {
     /// query is split in place. One with `%` or `+` goes through the full
     /// `application/x-www-form-urlencoded` decoder; both give the same result.
     pub fn parse(query: &'q str) -> Result<Self, QueryError> {
-        if query.bytes().any(|b| b == b'%' || b == b'+') {
+        if memchr::memchr2(b'%', b'+', query.as_bytes()).is_some() {
             Self::from_pairs(form_urlencoded::parse(query.as_bytes()))
         } else {
             Self::from_pairs(split_pairs(query))
@@ -51,26 +51,38 @@ impl<'q> CallbackQuery<'q> {
         pairs: impl Iterator<Item = (Cow<'q, str>, Cow<'q, str>)>,
     ) -> Result<Self, QueryError> {
         let mut parsed = CallbackQuery::default();
-        let mut seen: Vec<Cow<'q, str>> = Vec::with_capacity(8);
         let mut encrypt_type = None;
+        // The names used, as bits; other names (WeChat's `openid`, ...) in a list.
+        let mut known = 0u8;
+        let mut others: Vec<Cow<'q, str>> = Vec::new();
         for (name, value) in pairs {
-            if seen.contains(&name) {
-                return Err(QueryError::Repeated(name.into_owned()));
-            }
-            seen.push(name.clone());
-            let target = match &*name {
-                "signature" => &mut parsed.signature,
-                "nonce" => &mut parsed.nonce,
-                "echostr" => &mut parsed.echostr,
-                "msg_signature" => &mut parsed.msg_signature,
-                "encrypt_type" => &mut encrypt_type,
+            let (bit, target) = match &*name {
+                "signature" => (1, &mut parsed.signature),
+                "nonce" => (2, &mut parsed.nonce),
+                "echostr" => (4, &mut parsed.echostr),
+                "msg_signature" => (8, &mut parsed.msg_signature),
+                "encrypt_type" => (16, &mut encrypt_type),
                 "timestamp" => {
+                    if known & 32 != 0 {
+                        return Err(QueryError::Repeated(name.into_owned()));
+                    }
+                    known |= 32;
                     let secs = parse_timestamp(&value)?;
                     parsed.timestamp = Some((value, secs));
                     continue;
                 }
-                _ => continue,
+                _ => {
+                    if others.contains(&name) {
+                        return Err(QueryError::Repeated(name.into_owned()));
+                    }
+                    others.push(name);
+                    continue;
+                }
             };
+            if known & bit != 0 {
+                return Err(QueryError::Repeated(name.into_owned()));
+            }
+            known |= bit;
             *target = Some(value);
         }
         parsed.encrypted = match encrypt_type.as_deref() {
@@ -125,34 +137,22 @@ impl<'q> CallbackQuery<'q> {
 }
 
 /// `name=value` pairs split at `&` and the first `=`, borrowed, empty pairs skipped: what the
-/// form decoder gives for a query without `%` and `+`. A byte loop: the pieces are short, and a
-/// `str` pattern search costs more to set up than to run.
+/// form decoder gives for a query without `%` and `+`.
 fn split_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    let bytes = query.as_bytes();
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        while start <= bytes.len() {
-            let end = bytes[start..]
-                .iter()
-                .position(|&b| b == b'&')
-                .map_or(bytes.len(), |at| start + at);
-            // `&` and `=` are ASCII, so every cut is on a character boundary.
-            let pair = query.get(start..end).unwrap_or_default();
-            start = end + 1;
-            if pair.is_empty() {
-                continue;
-            }
-            let (name, value) = match pair.bytes().position(|b| b == b'=') {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            // `=` is ASCII, so the cut is on a character boundary.
+            let (name, value) = match memchr::memchr(b'=', pair.as_bytes()) {
                 Some(at) => (
                     pair.get(..at).unwrap_or_default(),
                     pair.get(at + 1..).unwrap_or_default(),
                 ),
                 None => (pair, ""),
             };
-            return Some((Cow::Borrowed(name), Cow::Borrowed(value)));
-        }
-        None
-    })
+            (Cow::Borrowed(name), Cow::Borrowed(value))
+        })
 }
 
 /// ASCII digits only: no sign, no spaces, at most 20 digits.

@@ -320,12 +320,37 @@ fn syntax_error(err: quick_xml::Error, at: usize) -> WireError {
 
 /// Whether `name` matches XML 1.0's `Name` production (letters, digits, `_`, `-`, `.`, `:` and
 /// the Unicode ranges the specification lists; not starting with a digit, `-` or `.`).
-fn is_xml_name(name: &str) -> bool {
+pub(super) fn is_xml_name(name: &str) -> bool {
+    // Element names are nearly always ASCII: one table lookup a byte.
+    if let [first, rest @ ..] = name.as_bytes()
+        && name.is_ascii()
+    {
+        return ASCII_NAME[usize::from(*first)] == 2
+            && rest.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0);
+    }
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
 }
 
-fn is_name_start_char(ch: char) -> bool {
+/// ASCII bytes in names: 2 may start one (`NameStartChar`), 1 may follow (`NameChar`), 0 not.
+pub(super) const ASCII_NAME: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let ch = b as u8 as char;
+        table[b] = if matches!(ch, ':' | 'A'..='Z' | '_' | 'a'..='z') {
+            2
+        } else if matches!(ch, '-' | '.' | '0'..='9') {
+            1
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+pub(super) fn is_name_start_char(ch: char) -> bool {
     matches!(ch,
         ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
         | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
@@ -334,7 +359,7 @@ fn is_name_start_char(ch: char) -> bool {
         | '\u{10000}'..='\u{EFFFF}')
 }
 
-fn is_name_char(ch: char) -> bool {
+pub(super) fn is_name_char(ch: char) -> bool {
     is_name_start_char(ch)
         || matches!(ch,
             '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')

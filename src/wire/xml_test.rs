@@ -593,3 +593,26 @@ proptest! {
         prop_assert_eq!(parsed.ok().and_then(|f| f.text("A").map(str::to_owned)), Some(content));
     }
 }
+
+/// The ASCII table behind the name check agrees with the grammar's character classes.
+#[test]
+fn the_ascii_name_table_follows_the_grammar() {
+    use super::xml::{ASCII_NAME, is_name_char, is_name_start_char, is_xml_name};
+    for b in 0u8..128 {
+        let ch = char::from(b);
+        let expected = if is_name_start_char(ch) {
+            2
+        } else if is_name_char(ch) {
+            1
+        } else {
+            0
+        };
+        assert_eq!(ASCII_NAME[usize::from(b)], expected, "{ch:?}");
+        let alone = ch.to_string();
+        assert_eq!(is_xml_name(&alone), is_name_start_char(ch), "{ch:?}");
+        let after = format!("a{ch}");
+        assert_eq!(is_xml_name(&after), is_name_char(ch), "{ch:?}");
+    }
+    assert!(!is_xml_name(""));
+    assert!(is_xml_name("中文") && is_xml_name("a中") && !is_xml_name("1中"));
+}
