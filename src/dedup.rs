@@ -11,6 +11,7 @@
 //! handler completes (an entry whose handler hangs, `ttl_secs` after it started); past
 //! `capacity` the oldest go first.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -369,25 +370,27 @@ impl From<&DedupKey> for LocalKey {
 /// Milliseconds since the table was created.
 type Millis = u64;
 
-/// A push whose handler runs: the slot its requests wait on.
-struct Running {
-    slot: Arc<Slot>,
+/// One push in the table, from its claim until it expires (32 bytes, plus a finished push's
+/// reply).
+struct Record {
+    state: State,
     expires: Millis,
 }
 
-/// A push whose handler finished (32 bytes, plus its reply).
-struct Done {
-    finished: Finished,
-    expires: Millis,
+enum State {
+    /// The handler runs: the slot its requests wait on.
+    Running(Arc<Slot>),
+    /// The handler finished.
+    Done(Finished),
 }
 
 type KeyMap<V> = HashMap<LocalKey, V, BuildHasherDefault<KeyHasher>>;
 
 #[derive(Default)]
 struct Shard {
-    /// The few pushes in flight, apart so that the many finished ones stay small.
-    running: KeyMap<Running>,
-    done: KeyMap<Done>,
+    /// Running and finished pushes in one map: a claim is one probe, and completing a push
+    /// updates in place the entry its claim just touched.
+    map: KeyMap<Record>,
     /// Keys in the order they were claimed, with the expiry they had then. An entry that got a
     /// later expiry since (its handler completed) is queued again when its element comes up,
     /// so each entry has one element and the queue stays in expiry order.
@@ -395,30 +398,18 @@ struct Shard {
 }
 
 impl Shard {
-    fn len(&self) -> usize {
-        self.running.len() + self.done.len()
-    }
-
-    fn expires(&self, key: &LocalKey) -> Option<Millis> {
-        match self.done.get(key) {
-            Some(done) => Some(done.expires),
-            None => self.running.get(key).map(|running| running.expires),
-        }
-    }
-
     /// Drops expired entries, and the oldest beyond `capacity`.
     fn evict(&mut self, now: Millis, capacity: usize) {
         while let Some(&(key, queued)) = self.order.front() {
-            let over = self.len() > capacity;
+            let over = self.map.len() > capacity;
             if queued > now && !over {
                 break;
             }
             self.order.pop_front();
-            match self.expires(&key) {
+            match self.map.get(&key).map(|record| record.expires) {
                 None => {} // already gone
                 Some(expires) if expires <= now || over => {
-                    self.done.remove(&key);
-                    self.running.remove(&key);
+                    self.map.remove(&key);
                 }
                 Some(expires) => self.order.push_back((key, expires)),
             }
@@ -453,7 +444,7 @@ impl Dedup {
 
     fn shard(&self, key: LocalKey) -> MutexGuard<'_, Shard> {
         // The top bits of the digest pick the shard; the map hashes all of it.
-        let index = (key.0[1] >> 58) as usize % SHARDS;
+        let index = (key.0[1] >> (u64::BITS - SHARDS.trailing_zeros())) as usize;
         // No code that can panic runs under the lock; recover the map anyway.
         self.shards[index]
             .lock()
@@ -466,27 +457,29 @@ impl Dedup {
         let now = self.now();
         let mut shard = self.shard(key);
         shard.evict(now, self.capacity_per_shard);
-        if let Some(done) = shard.done.get(&key) {
-            return Claim::Done(done.finished.clone());
-        }
-        if let Some(running) = shard.running.get(&key) {
-            return Claim::Running(running.slot.clone());
-        }
-        let slot = Arc::new(Slot {
-            state: Mutex::new(SlotState {
-                waiting: 1,
-                ..SlotState::default()
-            }),
-            done: Notify::new(),
-        });
         let expires = now.saturating_add(self.ttl);
-        shard.running.insert(
-            key,
-            Running {
-                slot: slot.clone(),
-                expires,
-            },
-        );
+        let slot = match shard.map.entry(key) {
+            Entry::Occupied(entry) => {
+                return match &entry.get().state {
+                    State::Done(finished) => Claim::Done(finished.clone()),
+                    State::Running(slot) => Claim::Running(slot.clone()),
+                };
+            }
+            Entry::Vacant(vacant) => {
+                let slot = Arc::new(Slot {
+                    state: Mutex::new(SlotState {
+                        waiting: 1,
+                        ..SlotState::default()
+                    }),
+                    done: Notify::new(),
+                });
+                vacant.insert(Record {
+                    state: State::Running(slot.clone()),
+                    expires,
+                });
+                slot
+            }
+        };
         shard.order.push_back((key, expires));
         Claim::First(Waiter {
             slot,
@@ -517,18 +510,14 @@ impl Dedup {
         let mut shard = self.shard(key);
         // Only if the entry is still this slot: a slot that expired while its handler ran
         // must not overwrite a newer claim of the same key.
-        let ours = shard
-            .running
-            .get(&key)
-            .is_some_and(|running| Arc::ptr_eq(&running.slot, slot));
-        if ours {
-            shard.running.remove(&key);
-            let finished = Finished {
+        if let Some(record) = shard.map.get_mut(&key)
+            && matches!(&record.state, State::Running(running) if Arc::ptr_eq(running, slot))
+        {
+            record.state = State::Done(Finished {
                 pushed: push,
                 ..finished
-            };
-            let expires = now.saturating_add(self.ttl);
-            shard.done.insert(key, Done { finished, expires });
+            });
+            record.expires = now.saturating_add(self.ttl);
         }
         shard.evict(now, self.capacity_per_shard);
         push
@@ -539,7 +528,10 @@ impl Dedup {
         let key = LocalKey::from(key);
         let now = self.now();
         let shard = self.shard(key);
-        shard.done.get(&key).is_some_and(|done| done.expires > now)
+        shard
+            .map
+            .get(&key)
+            .is_some_and(|record| matches!(record.state, State::Done(_)) && record.expires > now)
     }
 
     /// The number of live entries (expired ones are dropped as the table is used).
@@ -550,7 +542,7 @@ impl Dedup {
             .map(|shard| {
                 let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
                 shard.evict(now, self.capacity_per_shard);
-                shard.len() as u64
+                shard.map.len() as u64
             })
             .sum()
     }

@@ -404,3 +404,9 @@ async fn a_request_that_went_away_is_not_counted_as_waiting() {
     assert_eq!(waiter.wait(soon(10)).await, Waited::Answer(xml("x")));
     assert_eq!(slot.lock().waiting, 0);
 }
+
+#[test]
+fn a_remembered_push_costs_48_bytes_in_the_map() {
+    // Key and record side by side in the map's buckets; a finished push's reply is apart.
+    assert!(std::mem::size_of::<(LocalKey, Record)>() <= 48);
+}
