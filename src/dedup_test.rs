@@ -410,3 +410,40 @@ fn a_remembered_push_costs_48_bytes_in_the_map() {
     // Key and record side by side in the map's buckets; a finished push's reply is apart.
     assert!(std::mem::size_of::<(LocalKey, Record)>() <= 48);
 }
+
+#[test]
+fn a_growing_table_keeps_every_record_while_it_moves_them() {
+    let record = |expires| Record {
+        state: State::Done(Finished {
+            reply: None,
+            create_time: 0,
+            pushed: false,
+        }),
+        expires,
+    };
+    let key = |i: u64| LocalKey([i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i]);
+    let mut table = Table::default();
+    let mut moving_seen = false;
+    for i in 0..20_000u64 {
+        table.insert(key(i), record(i));
+        moving_seen |= !table.old.is_empty();
+        // Every third record goes again at once, wherever it sits.
+        if i % 3 == 0 {
+            table.remove(&key(i));
+        }
+        if i % 997 == 0 || !table.old.is_empty() && i % 7 == 0 {
+            for j in 0..=i {
+                let found = table.get(&key(j)).map(|r| r.expires);
+                assert_eq!(
+                    found,
+                    (j % 3 != 0).then_some(j),
+                    "record {j} after {i} inserts"
+                );
+            }
+            assert_eq!(table.len() as u64, i + 1 - (i / 3 + 1));
+        }
+    }
+    assert!(moving_seen, "the table outgrew its map at least once");
+    assert!(table.get_mut(&key(1)).is_some());
+    assert!(table.get_mut(&key(3)).is_none());
+}

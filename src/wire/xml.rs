@@ -322,11 +322,14 @@ fn syntax_error(err: quick_xml::Error, at: usize) -> WireError {
 /// the Unicode ranges the specification lists; not starting with a digit, `-` or `.`).
 pub(super) fn is_xml_name(name: &str) -> bool {
     // Element names are nearly always ASCII: one table lookup a byte.
-    if let [first, rest @ ..] = name.as_bytes()
-        && name.is_ascii()
-    {
-        return ASCII_NAME[usize::from(*first)] == 2
-            && rest.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0);
+    if name.is_ascii() {
+        return match name.as_bytes() {
+            [first, rest @ ..] => {
+                ASCII_NAME[usize::from(*first)] == 2
+                    && rest.iter().all(|&b| ASCII_NAME[usize::from(b)] != 0)
+            }
+            [] => false,
+        };
     }
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)

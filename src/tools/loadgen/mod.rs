@@ -51,7 +51,7 @@ pub struct BenchArgs {
     /// --duration); e.g. to fill the dedup table.
     #[arg(long)]
     requests: Option<usize>,
-    /// How many distinct pushes to prepare [default: enough for 60,000 requests/s over the
+    /// How many distinct pushes to prepare [default: enough for 100,000 requests/s over the
     /// warm-up and the duration].
     #[arg(long)]
     messages: Option<usize>,
@@ -174,7 +174,7 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
         (None, Some(messages)) => messages,
         (None, None) => {
             let secs = (args.warmup + args.duration).as_secs_f64();
-            (secs * 60_000.0).ceil() as usize
+            (secs * 100_000.0).ceil() as usize
         }
     };
 
