@@ -46,8 +46,8 @@ pub async fn read_limited(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(BodyError::TooLarge { limit });
     }
-    // A body that arrives in one chunk (nearly every push) is kept as it is; only one in
-    // several chunks is copied together.
+    // A body that arrives in one chunk (nearly every push) is kept as it is; the chunks of
+    // a body in several are copied together.
     let mut first: Option<Bytes> = None;
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
