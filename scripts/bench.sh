@@ -56,36 +56,8 @@ for port in "$PORT" "$BASELINE_PORT"; do
   fi
 done
 
-cat >"$work/bench.toml" <<TOML
-# The benchmark's gateway: one safe-mode account whose keyword rule answers every message.
-[server]
-listen = "127.0.0.1:$PORT"
-max_clock_skew_secs = 3600   # the pushes are all prepared up front; the fill takes a while
-[dedup]
-ttl_secs = 3600              # every pushed message stays live for the memory run
-capacity = 2000000
-[storage]
-database = "sqlite://$work/wxgate.db"
-
-[[accounts]]
-name = "bench"
-appid = "wx1234567890abcdef"
-token = "benchtoken"
-encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-mode = "safe"
-  [[accounts.rules]]
-  keyword = "help"
-  reply = { text = "menu: 1, 2, 3" }
-  [[accounts.rules]]
-  regex = "^order (\\\\d+)$"
-  reply = { text = "order \$1" }
-  [[accounts.rules]]
-  event = "subscribe"
-  reply = { text = "welcome" }
-  [[accounts.rules]]
-  keyword = "hello"
-  reply = { text = "world" }
-TOML
+. scripts/bench-config.sh
+write_bench_config "$work/bench.toml" "$PORT" "$work"
 "$BIN" check-config --config "$work/bench.toml" >&2
 
 wait_port() {

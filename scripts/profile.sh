@@ -35,34 +35,8 @@ trap cleanup EXIT
 
 cargo build --release --locked >&2
 BIN=target/release/wxgate
-cat >"$work/bench.toml" <<TOML
-[server]
-listen = "127.0.0.1:$PORT"
-max_clock_skew_secs = 3600
-[dedup]
-ttl_secs = 3600
-capacity = 2000000
-[storage]
-database = "sqlite://$work/wxgate.db"
-[[accounts]]
-name = "bench"
-appid = "wx1234567890abcdef"
-token = "benchtoken"
-encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-mode = "safe"
-  [[accounts.rules]]
-  keyword = "help"
-  reply = { text = "menu: 1, 2, 3" }
-  [[accounts.rules]]
-  regex = "^order (\\\\d+)$"
-  reply = { text = "order \$1" }
-  [[accounts.rules]]
-  event = "subscribe"
-  reply = { text = "welcome" }
-  [[accounts.rules]]
-  keyword = "hello"
-  reply = { text = "world" }
-TOML
+. scripts/bench-config.sh
+write_bench_config "$work/bench.toml" "$PORT" "$work"
 
 dump="$OUT/callgrind.$TARGET.out"
 rm -f "$dump"*

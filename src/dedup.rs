@@ -252,17 +252,16 @@ impl Waiter {
         if let Some(waited) = ready {
             return waited; // dropping `self` leaves the waiters
         }
-        let slot = self.slot.clone();
-        let notified = slot.done.notified();
+        let notified = self.slot.done.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let finished = slot.lock().answer.is_some();
+        let finished = self.slot.lock().answer.is_some();
         if !finished {
             let _ = tokio::time::timeout_at(deadline, notified).await;
         }
         // Leave the waiters and read the outcome under one lock: a handler completing at the
         // deadline either saw this request waiting (and left the reply to it) or did not.
-        let mut state = slot.lock();
+        let mut state = self.slot.lock();
         state.waiting -= 1;
         self.counted = false;
         state.outcome().unwrap_or(Waited::Deadline)
@@ -533,13 +532,9 @@ impl Dedup {
                 State::Running(slot) => Claim::Running(slot.clone()),
             };
         }
-        let slot = Arc::new(Slot {
-            state: Mutex::new(SlotState {
-                waiting: 1,
-                ..SlotState::default()
-            }),
-            done: Notify::new(),
-        });
+        let slot = Arc::<Slot>::default();
+        // The claiming request waits from now on.
+        let waiter = slot.waiter();
         shard.table.insert(
             key,
             Record {
@@ -548,10 +543,7 @@ impl Dedup {
             },
         );
         shard.order.push_back((key, expires));
-        Claim::First(Waiter {
-            slot,
-            counted: true,
-        })
+        Claim::First(waiter)
     }
 
     /// Completes the slot of `key` (see [`Slot::complete`]; the return value says whether to
