@@ -25,6 +25,7 @@
 use thiserror::Error;
 use wxgate_handlers::Fields;
 
+mod flat;
 pub mod json;
 pub mod render;
 pub mod xml;

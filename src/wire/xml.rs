@@ -35,9 +35,17 @@ pub fn parse_xml(body: &[u8]) -> Result<Fields, WireError> {
     let src = std::str::from_utf8(body).map_err(|err| WireError::InvalidUtf8 {
         at: err.valid_up_to(),
     })?;
-    if let Some(at) = src.find('\0') {
+    if let Some(at) = memchr::memchr(0, body) {
         return Err(WireError::Nul { at });
     }
+    match super::flat::parse(src) {
+        Some(fields) => Ok(fields),
+        None => parse_general(src),
+    }
+}
+
+/// The general parser alone, without the fast path for flat documents ([`super::flat`]).
+pub(super) fn parse_general(src: &str) -> Result<Fields, WireError> {
     Parser::new(src).run()
 }
 

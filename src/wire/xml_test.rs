@@ -3,7 +3,8 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use wxgate_handlers::{Fields, Value};
 
-use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, parse_xml};
+use super::xml::parse_general;
+use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, flat, parse_xml};
 
 fn ok(body: &str) -> Fields {
     match parse_xml(body.as_bytes()) {
@@ -615,4 +616,146 @@ fn the_ascii_name_table_follows_the_grammar() {
     }
     assert!(!is_xml_name(""));
     assert!(is_xml_name("中文") && is_xml_name("a中") && !is_xml_name("1中"));
+}
+
+// ---- the fast path for flat documents ----
+
+/// The fast path's answer for `body`, checked against the general parser: when it reads a
+/// document at all, it must give exactly the general parser's fields.
+fn flat_agrees(body: &str) -> Option<Fields> {
+    let fast = flat::parse(body);
+    if let Some(fields) = &fast {
+        assert_eq!(parse_general(body).as_ref(), Ok(fields), "{body:?}");
+    }
+    fast
+}
+
+#[test]
+fn flat_documents_take_the_fast_path() {
+    for body in [
+        "<xml></xml>",
+        "<xml>\n  \t\r\n</xml>",
+        "<xml><A>1</A></xml>",
+        "<xml><A></A><B><![CDATA[]]></B></xml>",
+        " \n<xml>\n<ToUserName><![CDATA[gh_1]]></ToUserName>\n<CreateTime>1348831860</CreateTime>\n\
+         <Content><![CDATA[a <b> & c ]] > &amp;]]></Content>\n</xml>\n",
+        "<Message><A>x > y</A><A> spaced </A><a.b-c:d_1>\r\n</a.b-c:d_1></Message>",
+        "<xml><Content><![CDATA[中文 😀]]></Content><Label>上海</Label></xml>",
+    ] {
+        assert!(
+            flat_agrees(body).is_some(),
+            "{body:?} should take the fast path"
+        );
+    }
+    assert_eq!(
+        flat_agrees("<xml><B>2</B><A><![CDATA[<1>]]></A><B>3</B></xml>"),
+        Some(fields(vec![
+            text("B", "2"),
+            text("A", "<1>"),
+            text("B", "3")
+        ]))
+    );
+}
+
+#[test]
+fn the_fast_path_steps_aside_for_everything_else() {
+    for body in [
+        // accepted by the general parser, outside the flat shape
+        "<?xml version=\"1.0\"?><xml><A>1</A></xml>",
+        "\u{feff}<xml><A>1</A></xml>",
+        "<xml a=\"1\"><A>1</A></xml>",
+        "<xml ><A>1</A></xml>",
+        "<xml><A b='>'>1</A></xml>",
+        "<xml><A>&amp;</A></xml>",
+        "<xml><A>&#20013;</A></xml>",
+        "<xml><A/></xml>",
+        "<xml/>",
+        "<xml><A>1</A ></xml>",
+        "<xml><A>1</A></xml >",
+        "<xml><!-- c --><A>1</A></xml>",
+        "<xml><A>1</A></xml><!-- c -->",
+        "<xml><A><![CDATA[a]]><![CDATA[b]]></A></xml>",
+        "<xml><A>a<![CDATA[b]]></A></xml>",
+        "<xml><A><![CDATA[a]]>b</A></xml>",
+        "<xml><A><B>1</B></A></xml>",
+        "<xml><名>1</名></xml>",
+        "<xml><A><?pi?>1</A></xml>",
+        // refused by the general parser: the fast path must not accept them either
+        "<xml><A>1</B></xml>",
+        "<xml><A>1</A>",
+        "<xml><A>1</A></xml><xml></xml>",
+        "<xml>text<A>1</A></xml>",
+        "<xml><A>1</A>text</xml>",
+        "text<xml></xml>",
+        "<xml></xml>text",
+        "<xml><A>a]]>b</A></xml>",
+        "<xml><A><![CDATA[a</A></xml>",
+        "<xml><1a>1</1a></xml>",
+        "<xml><>1</></xml>",
+        "<xml><A>1",
+        "<xml>",
+        "",
+        "<!DOCTYPE x><xml></xml>",
+    ] {
+        assert_eq!(flat_agrees(body), None, "{body:?}");
+    }
+}
+
+#[test]
+fn the_fast_path_leaves_the_element_limit_to_the_general_parser() {
+    let under: String = "<A>1</A>".repeat(MAX_ELEMENTS - 1);
+    assert!(flat_agrees(&format!("<xml>{under}</xml>")).is_some());
+    let over = "<A>1</A>".repeat(MAX_ELEMENTS);
+    let body = format!("<xml>{over}</xml>");
+    assert_eq!(flat_agrees(&body), None);
+    assert!(matches!(err(&body), WireError::TooManyElements { .. }));
+}
+
+proptest! {
+    #[test]
+    fn flat_path_agrees_with_the_general_parser(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just("<xml>"), Just("</xml>"), Just("<A>"), Just("</A>"), Just("<B>"),
+                Just("</B>"), Just("<B/>"), Just("<![CDATA["), Just("]]>"), Just("]]"),
+                Just("&amp;"), Just("&"), Just("<!--"), Just("-->"), Just("<?pi?>"),
+                Just("text"), Just(" "), Just("\n"), Just("\r"), Just("\t"), Just("<"),
+                Just(">"), Just("</"), Just("中"), Just("<A "), Just("</A >"), Just("\""),
+            ],
+            0..24,
+        )
+    ) {
+        let _ = flat_agrees(&parts.concat());
+    }
+
+    #[test]
+    fn any_flat_document_takes_the_fast_path(
+        children in proptest::collection::vec(
+            (
+                "[A-Za-z_:][A-Za-z0-9_.:-]{0,8}",
+                prop_oneof![
+                    "[^\\x00<&]{0,12}".prop_filter("no ]]>", |t: &String| !t.contains("]]>"))
+                        .prop_map(|t| (t, false)),
+                    "[^\\x00]{0,12}".prop_filter("no ]]>", |t: &String| !t.contains("]]>"))
+                        .prop_map(|t| (t, true)),
+                ],
+                "[ \\t\\r\\n]{0,2}",
+            ),
+            0..10,
+        ),
+        root in "[A-Za-z_][A-Za-z0-9]{0,4}",
+    ) {
+        let mut body = format!("<{root}>");
+        let mut expected = Vec::new();
+        for (name, (content, cdata), space) in &children {
+            if *cdata {
+                body.push_str(&format!("{space}<{name}><![CDATA[{content}]]></{name}>"));
+            } else {
+                body.push_str(&format!("{space}<{name}>{content}</{name}>"));
+            }
+            expected.push(text(name, content));
+        }
+        body.push_str(&format!("</{root}>"));
+        prop_assert_eq!(flat_agrees(&body), Some(fields(expected)), "{}", body);
+    }
 }

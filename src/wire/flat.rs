@@ -1,0 +1,111 @@
+//! The fast path of [`parse_xml`](super::parse_xml) for the shape nearly every push has: a root
+//! element whose children each hold one run of plain text or one CDATA section, with nothing
+//! else around them but whitespace.
+//!
+//! ```xml
+//! <xml><ToUserName><![CDATA[gh_3ad31b1e8f7c]]></ToUserName>
+//! <CreateTime>1348831860</CreateTime><Content><![CDATA[hello]]></Content></xml>
+//! ```
+//!
+//! It reads such a document with a handful of byte searches instead of the general parser's
+//! event loop, and gives exactly the [`Fields`] the general parser would. Anything outside that
+//! shape — attributes, entities, comments, a declaration, nesting, an empty-element tag, an end
+//! tag with whitespace, a second CDATA section, any error — makes it step aside (`None`), and
+//! the general parser reads the document from the start: it alone accepts the rest and names
+//! every error. So this path can only ever accept a subset of what the general parser accepts,
+//! and `flat_path_agrees_with_the_general_parser` (in `xml_test.rs`) checks that the fields
+//! are the same.
+
+use wxgate_handlers::{Fields, Value};
+
+use super::MAX_ELEMENTS;
+use super::xml::ASCII_NAME;
+
+const CDATA_OPEN: &[u8] = b"<![CDATA[";
+const CDATA_CLOSE: &[u8] = b"]]>";
+
+/// The fields of `src` (UTF-8 without NUL, as [`parse_xml`](super::parse_xml) has checked), or
+/// `None` when the document is not flat and simple.
+pub(super) fn parse(src: &str) -> Option<Fields> {
+    let bytes = src.as_bytes();
+    let (root, mut at) = start_tag(src, skip_whitespace(bytes, 0))?;
+    let mut fields = Fields::new();
+    // The root counts as one element.
+    let mut elements = 1;
+    loop {
+        at = skip_whitespace(bytes, at);
+        if bytes.get(at..at + 2)? == b"</" {
+            let end = end_tag(bytes, at, root)?;
+            return (skip_whitespace(bytes, end) == bytes.len()).then_some(fields);
+        }
+        let (name, content_at) = start_tag(src, at)?;
+        elements += 1;
+        if elements > MAX_ELEMENTS {
+            return None;
+        }
+        let (text, end_at) = content(src, content_at)?;
+        at = end_tag(bytes, end_at, name)?;
+        fields.push(name, Value::Text(text.to_owned()));
+    }
+}
+
+/// `<Name>` at `at`, the name an ASCII XML name and nothing between it and `>`: the name, and
+/// where the element's content starts.
+fn start_tag(src: &str, at: usize) -> Option<(&str, usize)> {
+    let bytes = src.as_bytes();
+    if bytes.get(at) != Some(&b'<') {
+        return None;
+    }
+    let start = at + 1;
+    // A byte that is not ASCII has 0 in the table, so a name is ASCII through and through.
+    if ASCII_NAME[usize::from(*bytes.get(start)?)] != 2 {
+        return None;
+    }
+    let len = bytes[start..]
+        .iter()
+        .position(|&byte| ASCII_NAME[usize::from(byte)] == 0)?;
+    let end = start + len;
+    if bytes[end] != b'>' {
+        return None;
+    }
+    // `start` and `end` sit next to ASCII bytes, so both are character boundaries.
+    Some((src.get(start..end)?, end + 1))
+}
+
+/// The element's content at `at`: one CDATA section, or plain text with no markup, no
+/// reference and no `]]>`. Returns it and where the end tag must start.
+fn content(src: &str, at: usize) -> Option<(&str, usize)> {
+    let bytes = src.as_bytes();
+    let rest = bytes.get(at..)?;
+    if rest.starts_with(CDATA_OPEN) {
+        let start = at + CDATA_OPEN.len();
+        let len = memchr::memmem::find(&bytes[start..], CDATA_CLOSE)?;
+        let end = start + len;
+        return Some((src.get(start..end)?, end + CDATA_CLOSE.len()));
+    }
+    let len = memchr::memchr(b'<', rest)?;
+    let text = &rest[..len];
+    if memchr::memchr(b'&', text).is_some() || memchr::memmem::find(text, CDATA_CLOSE).is_some() {
+        return None;
+    }
+    Some((src.get(at..at + len)?, at + len))
+}
+
+/// `</name>` exactly at `at`: where it ends.
+fn end_tag(bytes: &[u8], at: usize, name: &str) -> Option<usize> {
+    let name = name.as_bytes();
+    let tag = bytes.get(at..at + name.len() + 3)?;
+    (tag.starts_with(b"</") && &tag[2..2 + name.len()] == name && tag[2 + name.len()] == b'>')
+        .then_some(at + tag.len())
+}
+
+/// The first byte at or after `at` that is not XML whitespace (or the end).
+fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
+    bytes
+        .get(at..)
+        .and_then(|rest| {
+            rest.iter()
+                .position(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+        })
+        .map_or(bytes.len(), |skipped| at + skipped)
+}
