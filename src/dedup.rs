@@ -11,6 +11,7 @@
 //! handler completes (an entry whose handler hangs, `ttl_secs` after it started); past
 //! `capacity` the oldest go first.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -316,11 +317,14 @@ struct StoredReply(Box<str>);
 
 impl StoredReply {
     fn new(reply: &Reply) -> Self {
-        let kept = match reply {
-            Reply::Text(content) => format!("t{content}"),
-            other => format!("b{}", wire::render_reply_body(other)),
+        let (tag, kept) = match reply {
+            Reply::Text(content) => ('t', content.as_str()),
+            other => ('b', &*wire::render_reply_body(other)),
         };
-        StoredReply(kept.into_boxed_str())
+        let mut stored = String::with_capacity(1 + kept.len());
+        stored.push(tag);
+        stored.push_str(kept);
+        StoredReply(stored.into_boxed_str())
     }
 
     /// The XML it was first rendered as, byte for byte.
@@ -355,8 +359,15 @@ impl Finished {
 const SHARDS: usize = 64;
 
 /// A key as the local table stores it: the digest with the account folded in (16 bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct LocalKey([u64; 2]);
+
+impl std::hash::Hash for LocalKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Both words are digest bits already; one write is all the map needs.
+        state.write_u64(self.0[0] ^ self.0[1].rotate_left(32));
+    }
+}
 
 impl From<&DedupKey> for LocalKey {
     fn from(key: &DedupKey) -> Self {
@@ -380,6 +391,14 @@ enum State {
     Running(Arc<Slot>),
     /// The handler finished.
     Done(Finished),
+}
+
+/// What [`Table::read_or_insert`] found.
+enum Found<T, N> {
+    /// The key had a record.
+    Existing(T),
+    /// It had none; one was inserted.
+    Inserted(N),
 }
 
 type KeyMap<V> = HashMap<LocalKey, V, BuildHasherDefault<KeyHasher>>;
@@ -422,8 +441,17 @@ impl Table {
         }
     }
 
-    /// Inserts a record for a key that has none.
-    fn insert(&mut self, key: LocalKey, record: Record) {
+    /// What `read` makes of the record of `key`, or, when there is none, what `make` returns
+    /// besides the record it makes, which is inserted. One probe of the map for a new key.
+    fn read_or_insert<T, N>(
+        &mut self,
+        key: LocalKey,
+        read: impl FnOnce(&Record) -> T,
+        make: impl FnOnce() -> (Record, N),
+    ) -> Found<T, N> {
+        if let Some(record) = self.old.get(&key) {
+            return Found::Existing(read(record));
+        }
         if self.old.is_empty() && self.map.len() == self.map.capacity() {
             let bigger = KeyMap::with_capacity_and_hasher(
                 (2 * self.map.capacity()).max(MOVED_PER_INSERT),
@@ -431,10 +459,18 @@ impl Table {
             );
             self.old = std::mem::replace(&mut self.map, bigger);
         }
-        self.map.insert(key, record);
+        let new = match self.map.entry(key) {
+            Entry::Occupied(entry) => return Found::Existing(read(entry.get())),
+            Entry::Vacant(entry) => {
+                let (record, new) = make();
+                entry.insert(record);
+                new
+            }
+        };
         if !self.old.is_empty() {
             self.move_some();
         }
+        Found::Inserted(new)
     }
 
     fn move_some(&mut self) {
@@ -526,24 +562,30 @@ impl Dedup {
         let mut shard = self.shard(key);
         shard.evict(now, self.capacity_per_shard);
         let expires = now.saturating_add(self.ttl);
-        if let Some(record) = shard.table.get(&key) {
-            return match &record.state {
+        let found = shard.table.read_or_insert(
+            key,
+            |record| match &record.state {
                 State::Done(finished) => Claim::Done(finished.clone()),
                 State::Running(slot) => Claim::Running(slot.clone()),
-            };
-        }
-        let slot = Arc::<Slot>::default();
-        // The claiming request waits from now on.
-        let waiter = slot.waiter();
-        shard.table.insert(
-            key,
-            Record {
-                state: State::Running(slot.clone()),
-                expires,
+            },
+            || {
+                let slot = Arc::<Slot>::default();
+                // The claiming request waits from now on.
+                let waiter = slot.waiter();
+                let record = Record {
+                    state: State::Running(slot),
+                    expires,
+                };
+                (record, waiter)
             },
         );
-        shard.order.push_back((key, expires));
-        Claim::First(waiter)
+        match found {
+            Found::Existing(claim) => claim,
+            Found::Inserted(waiter) => {
+                shard.order.push_back((key, expires));
+                Claim::First(waiter)
+            }
+        }
     }
 
     /// Completes the slot of `key` (see [`Slot::complete`]; the return value says whether to

@@ -425,7 +425,8 @@ fn a_growing_table_keeps_every_record_while_it_moves_them() {
     let mut table = Table::default();
     let mut moving_seen = false;
     for i in 0..20_000u64 {
-        table.insert(key(i), record(i));
+        let found = table.read_or_insert(key(i), |_| (), || (record(i), ()));
+        assert!(matches!(found, Found::Inserted(())), "record {i} is new");
         moving_seen |= !table.old.is_empty();
         // Every third record goes again at once, wherever it sits.
         if i % 3 == 0 {
@@ -439,6 +440,11 @@ fn a_growing_table_keeps_every_record_while_it_moves_them() {
                     (j % 3 != 0).then_some(j),
                     "record {j} after {i} inserts"
                 );
+                if j % 3 != 0 {
+                    // Found where it is, old map or new, and not inserted again.
+                    let again = table.read_or_insert(key(j), |r| r.expires, || (record(0), ()));
+                    assert!(matches!(again, Found::Existing(e) if e == j), "record {j}");
+                }
             }
             assert_eq!(table.len() as u64, i + 1 - (i / 3 + 1));
         }

@@ -79,16 +79,21 @@ fn content(src: &str, at: usize) -> Option<(&str, usize)> {
     let rest = bytes.get(at..)?;
     if rest.starts_with(CDATA_OPEN) {
         let start = at + CDATA_OPEN.len();
-        let len = memchr::memmem::find(&bytes[start..], CDATA_CLOSE)?;
-        let end = start + len;
+        // The section ends at the first `]]>`.
+        let close = memchr::memchr_iter(b'>', &bytes[start..])
+            .find(|&i| i >= 2 && &bytes[start + i - 2..start + i] == b"]]")?;
+        let end = start + close - 2;
         return Some((src.get(start..end)?, end + CDATA_CLOSE.len()));
     }
-    let len = memchr::memchr(b'<', rest)?;
-    let text = &rest[..len];
-    if memchr::memchr(b'&', text).is_some() || memchr::memmem::find(text, CDATA_CLOSE).is_some() {
-        return None;
+    for i in memchr::memchr3_iter(b'<', b'&', b'>', rest) {
+        match rest[i] {
+            b'<' => return Some((src.get(at..at + i)?, at + i)),
+            b'>' if !(i >= 2 && &rest[i - 2..i] == b"]]") => {}
+            // A reference, or `]]>` outside a section.
+            _ => return None,
+        }
     }
-    Some((src.get(at..at + len)?, at + len))
+    None
 }
 
 /// `</name>` exactly at `at`: where it ends.
