@@ -122,15 +122,13 @@ pub fn open(
     };
 
     let msg_signature = query.msg_signature()?;
-    let envelope = wire::decode(format, body)?;
-    let encrypt = envelope
-        .text("Encrypt")
-        .ok_or(EnvelopeError::MissingEncrypt)?;
-    if !crypto::verify(msg_signature, &[&account.token, timestamp, nonce, encrypt]) {
+    let encrypt =
+        wire::decode_field(format, body, "Encrypt")?.ok_or(EnvelopeError::MissingEncrypt)?;
+    if !crypto::verify(msg_signature, &[&account.token, timestamp, nonce, &encrypt]) {
         return Err(EnvelopeError::Signature("msg_signature"));
     }
     check_clock(query, now, max_skew)?;
-    let plaintext = cipher.decrypt(encrypt)?;
+    let plaintext = cipher.decrypt(&encrypt)?;
     let fields = wire::decode(wire::detect(None, &plaintext), &plaintext)?;
     Ok(Inbound {
         fields,

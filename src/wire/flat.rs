@@ -27,16 +27,25 @@ const CDATA_CLOSE: &[u8] = b"]]>";
 /// The fields of `src` (UTF-8 without NUL, as [`parse_xml`](super::parse_xml) has checked), or
 /// `None` when the document is not flat and simple.
 pub(super) fn parse(src: &str) -> Option<Fields> {
+    let mut fields = Fields::new();
+    visit(src, |name, text| {
+        fields.push(name, Value::Text(text.to_owned()))
+    })?;
+    Some(fields)
+}
+
+/// Calls `child` with the name and text of each child of the root in document order, in place;
+/// `None` (after any number of calls) when the document is not flat and simple.
+pub(super) fn visit<'a>(src: &'a str, mut child: impl FnMut(&'a str, &'a str)) -> Option<()> {
     let bytes = src.as_bytes();
     let (root, mut at) = start_tag(src, skip_whitespace(bytes, 0))?;
-    let mut fields = Fields::new();
     // The root counts as one element.
     let mut elements = 1;
     loop {
         at = skip_whitespace(bytes, at);
         if bytes.get(at..at + 2)? == b"</" {
             let end = end_tag(bytes, at, root)?;
-            return (skip_whitespace(bytes, end) == bytes.len()).then_some(fields);
+            return (skip_whitespace(bytes, end) == bytes.len()).then_some(());
         }
         let (name, content_at) = start_tag(src, at)?;
         elements += 1;
@@ -45,7 +54,7 @@ pub(super) fn parse(src: &str) -> Option<Fields> {
         }
         let (text, end_at) = content(src, content_at)?;
         at = end_tag(bytes, end_at, name)?;
-        fields.push(name, Value::Text(text.to_owned()));
+        child(name, text);
     }
 }
 

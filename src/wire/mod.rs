@@ -22,6 +22,8 @@
 //! # Ok::<(), wire::WireError>(())
 //! ```
 
+use std::borrow::Cow;
+
 use thiserror::Error;
 use wxgate_handlers::Fields;
 
@@ -32,7 +34,7 @@ pub mod xml;
 
 pub use json::parse_json;
 pub use render::{render_encrypted, render_reply, render_reply_body, render_reply_with_body};
-pub use xml::parse_xml;
+pub use xml::{parse_xml, parse_xml_field};
 
 #[cfg(test)]
 mod detect_test;
@@ -86,6 +88,21 @@ pub fn decode(format: Format, body: &[u8]) -> Result<Fields, WireError> {
     match format {
         Format::Xml => parse_xml(body),
         Format::Json => parse_json(body),
+    }
+}
+
+/// The text of one field of a push body: what [`decode`] followed by [`Fields::text`] gives,
+/// read in place from a flat XML body.
+pub fn decode_field<'a>(
+    format: Format,
+    body: &'a [u8],
+    name: &str,
+) -> Result<Option<Cow<'a, str>>, WireError> {
+    match format {
+        Format::Xml => parse_xml_field(body, name),
+        Format::Json => Ok(parse_json(body)?
+            .text(name)
+            .map(|text| Cow::Owned(text.to_owned()))),
     }
 }
 

@@ -21,6 +21,8 @@
 //! tags, a second root, content outside the root, `]]>` outside a CDATA section, and elements
 //! that mix non-whitespace text with child elements.
 
+use std::borrow::Cow;
+
 use quick_xml::Reader;
 use quick_xml::errors::IllFormedError;
 use quick_xml::events::{BytesRef, Event};
@@ -32,15 +34,40 @@ use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, is_xml_char, quote};
 ///
 /// See the [module documentation](self) for exactly what is accepted.
 pub fn parse_xml(body: &[u8]) -> Result<Fields, WireError> {
-    let src = std::str::from_utf8(body).map_err(|err| WireError::InvalidUtf8 {
-        at: err.valid_up_to(),
-    })?;
-    if let Some(at) = memchr::memchr(0, body) {
-        return Err(WireError::Nul { at });
-    }
+    let src = checked(body)?;
     match super::flat::parse(src) {
         Some(fields) => Ok(fields),
         None => parse_general(src),
+    }
+}
+
+/// The text of the root's first child named `name`, as [`parse_xml`] followed by
+/// [`Fields::text`] would give it, but read in place when the document is flat (the encrypted
+/// envelope always is: its `Encrypt` is hundreds of bytes that need no copy).
+pub fn parse_xml_field<'a>(body: &'a [u8], name: &str) -> Result<Option<Cow<'a, str>>, WireError> {
+    let src = checked(body)?;
+    let mut found = None;
+    let flat = super::flat::visit(src, |child, text| {
+        if found.is_none() && child == name {
+            found = Some(text);
+        }
+    });
+    match flat {
+        Some(()) => Ok(found.map(Cow::Borrowed)),
+        None => Ok(parse_general(src)?
+            .text(name)
+            .map(|text| Cow::Owned(text.to_owned()))),
+    }
+}
+
+/// `body` as a string, if it is UTF-8 without NUL.
+fn checked(body: &[u8]) -> Result<&str, WireError> {
+    let src = std::str::from_utf8(body).map_err(|err| WireError::InvalidUtf8 {
+        at: err.valid_up_to(),
+    })?;
+    match memchr::memchr(0, body) {
+        Some(at) => Err(WireError::Nul { at }),
+        None => Ok(src),
     }
 }
 

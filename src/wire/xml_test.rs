@@ -1,10 +1,11 @@
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use wxgate_handlers::{Fields, Value};
 
 use super::xml::parse_general;
-use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, flat, parse_xml};
+use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, flat, parse_xml, parse_xml_field};
 
 fn ok(body: &str) -> Fields {
     match parse_xml(body.as_bytes()) {
@@ -622,10 +623,24 @@ fn the_ascii_name_table_follows_the_grammar() {
 
 /// The fast path's answer for `body`, checked against the general parser: when it reads a
 /// document at all, it must give exactly the general parser's fields.
+/// Reading one field in place agrees with parsing everything and looking the field up, on
+/// every body, flat or not, valid or not.
 fn flat_agrees(body: &str) -> Option<Fields> {
     let fast = flat::parse(body);
     if let Some(fields) = &fast {
         assert_eq!(parse_general(body).as_ref(), Ok(fields), "{body:?}");
+    }
+    let general = parse_xml(body.as_bytes());
+    for name in ["A", "B", "Encrypt", "xml"] {
+        let expected = general
+            .as_ref()
+            .map(|fields| fields.text(name).map(str::to_owned));
+        let field = parse_xml_field(body.as_bytes(), name);
+        assert_eq!(
+            field.map(|text| text.map(Cow::into_owned)),
+            expected.map_err(Clone::clone),
+            "{name} of {body:?}"
+        );
     }
     fast
 }
@@ -699,6 +714,36 @@ fn the_fast_path_steps_aside_for_everything_else() {
     ] {
         assert_eq!(flat_agrees(body), None, "{body:?}");
     }
+}
+
+#[test]
+fn one_field_is_read_in_place_from_a_flat_document() {
+    let body = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName>\n\
+                <Encrypt><![CDATA[bG9yZW0=]]></Encrypt><Encrypt>second</Encrypt></xml>";
+    assert!(flat_agrees(body).is_some());
+    let encrypt = parse_xml_field(body.as_bytes(), "Encrypt");
+    assert!(
+        matches!(encrypt, Ok(Some(Cow::Borrowed("bG9yZW0=")))),
+        "{encrypt:?}"
+    );
+    assert_eq!(parse_xml_field(body.as_bytes(), "Nonce"), Ok(None));
+    // Not flat: read by the general parser, with its errors.
+    assert_eq!(
+        parse_xml_field(b"<xml><Encrypt>a&amp;b</Encrypt></xml>", "Encrypt"),
+        Ok(Some(Cow::Owned("a&b".to_owned())))
+    );
+    assert_eq!(
+        parse_xml_field(b"<xml><Encrypt><A>1</A></Encrypt></xml>", "Encrypt"),
+        Ok(None)
+    );
+    assert!(matches!(
+        parse_xml_field(b"<xml><Encrypt>x</Encrypt>", "Encrypt"),
+        Err(WireError::Unclosed { .. })
+    ));
+    assert!(matches!(
+        parse_xml_field(b"<xml><A>\0</A></xml>", "Encrypt"),
+        Err(WireError::Nul { at: 8 })
+    ));
 }
 
 #[test]
