@@ -65,7 +65,13 @@ impl Dispatcher {
         passive: bool,
     ) -> Delivery {
         let key = DedupKey::of(account.index, &message);
-        let waited = match self.shared_claim(account, &key, deadline).await {
+        // The Redis paths are boxed: their futures are large, and without a shared dedup they
+        // would only make every push's future bigger to move around.
+        let claim = match &self.shared {
+            Some(_) => Box::pin(self.shared_claim(account, &key, deadline)).await,
+            None => None,
+        };
+        let waited = match claim {
             Some((shared, SharedClaim::First(ticket))) => {
                 match self
                     .start(account, message, key, passive, Some((shared, &ticket)))
@@ -74,13 +80,13 @@ impl Dispatcher {
                 {
                     // The handler may have finished, and the reply been left to this request,
                     // an instant before the deadline: ask Redis, atomically.
-                    Waited::Deadline => shared.give_up(&ticket).await,
+                    Waited::Deadline => Box::pin(shared.give_up(&ticket)).await,
                     waited => waited,
                 }
             }
             Some((shared, SharedClaim::Running(ticket))) => {
                 self.duplicate(account);
-                shared.wait(&ticket, deadline).await
+                Box::pin(shared.wait(&ticket, deadline)).await
             }
             Some((_, SharedClaim::Done(waited))) => {
                 self.duplicate(account);
@@ -232,7 +238,7 @@ impl Job {
             // Keep the in-flight marker alive for as long as the handler runs.
             Some((shared, ticket)) => tokio::select! {
                 outcome = handler => outcome,
-                never = shared.keep_alive(ticket) => match never {},
+                never = Box::pin(shared.keep_alive(ticket)) => match never {},
             },
             None => handler.await,
         };
@@ -259,7 +265,7 @@ impl Job {
         let local = Decision::Local { can_push, passive };
         let decision = match &shared {
             Some((shared, ticket)) => {
-                match shared.complete(ticket, &answer, can_push, passive).await {
+                match Box::pin(shared.complete(ticket, &answer, can_push, passive)).await {
                     Ok(Completion::Push) => Decision::Decided(true),
                     Ok(Completion::Keep) => Decision::Decided(false),
                     Ok(Completion::Lost) | Err(_) => local,
@@ -269,10 +275,8 @@ impl Job {
         };
         let push = dedup.complete(key, &slot, answer.clone(), decision);
         if let (true, Some(rendered), Some(api)) = (push, answer, &account.api) {
-            match api
-                .send_custom_message(&message.from_user, &rendered.reply)
-                .await
-            {
+            // Boxed: a rare path with a large future.
+            match Box::pin(api.send_custom_message(&message.from_user, &rendered.reply)).await {
                 Ok(()) => {
                     account.metrics.pushed(true);
                     tracing::info!(account = %account.name, "reply sent through the customer-service API");
