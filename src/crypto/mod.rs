@@ -41,14 +41,18 @@ mod test_vectors;
 
 pub use cipher::{DecryptError, MsgCipher};
 pub use key::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
-pub use signature::{sign, verify};
+pub use signature::{Signature, sign, signature, verify};
 
 use rand::Rng as _;
 
 /// A random 10-digit decimal nonce, like the ones WeChat sends.
 #[must_use]
 pub fn nonce() -> String {
-    rand::rng()
-        .random_range(1_000_000_000u64..10_000_000_000)
-        .to_string()
+    nonce_number().to_string()
+}
+
+/// The number behind [`nonce`]: 10 decimal digits, never starting with 0.
+#[must_use]
+pub fn nonce_number() -> u64 {
+    rand::rng().random_range(1_000_000_000u64..10_000_000_000)
 }

@@ -16,13 +16,38 @@ const INLINE_PARTS: usize = 8;
 /// `[token, timestamp, nonce, encrypt]` for `msg_signature`.
 #[must_use]
 pub fn sign(parts: &[&str]) -> String {
+    signature(parts).as_str().to_owned()
+}
+
+/// [`sign`] without allocating: the hex digits on the stack.
+#[must_use]
+pub fn signature(parts: &[&str]) -> Signature {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(2 * DIGEST_LEN);
-    for byte in digest(parts) {
-        text.push(char::from(HEX[usize::from(byte >> 4)]));
-        text.push(char::from(HEX[usize::from(byte & 0xf)]));
+    let mut hex = [0u8; 2 * DIGEST_LEN];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest(parts)) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
     }
-    text
+    Signature(hex)
+}
+
+/// A signature as 40 lowercase hex digits (see [`signature`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Signature([u8; 2 * DIGEST_LEN]);
+
+impl Signature {
+    /// The hex digits.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Checks `signature_hex` against the signature of `parts` (see [`sign`]).

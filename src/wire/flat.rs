@@ -27,11 +27,12 @@ const CDATA_CLOSE: &[u8] = b"]]>";
 /// The fields of `src` (UTF-8 without NUL, as [`parse_xml`](super::parse_xml) has checked), or
 /// `None` when the document is not flat and simple.
 pub(super) fn parse(src: &str) -> Option<Fields> {
-    let mut fields = Fields::new();
+    // Room for a typical push's fields at once (collected into `Fields` without a copy).
+    let mut entries = Vec::with_capacity(8);
     visit(src, |name, text| {
-        fields.push(name, Value::Text(text.to_owned()))
+        entries.push((name.to_owned(), Value::Text(text.to_owned())));
     })?;
-    Some(fields)
+    Some(entries.into_iter().collect())
 }
 
 /// Calls `child` with the name and text of each child of the root in document order, in place;
