@@ -5,13 +5,13 @@
 #   2. wxgate with a safe-mode account and a keyword rule, pinned to CPU 0, loaded the same way
 #      with the same kind of requests: unique encrypted text messages that hit the rule;
 #      1 and 2 alternate ROUNDS times (a fresh server each time), and the summary takes the
-#      median round: on a shared VM the speed of both drifts by 10-20 % within minutes, and
+#      median round: on a shared VM the speed of both drifts by 20 % and more within minutes, and
 #      alternating puts each pair of runs in the same conditions;
 #   3. memory: a fresh gateway's RSS idle, then after 1,000,000 unique pushes (1,000,000 live
 #      dedup entries: the bench config's ttl and capacity keep every one).
 # Prints a summary and writes it, with the raw JSON of each run, under target/bench/.
 #
-# Knobs (environment): DURATION=10s WARMUP=2s CONNECTIONS=128 ROUNDS=3 FILL=1000000 SERVER_CPU=0
+# Knobs (environment): DURATION=10s WARMUP=2s CONNECTIONS=128 ROUNDS=5 FILL=1000000 SERVER_CPU=0
 # LOAD_CPU=1 PORT=18090 (and PORT+1). FILL=0 skips the memory run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNECTIONS=${CONNECTIONS:-128}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 FILL=${FILL:-1000000}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}

@@ -411,16 +411,35 @@ const MOVED_PER_INSERT: usize = 32;
 /// every request behind it: under a steady stream of new pushes that doubled the 99th
 /// percentile latency. When the map is full, a map twice its size takes the new records and
 /// the old one is moved over a few records per insert; lookups look in both meanwhile.
+///
+/// "Full" differs from shard to shard: between half and all of the map's capacity, by the
+/// shard's index. Evenly filled shards that all handed over at the same fill would also touch
+/// their new maps' memory for the first time together — a burst of page faults each time the
+/// table doubles, the 99th percentile's main remaining cost — where staggered shards spread
+/// it over the whole doubling.
 #[derive(Default)]
 struct Table {
     map: KeyMap<Record>,
     /// The outgrown map, while records are left in it.
     old: KeyMap<Record>,
+    /// Where in the doubling this table hands over: 0 at half its capacity, up to
+    /// [`STAGGER_STEPS`] at all of it.
+    stagger: usize,
 }
+
+/// Steps between handing over at half a map's capacity and at all of it.
+const STAGGER_STEPS: usize = SHARDS;
 
 impl Table {
     fn len(&self) -> usize {
         self.map.len() + self.old.len()
+    }
+
+    /// The number of records at which the map hands over to a bigger one.
+    fn handover_at(&self) -> usize {
+        let capacity = self.map.capacity();
+        let half = capacity / 2;
+        half + (capacity - half) * self.stagger.min(STAGGER_STEPS) / STAGGER_STEPS
     }
 
     fn get(&self, key: &LocalKey) -> Option<&Record> {
@@ -452,7 +471,7 @@ impl Table {
         if let Some(record) = self.old.get(&key) {
             return Found::Existing(read(record));
         }
-        if self.old.is_empty() && self.map.len() == self.map.capacity() {
+        if self.old.is_empty() && self.map.len() >= self.handover_at() {
             let bigger = KeyMap::with_capacity_and_hasher(
                 (2 * self.map.capacity()).max(MOVED_PER_INSERT),
                 BuildHasherDefault::default(),
@@ -535,7 +554,17 @@ impl Dedup {
     pub fn new(capacity: u64, ttl: Duration) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Dedup {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shards: (0..SHARDS)
+                .map(|index| {
+                    Mutex::new(Shard {
+                        table: Table {
+                            stagger: index + 1,
+                            ..Table::default()
+                        },
+                        order: VecDeque::new(),
+                    })
+                })
+                .collect(),
             epoch: Instant::now(),
             ttl: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
             capacity_per_shard: capacity.div_ceil(SHARDS).max(1),

@@ -453,3 +453,42 @@ fn a_growing_table_keeps_every_record_while_it_moves_them() {
     assert!(table.get_mut(&key(1)).is_some());
     assert!(table.get_mut(&key(3)).is_none());
 }
+
+#[test]
+fn shards_hand_over_between_half_and_all_of_their_capacity() {
+    let mut table = Table::default();
+    for i in 0..1000u64 {
+        let record = Record {
+            state: State::Done(Finished {
+                reply: None,
+                create_time: 0,
+                pushed: false,
+            }),
+            expires: 0,
+        };
+        let _ = table.read_or_insert(LocalKey([i, i]), |_| (), || (record, ()));
+    }
+    let capacity = table.map.capacity();
+    let at = |stagger| Table {
+        stagger,
+        ..Table::default()
+    };
+    let mut last = 0;
+    for stagger in 0..=STAGGER_STEPS {
+        let mut t = at(stagger);
+        t.map = KeyMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default());
+        let handover = t.handover_at();
+        assert!(handover >= t.map.capacity() / 2 && handover <= t.map.capacity());
+        assert!(handover >= last, "later shards hand over later");
+        last = handover;
+    }
+    assert_eq!(last, capacity);
+    // Every shard of a table gets its own point in the doubling.
+    let dedup = Dedup::new(1_000_000, Duration::from_secs(60));
+    let staggers: std::collections::BTreeSet<usize> = dedup
+        .shards
+        .iter()
+        .map(|shard| shard.lock().unwrap().table.stagger)
+        .collect();
+    assert_eq!(staggers.len(), SHARDS);
+}
