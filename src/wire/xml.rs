@@ -1,5 +1,9 @@
 //! XML push bodies to [`Fields`].
 //!
+//! Flat documents — nearly every push, and every encrypted envelope — are read by a fast path
+//! ([`super::flat`]) that gives exactly the fields this parser gives; it steps aside for
+//! anything else, and everything below applies to what reaches the parser here.
+//!
 //! The parser is deliberately small and strict. It reads the body in place (no copy of the body;
 //! only element names and text are allocated, once each, for the resulting [`Fields`]) with an
 //! explicit stack instead of recursion, so nesting depth costs heap, never call stack.
