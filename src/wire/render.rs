@@ -1,7 +1,7 @@
 //! Replies to WeChat's passive-reply XML.
 //!
 //! The shapes are the documented ones, element for element. Every string goes into a CDATA
-//! section through one helper, [`push_cdata`], which keeps the output well-formed for any text:
+//! section through one helper, `push_cdata`, which keeps the output well-formed for any text:
 //! a `]]>` inside the text is split across two sections, a carriage return is written as the
 //! character reference `&#13;` between two sections, and the few characters XML cannot carry
 //! at all (control characters other than tab, line feed and carriage return; U+FFFE; U+FFFF)

@@ -1,7 +1,7 @@
 //! XML push bodies to [`Fields`].
 //!
 //! Flat documents — nearly every push, and every encrypted envelope — are read by a fast path
-//! ([`super::flat`]) that gives exactly the fields this parser gives; it steps aside for
+//! (`wire::flat`, private) that gives exactly the fields this parser gives; it steps aside for
 //! anything else, and everything below applies to what reaches the parser here.
 //!
 //! The parser is deliberately small and strict. It reads the body in place (no copy of the body;
