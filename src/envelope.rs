@@ -151,8 +151,8 @@ pub fn seal(account: &Account, plaintext: &[u8], now: u64) -> Option<String> {
     let cipher = account.cipher.as_ref()?;
     let encrypt = cipher.encrypt(plaintext);
     let (mut timestamp, mut nonce) = ([0; 20], [0; 20]);
-    let timestamp = decimal(now, &mut timestamp);
-    let nonce = decimal(crypto::nonce_number(), &mut nonce);
+    let timestamp = wire::decimal(now, &mut timestamp);
+    let nonce = wire::decimal(crypto::nonce_number(), &mut nonce);
     let signature = crypto::signature(&[&account.token, timestamp, nonce, &encrypt]);
     Some(wire::render_encrypted(
         &encrypt,
@@ -160,48 +160,4 @@ pub fn seal(account: &Account, plaintext: &[u8], now: u64) -> Option<String> {
         timestamp,
         nonce,
     ))
-}
-
-/// `n` in decimal, written at the end of `buf` (20 digits hold any u64).
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        // `n % 10` is a single digit.
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[start..]).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decimal;
-
-    #[test]
-    fn decimal_writes_what_to_string_writes() {
-        let mut buf = [0; 20];
-        for n in [
-            0,
-            7,
-            9,
-            10,
-            99,
-            100,
-            1_700_000_000,
-            9_999_999_999,
-            u64::MAX - 1,
-            u64::MAX,
-        ] {
-            assert_eq!(decimal(n, &mut buf), n.to_string());
-        }
-        let mut n = 1u64;
-        while let Some(next) = n.checked_mul(3) {
-            assert_eq!(decimal(n - 1, &mut buf), (n - 1).to_string());
-            n = next;
-        }
-    }
 }

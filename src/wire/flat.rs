@@ -19,7 +19,7 @@
 use wxgate_handlers::{Fields, Value};
 
 use super::MAX_ELEMENTS;
-use super::xml::ASCII_NAME;
+use super::xml::{ASCII_NAME, is_space};
 
 const CDATA_OPEN: &[u8] = b"<![CDATA[";
 const CDATA_CLOSE: &[u8] = b"]]>";
@@ -118,9 +118,6 @@ fn end_tag(bytes: &[u8], at: usize, name: &str) -> Option<usize> {
 fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
     bytes
         .get(at..)
-        .and_then(|rest| {
-            rest.iter()
-                .position(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
-        })
+        .and_then(|rest| rest.iter().position(|&byte| !is_space(byte)))
         .map_or(bytes.len(), |skipped| at + skipped)
 }

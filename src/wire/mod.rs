@@ -33,6 +33,7 @@ pub mod render;
 pub mod xml;
 
 pub use json::parse_json;
+pub(crate) use render::decimal;
 pub use render::{render_encrypted, render_reply, render_reply_body, render_reply_with_body};
 pub use xml::{parse_xml, parse_xml_field};
 

@@ -243,19 +243,24 @@ fn msg_type(out: &mut String, kind: &str) {
 
 /// Appends the decimal digits of `n`, most significant first.
 fn push_u64(out: &mut String, n: u64) {
-    let mut divisor = 1;
-    // Stops at 10^19 for the largest values, which still fits in a u64.
-    while n / divisor >= 10 {
-        divisor *= 10;
-    }
+    out.push_str(decimal(n, &mut [0; 20]));
+}
+
+/// `n` in decimal, written at the end of `buf` (20 digits hold any u64): for numbers that go
+/// into a reply, or are signed before they do, without a heap string.
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut start = buf.len();
     loop {
-        let digit = (n / divisor % 10) as u8;
-        out.push(char::from(b'0' + digit));
-        if divisor == 1 {
+        start -= 1;
+        // `n % 10` is a single digit.
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
             break;
         }
-        divisor /= 10;
     }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&buf[start..]).unwrap_or_default()
 }
 
 /// An upper bound for the rendered length in the common case (no `]]>` to split), so the

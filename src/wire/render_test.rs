@@ -661,3 +661,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn decimal_writes_what_to_string_writes() {
+    let mut buf = [0; 20];
+    for n in [
+        0,
+        7,
+        9,
+        10,
+        99,
+        100,
+        1_700_000_000,
+        9_999_999_999,
+        u64::MAX - 1,
+        u64::MAX,
+    ] {
+        assert_eq!(super::decimal(n, &mut buf), n.to_string());
+    }
+    let mut n = 1u64;
+    while let Some(next) = n.checked_mul(3) {
+        assert_eq!(super::decimal(n - 1, &mut buf), (n - 1).to_string());
+        n = next;
+    }
+}

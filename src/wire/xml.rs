@@ -407,10 +407,14 @@ pub(super) fn is_name_char(ch: char) -> bool {
             '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
-/// XML whitespace: space, tab, line feed, carriage return.
+/// Whether `text` is all XML whitespace.
 fn is_whitespace(text: &str) -> bool {
-    text.bytes()
-        .all(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+    text.bytes().all(is_space)
+}
+
+/// XML whitespace: space, tab, line feed, carriage return.
+pub(super) fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 fn second_root(name: &str, at: usize) -> WireError {
