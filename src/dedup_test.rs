@@ -99,13 +99,16 @@ const JSON: Decision = Decision::Local {
     passive: false,
 };
 
+/// A request waiting on `slot` (up to 5 s) in a task of its own.
+fn waiting(slot: &Arc<Slot>) -> tokio::task::JoinHandle<Waited> {
+    let slot = slot.clone();
+    tokio::spawn(async move { slot.wait(soon(5000)).await })
+}
+
 #[tokio::test]
 async fn a_decision_taken_elsewhere_is_followed() {
     let slot: Arc<Slot> = Arc::default();
-    let waiter = {
-        let slot = slot.clone();
-        tokio::spawn(async move { slot.wait(soon(5000)).await })
-    };
+    let waiter = waiting(&slot);
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(slot.complete(rendered("x"), Decision::Decided(true)));
     assert_eq!(waiter.await.unwrap(), Waited::Pushed);
@@ -267,10 +270,7 @@ async fn no_reply_is_never_pushed() {
 #[tokio::test]
 async fn json_pushes_always_push_their_reply() {
     let slot: Arc<Slot> = Arc::default();
-    let waiter = {
-        let slot = slot.clone();
-        tokio::spawn(async move { slot.wait(soon(5000)).await })
-    };
+    let waiter = waiting(&slot);
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(slot.complete(rendered("cs"), JSON));
     assert_eq!(waiter.await.unwrap(), Waited::Pushed);
@@ -279,12 +279,7 @@ async fn json_pushes_always_push_their_reply() {
 #[tokio::test]
 async fn many_waiters_all_get_the_passive_answer() {
     let slot: Arc<Slot> = Arc::default();
-    let waiters: Vec<_> = (0..10)
-        .map(|_| {
-            let slot = slot.clone();
-            tokio::spawn(async move { slot.wait(soon(5000)).await })
-        })
-        .collect();
+    let waiters: Vec<_> = (0..10).map(|_| waiting(&slot)).collect();
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(!slot.complete(rendered("all"), LOCAL));
     for waiter in waiters {
@@ -386,10 +381,7 @@ async fn the_claiming_request_counts_as_waiting_from_the_claim() {
 #[tokio::test]
 async fn a_request_that_went_away_is_not_counted_as_waiting() {
     let slot: Arc<Slot> = Arc::default();
-    let gone = {
-        let slot = slot.clone();
-        tokio::spawn(async move { slot.wait(soon(5000)).await })
-    };
+    let gone = waiting(&slot);
     tokio::time::sleep(Duration::from_millis(20)).await;
     gone.abort();
     assert!(gone.await.unwrap_err().is_cancelled());
@@ -456,29 +448,17 @@ fn a_growing_table_keeps_every_record_while_it_moves_them() {
 
 #[test]
 fn shards_hand_over_between_half_and_all_of_their_capacity() {
-    let mut table = Table::default();
-    for i in 0..1000u64 {
-        let record = Record {
-            state: State::Done(Finished {
-                reply: None,
-                create_time: 0,
-                pushed: false,
-            }),
-            expires: 0,
-        };
-        let _ = table.read_or_insert(LocalKey([i, i]), |_| (), || (record, ()));
-    }
-    let capacity = table.map.capacity();
-    let at = |stagger| Table {
-        stagger,
-        ..Table::default()
-    };
+    let map = || KeyMap::<Record>::with_capacity_and_hasher(1000, BuildHasherDefault::default());
+    let capacity = map().capacity();
     let mut last = 0;
     for stagger in 0..=STAGGER_STEPS {
-        let mut t = at(stagger);
-        t.map = KeyMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default());
-        let handover = t.handover_at();
-        assert!(handover >= t.map.capacity() / 2 && handover <= t.map.capacity());
+        let table = Table {
+            map: map(),
+            stagger,
+            ..Table::default()
+        };
+        let handover = table.handover_at();
+        assert!(handover >= capacity / 2 && handover <= capacity);
         assert!(handover >= last, "later shards hand over later");
         last = handover;
     }
