@@ -13,7 +13,7 @@
 //! tag with whitespace, a second CDATA section, any error — makes it step aside (`None`), and
 //! the general parser reads the document from the start: it alone accepts the rest and names
 //! every error. So this path can only ever accept a subset of what the general parser accepts,
-//! and `flat_path_agrees_with_the_general_parser` (in `xml_test.rs`) checks that the fields
+//! and `flat_path_agrees_with_the_general_parser` (in `flat_test.rs`) checks that the fields
 //! are the same.
 
 use wxgate_handlers::{Fields, Value};

@@ -42,6 +42,8 @@ mod detect_test;
 #[cfg(test)]
 mod fixtures_test;
 #[cfg(test)]
+mod flat_test;
+#[cfg(test)]
 mod json_test;
 #[cfg(test)]
 mod render_test;

@@ -1,11 +1,9 @@
-use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use wxgate_handlers::{Fields, Value};
 
-use super::xml::parse_general;
-use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, flat, parse_xml, parse_xml_field};
+use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, parse_xml};
 
 fn ok(body: &str) -> Fields {
     match parse_xml(body.as_bytes()) {
@@ -14,14 +12,14 @@ fn ok(body: &str) -> Fields {
     }
 }
 
-fn err(body: impl AsRef<[u8]>) -> WireError {
+pub(super) fn err(body: impl AsRef<[u8]>) -> WireError {
     match parse_xml(body.as_ref()) {
         Ok(fields) => panic!("accepted: {fields:?}"),
         Err(err) => err,
     }
 }
 
-fn text(name: &str, text: &str) -> (String, Value) {
+pub(super) fn text(name: &str, text: &str) -> (String, Value) {
     (name.to_owned(), Value::Text(text.to_owned()))
 }
 
@@ -29,7 +27,7 @@ fn node(name: &str, children: Vec<(String, Value)>) -> (String, Value) {
     (name.to_owned(), Value::Node(children.into_iter().collect()))
 }
 
-fn fields(entries: Vec<(String, Value)>) -> Fields {
+pub(super) fn fields(entries: Vec<(String, Value)>) -> Fields {
     entries.into_iter().collect()
 }
 
@@ -538,6 +536,46 @@ fn write_xml(fields: &Fields) -> String {
     out
 }
 
+/// Up to `max_parts` pieces of XML markup, text and whitespace run together: mostly not XML,
+/// often nearly so.
+pub(super) fn xml_soup(max_parts: usize) -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("<xml>"),
+            Just("</xml>"),
+            Just("<A>"),
+            Just("</A>"),
+            Just("<B>"),
+            Just("</B>"),
+            Just("<B/>"),
+            Just("<A "),
+            Just("</A >"),
+            Just("</"),
+            Just("<![CDATA["),
+            Just("]]>"),
+            Just("]]"),
+            Just("&amp;"),
+            Just("&#x4e2d;"),
+            Just("&"),
+            Just("<!--"),
+            Just("-->"),
+            Just("<?pi?>"),
+            Just("<!DOCTYPE x>"),
+            Just("text"),
+            Just(" "),
+            Just("\n"),
+            Just("\r"),
+            Just("\t"),
+            Just("<"),
+            Just(">"),
+            Just("中"),
+            Just("\""),
+        ],
+        0..max_parts,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 /// Any fields tree the parser can produce: XML names, any text without NUL, nodes with at least
 /// one child, at most four levels below the root.
 fn any_fields() -> impl Strategy<Value = Fields> {
@@ -570,18 +608,8 @@ proptest! {
     }
 
     #[test]
-    fn never_panics_on_xml_like_input(
-        parts in proptest::collection::vec(
-            prop_oneof![
-                Just("<xml>"), Just("</xml>"), Just("<A>"), Just("</A>"), Just("<B/>"),
-                Just("<![CDATA["), Just("]]>"), Just("&amp;"), Just("&#x4e2d;"), Just("&"),
-                Just("<!--"), Just("-->"), Just("<?pi?>"), Just("<!DOCTYPE x>"), Just("text"),
-                Just(" "), Just("\n"), Just("<"), Just(">"), Just("中"), Just("\""),
-            ],
-            0..40,
-        )
-    ) {
-        let _ = parse_xml(parts.concat().as_bytes());
+    fn never_panics_on_xml_like_input(body in xml_soup(40)) {
+        let _ = parse_xml(body.as_bytes());
     }
 
     #[test]
@@ -617,190 +645,4 @@ fn the_ascii_name_table_follows_the_grammar() {
     }
     assert!(!is_xml_name(""));
     assert!(is_xml_name("中文") && is_xml_name("a中") && !is_xml_name("1中"));
-}
-
-// ---- the fast path for flat documents ----
-
-/// The fast path's answer for `body`, checked against the general parser: when it reads a
-/// document at all, it must give exactly the general parser's fields.
-/// Reading one field in place agrees with parsing everything and looking the field up, on
-/// every body, flat or not, valid or not.
-fn flat_agrees(body: &str) -> Option<Fields> {
-    let fast = flat::parse(body);
-    if let Some(fields) = &fast {
-        assert_eq!(parse_general(body).as_ref(), Ok(fields), "{body:?}");
-    }
-    let general = parse_xml(body.as_bytes());
-    for name in ["A", "B", "Encrypt", "xml"] {
-        let expected = general
-            .as_ref()
-            .map(|fields| fields.text(name).map(str::to_owned));
-        let field = parse_xml_field(body.as_bytes(), name);
-        assert_eq!(
-            field.map(|text| text.map(Cow::into_owned)),
-            expected.map_err(Clone::clone),
-            "{name} of {body:?}"
-        );
-    }
-    fast
-}
-
-#[test]
-fn flat_documents_take_the_fast_path() {
-    for body in [
-        "<xml></xml>",
-        "<xml>\n  \t\r\n</xml>",
-        "<xml><A>1</A></xml>",
-        "<xml><A></A><B><![CDATA[]]></B></xml>",
-        " \n<xml>\n<ToUserName><![CDATA[gh_1]]></ToUserName>\n<CreateTime>1348831860</CreateTime>\n\
-         <Content><![CDATA[a <b> & c ]] > &amp;]]></Content>\n</xml>\n",
-        "<Message><A>x > y</A><A> spaced </A><a.b-c:d_1>\r\n</a.b-c:d_1></Message>",
-        "<xml><Content><![CDATA[中文 😀]]></Content><Label>上海</Label></xml>",
-    ] {
-        assert!(
-            flat_agrees(body).is_some(),
-            "{body:?} should take the fast path"
-        );
-    }
-    assert_eq!(
-        flat_agrees("<xml><B>2</B><A><![CDATA[<1>]]></A><B>3</B></xml>"),
-        Some(fields(vec![
-            text("B", "2"),
-            text("A", "<1>"),
-            text("B", "3")
-        ]))
-    );
-}
-
-#[test]
-fn the_fast_path_steps_aside_for_everything_else() {
-    for body in [
-        // accepted by the general parser, outside the flat shape
-        "<?xml version=\"1.0\"?><xml><A>1</A></xml>",
-        "\u{feff}<xml><A>1</A></xml>",
-        "<xml a=\"1\"><A>1</A></xml>",
-        "<xml ><A>1</A></xml>",
-        "<xml><A b='>'>1</A></xml>",
-        "<xml><A>&amp;</A></xml>",
-        "<xml><A>&#20013;</A></xml>",
-        "<xml><A/></xml>",
-        "<xml/>",
-        "<xml><A>1</A ></xml>",
-        "<xml><A>1</A></xml >",
-        "<xml><!-- c --><A>1</A></xml>",
-        "<xml><A>1</A></xml><!-- c -->",
-        "<xml><A><![CDATA[a]]><![CDATA[b]]></A></xml>",
-        "<xml><A>a<![CDATA[b]]></A></xml>",
-        "<xml><A><![CDATA[a]]>b</A></xml>",
-        "<xml><A><B>1</B></A></xml>",
-        "<xml><名>1</名></xml>",
-        "<xml><A><?pi?>1</A></xml>",
-        // refused by the general parser: the fast path must not accept them either
-        "<xml><A>1</B></xml>",
-        "<xml><A>1</A>",
-        "<xml><A>1</A></xml><xml></xml>",
-        "<xml>text<A>1</A></xml>",
-        "<xml><A>1</A>text</xml>",
-        "text<xml></xml>",
-        "<xml></xml>text",
-        "<xml><A>a]]>b</A></xml>",
-        "<xml><A><![CDATA[a</A></xml>",
-        "<xml><1a>1</1a></xml>",
-        "<xml><>1</></xml>",
-        "<xml><A>1",
-        "<xml>",
-        "",
-        "<!DOCTYPE x><xml></xml>",
-    ] {
-        assert_eq!(flat_agrees(body), None, "{body:?}");
-    }
-}
-
-#[test]
-fn one_field_is_read_in_place_from_a_flat_document() {
-    let body = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName>\n\
-                <Encrypt><![CDATA[bG9yZW0=]]></Encrypt><Encrypt>second</Encrypt></xml>";
-    assert!(flat_agrees(body).is_some());
-    let encrypt = parse_xml_field(body.as_bytes(), "Encrypt");
-    assert!(
-        matches!(encrypt, Ok(Some(Cow::Borrowed("bG9yZW0=")))),
-        "{encrypt:?}"
-    );
-    assert_eq!(parse_xml_field(body.as_bytes(), "Nonce"), Ok(None));
-    // Not flat: read by the general parser, with its errors.
-    assert_eq!(
-        parse_xml_field(b"<xml><Encrypt>a&amp;b</Encrypt></xml>", "Encrypt"),
-        Ok(Some(Cow::Owned("a&b".to_owned())))
-    );
-    assert_eq!(
-        parse_xml_field(b"<xml><Encrypt><A>1</A></Encrypt></xml>", "Encrypt"),
-        Ok(None)
-    );
-    assert!(matches!(
-        parse_xml_field(b"<xml><Encrypt>x</Encrypt>", "Encrypt"),
-        Err(WireError::Unclosed { .. })
-    ));
-    assert!(matches!(
-        parse_xml_field(b"<xml><A>\0</A></xml>", "Encrypt"),
-        Err(WireError::Nul { at: 8 })
-    ));
-}
-
-#[test]
-fn the_fast_path_leaves_the_element_limit_to_the_general_parser() {
-    let under: String = "<A>1</A>".repeat(MAX_ELEMENTS - 1);
-    assert!(flat_agrees(&format!("<xml>{under}</xml>")).is_some());
-    let over = "<A>1</A>".repeat(MAX_ELEMENTS);
-    let body = format!("<xml>{over}</xml>");
-    assert_eq!(flat_agrees(&body), None);
-    assert!(matches!(err(&body), WireError::TooManyElements { .. }));
-}
-
-proptest! {
-    #[test]
-    fn flat_path_agrees_with_the_general_parser(
-        parts in proptest::collection::vec(
-            prop_oneof![
-                Just("<xml>"), Just("</xml>"), Just("<A>"), Just("</A>"), Just("<B>"),
-                Just("</B>"), Just("<B/>"), Just("<![CDATA["), Just("]]>"), Just("]]"),
-                Just("&amp;"), Just("&"), Just("<!--"), Just("-->"), Just("<?pi?>"),
-                Just("text"), Just(" "), Just("\n"), Just("\r"), Just("\t"), Just("<"),
-                Just(">"), Just("</"), Just("中"), Just("<A "), Just("</A >"), Just("\""),
-            ],
-            0..24,
-        )
-    ) {
-        let _ = flat_agrees(&parts.concat());
-    }
-
-    #[test]
-    fn any_flat_document_takes_the_fast_path(
-        children in proptest::collection::vec(
-            (
-                "[A-Za-z_:][A-Za-z0-9_.:-]{0,8}",
-                prop_oneof![
-                    "[^\\x00<&]{0,12}".prop_filter("no ]]>", |t: &String| !t.contains("]]>"))
-                        .prop_map(|t| (t, false)),
-                    "[^\\x00]{0,12}".prop_filter("no ]]>", |t: &String| !t.contains("]]>"))
-                        .prop_map(|t| (t, true)),
-                ],
-                "[ \\t\\r\\n]{0,2}",
-            ),
-            0..10,
-        ),
-        root in "[A-Za-z_][A-Za-z0-9]{0,4}",
-    ) {
-        let mut body = format!("<{root}>");
-        let mut expected = Vec::new();
-        for (name, (content, cdata), space) in &children {
-            if *cdata {
-                body.push_str(&format!("{space}<{name}><![CDATA[{content}]]></{name}>"));
-            } else {
-                body.push_str(&format!("{space}<{name}>{content}</{name}>"));
-            }
-            expected.push(text(name, content));
-        }
-        body.push_str(&format!("</{root}>"));
-        prop_assert_eq!(flat_agrees(&body), Some(fields(expected)), "{}", body);
-    }
 }
