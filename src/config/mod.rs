@@ -39,6 +39,10 @@ mod schema;
 mod walk;
 
 #[cfg(test)]
+mod rules_test;
+#[cfg(test)]
+mod services_test;
+#[cfg(test)]
 mod shared_test;
 #[cfg(test)]
 mod tests;

@@ -3,27 +3,27 @@
 use std::net::SocketAddr;
 
 use wxgate_handlers::RuleAction;
-use wxgate_handlers::reply::{Article, Media, Music, Reply, Transfer, Video};
+use wxgate_handlers::reply::{Article, Reply};
 
 use super::*;
 
 const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
-fn parse_ok(text: &str) -> Config {
+pub(super) fn parse_ok(text: &str) -> Config {
     match Config::parse(text, "config.toml") {
         Ok(config) => config,
         Err(errors) => panic!("expected a valid config, got:\n{errors}"),
     }
 }
 
-fn parse_err(text: &str) -> ConfigErrors {
+pub(super) fn parse_err(text: &str) -> ConfigErrors {
     match Config::parse(text, "config.toml") {
         Ok(config) => panic!("expected problems, got {config:?}"),
         Err(errors) => errors,
     }
 }
 
-fn keys_and_messages(errors: &ConfigErrors) -> Vec<(&str, &str)> {
+pub(super) fn keys_and_messages(errors: &ConfigErrors) -> Vec<(&str, &str)> {
     errors
         .problems
         .iter()
@@ -31,7 +31,7 @@ fn keys_and_messages(errors: &ConfigErrors) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn hint_of<'e>(errors: &'e ConfigErrors, key: &str) -> &'e str {
+pub(super) fn hint_of<'e>(errors: &'e ConfigErrors, key: &str) -> &'e str {
     match errors.problems.iter().find(|p| p.key == key) {
         Some(problem) => &problem.hint,
         None => panic!("no problem at {key} in:\n{errors}"),
@@ -459,109 +459,6 @@ fn account_fields_are_checked() {
     );
 }
 
-fn one_rule(rule: &str) -> String {
-    format!(
-        "[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n[[accounts.rules]]\n{rule}\n"
-    )
-}
-
-#[test]
-fn every_reply_kind_parses() {
-    let replies = [
-        (
-            "{ image = { media_id = \"m1\" } }",
-            Reply::Image(Media {
-                media_id: "m1".into(),
-            }),
-        ),
-        (
-            "{ voice = { media_id = \"m2\" } }",
-            Reply::Voice(Media {
-                media_id: "m2".into(),
-            }),
-        ),
-        (
-            "{ video = { media_id = \"m3\", title = \"t\", description = \"d\" } }",
-            Reply::Video(Video {
-                media_id: "m3".into(),
-                title: "t".into(),
-                description: "d".into(),
-            }),
-        ),
-        (
-            "{ music = { thumb_media_id = \"m4\", music_url = \"https://m\" } }",
-            Reply::Music(Music {
-                title: String::new(),
-                description: String::new(),
-                music_url: "https://m".into(),
-                hq_music_url: String::new(),
-                thumb_media_id: "m4".into(),
-            }),
-        ),
-        (
-            "{ transfer_customer_service = {} }",
-            Reply::TransferCustomerService(Transfer::default()),
-        ),
-    ];
-    for (written, expected) in replies {
-        let config = parse_ok(&one_rule(&format!("reply = {written}")));
-        assert_eq!(
-            config.accounts[0].rules[0].action,
-            RuleAction::Reply(expected),
-            "{written}"
-        );
-        assert_eq!(config.accounts[0].rules[0].keyword, None);
-    }
-}
-
-#[test]
-fn rules_are_checked() {
-    let text = format!(
-        "{}\
-         [[accounts.rules]]\nkeyword = \"a\"\nregex = \"b\"\nevent = \"click\"\nreply = {{ text = \"x\" }}\n\
-         [[accounts.rules]]\nkeyword = \"\"\n\
-         [[accounts.rules]]\nreply = {{ txt = \"x\" }}\n\
-         [[accounts.rules]]\nreply = {{ image = {{ media_id = \"\" }} }}\n\
-         [[accounts.rules]]\nreply = {{ news = [ {{ title = \"\" }} ] }}\n\
-         [[accounts.rules]]\nreply = {{ news = [] }}\n\
-         [[accounts.rules]]\nregex = \"^hi (?P<who>.*)$\"\nreply = {{ text = \"hi $who, $2\" }}\n",
-        one_rule("keyword = \"ok\"\nreply = { text = \"\" }"),
-    );
-    let errors = parse_err(&text);
-    assert_eq!(
-        keys_and_messages(&errors),
-        vec![
-            ("accounts[0].rules[0].reply.text", "must not be empty"),
-            ("accounts[0].rules[1]", "`keyword` and `regex` are both set"),
-            (
-                "accounts[0].rules[1]",
-                "`keyword`, `regex` (for text messages) and `event` (for events) cannot both hold"
-            ),
-            ("accounts[0].rules[2].keyword", "must not be empty"),
-            ("accounts[0].rules[2].reply", "missing required key"),
-            (
-                "accounts[0].rules[3].reply",
-                "unknown variant `txt`, expected one of `text`, `image`, `voice`, `video`, \
-                 `music`, `news`, `transfer_customer_service`"
-            ),
-            (
-                "accounts[0].rules[4].reply.image.media_id",
-                "must not be empty"
-            ),
-            (
-                "accounts[0].rules[5].reply.news[0].title",
-                "must not be empty"
-            ),
-            ("accounts[0].rules[6].reply.news", "holds no articles"),
-            (
-                "accounts[0].rules[7].reply.text",
-                "`$2` refers to group 2, but the regex has 1 capture group"
-            ),
-        ]
-    );
-    assert!(hint_of(&errors, "accounts[0].rules[3].reply").contains("{ text = \"..\" }"));
-}
-
 #[test]
 fn syntax_errors_are_one_problem_with_a_location() {
     let errors = parse_err("[server]\nlisten = \"127.0.0.1:8080\"\nmax_body_bytes = = 5\n");
@@ -688,213 +585,4 @@ fn never_panics_on_truncated_or_mangled_input() {
     ] {
         let _ = Config::parse(weird, "config.toml");
     }
-}
-
-#[test]
-fn api_admin_storage_and_forward_keys() {
-    let config = parse_ok(
-        "[server]\nupstream_timeout_ms = 1500\n\
-         [admin]\ntoken = \"s3cr3t-admin\"\n\
-         [storage]\ndatabase = \"sqlite:///var/lib/wxgate/wxgate.db\"\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n\
-         secret = \"app-secret\"\napi_base = \"http://127.0.0.1:9/\"\ntoken_source = \"client_credential\"\n\
-         [[accounts.rules]]\nevent = \"subscribe\"\nforward = \"http://127.0.0.1:9000/wechat\"\n\
-         [[accounts.rules]]\nforward = \"https://bot.example.com/hook\"\n",
-    );
-    assert_eq!(config.server.upstream_timeout_ms, 1500);
-    assert_eq!(config.admin.token.as_deref(), Some("s3cr3t-admin"));
-    assert_eq!(
-        config.storage.database,
-        "sqlite:///var/lib/wxgate/wxgate.db"
-    );
-    let account = &config.accounts[0];
-    assert_eq!(account.secret.as_deref(), Some("app-secret"));
-    assert_eq!(
-        account.api_base, "http://127.0.0.1:9",
-        "trailing slash dropped"
-    );
-    assert_eq!(account.token_source, TokenSource::ClientCredential);
-    assert_eq!(
-        account.rules[0].action,
-        RuleAction::Forward("http://127.0.0.1:9000/wechat".into())
-    );
-    assert_eq!(account.rules[1].event, None);
-    let shown = format!("{config:?}");
-    assert!(
-        !shown.contains("s3cr3t-admin") && !shown.contains("app-secret"),
-        "{shown}"
-    );
-
-    // Defaults: admin disabled, SQLite next to the process, WeChat's API, stable tokens.
-    let config = parse_ok(
-        "[admin]\ntoken = \"\"\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
-    assert_eq!(
-        config.admin.token, None,
-        "an empty token disables the admin API"
-    );
-    assert_eq!(config.storage.database, "sqlite://wxgate.db");
-    assert_eq!(config.accounts[0].api_base, DEFAULT_API_BASE);
-    assert_eq!(config.accounts[0].token_source, TokenSource::StableToken);
-    assert_eq!(config.server.upstream_timeout_ms, 30_000);
-}
-
-#[test]
-fn bad_api_admin_storage_and_forward_keys() {
-    let errors = parse_err(
-        "[server]\nupstream_timeout_ms = 0\n\
-         [admin]\ntoken = \"two words\"\n\
-         [storage]\ndatabase = \"mysql://db\"\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n\
-         secret = \"has space\"\napi_base = \"ftp://x\"\ntoken_source = \"stable\"\n\
-         [[accounts.rules]]\nforward = \"127.0.0.1:9000\"\n\
-         [[accounts.rules]]\nforward = \"http://x/\"\nreply = { text = \"y\" }\n",
-    );
-    let keys: Vec<_> = keys_and_messages(&errors)
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect();
-    for key in [
-        "server.upstream_timeout_ms",
-        "admin.token",
-        "storage.database",
-        "accounts[0].secret",
-        "accounts[0].api_base",
-        "accounts[0].token_source",
-        "accounts[0].rules[0].forward",
-        "accounts[0].rules[1]",
-    ] {
-        assert!(keys.contains(&key), "{key} missing from {keys:?}");
-    }
-    assert!(
-        !errors.to_string().contains("has space"),
-        "secrets are not echoed"
-    );
-}
-
-#[test]
-fn storage_takes_sqlite_and_postgres_urls() {
-    for database in [
-        "sqlite://wxgate.db",
-        "sqlite::memory:",
-        "postgres://wxgate:s3cr3t-db@db.internal:5432/wxgate",
-        "postgresql://wxgate@10.0.0.5/wxgate?sslmode=require",
-    ] {
-        let config = parse_ok(&format!(
-            "[storage]\ndatabase = \"{database}\"\n\
-             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
-        ));
-        assert_eq!(config.storage.database, database);
-        let shown = format!("{config:?}");
-        assert!(!shown.contains("s3cr3t-db"), "{shown}");
-    }
-}
-
-#[test]
-fn bad_storage_urls_name_both_backends_and_never_the_password() {
-    for (database, message) in [
-        (
-            "mysql://root:s3cr3t-db@db/wxgate",
-            "unsupported database `mysql`",
-        ),
-        ("wxgate.db", "unsupported database `wxgate.db`"),
-        (
-            "postgres:wxgate",
-            "a PostgreSQL database is a URL starting `postgres://`",
-        ),
-        (
-            "postgresql://",
-            "a PostgreSQL database is a URL starting `postgresql://`",
-        ),
-    ] {
-        let errors = parse_err(&format!(
-            "[storage]\ndatabase = \"{database}\"\n\
-             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
-        ));
-        assert_eq!(
-            keys_and_messages(&errors),
-            [("storage.database", message)],
-            "{database}"
-        );
-        let hint = hint_of(&errors, "storage.database");
-        assert!(
-            hint.contains("sqlite://") && hint.contains("postgres://"),
-            "{hint}"
-        );
-        assert!(!errors.to_string().contains("s3cr3t-db"), "{errors}");
-    }
-}
-
-#[test]
-fn client_timeouts_and_connection_limit_are_read() {
-    let config = parse_ok(
-        "[server]\nheader_timeout_ms = 100\nbody_timeout_ms = 600000\nmax_connections = 1\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
-    assert_eq!(config.server.header_timeout_ms, 100);
-    assert_eq!(config.server.body_timeout_ms, 600_000);
-    assert_eq!(config.server.max_connections, 1);
-    let config = parse_ok(
-        "[server]\nheader_timeout_ms = 300000\nbody_timeout_ms = 100\nmax_connections = 1000000\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
-    assert_eq!(config.server.header_timeout_ms, 300_000);
-    assert_eq!(config.server.body_timeout_ms, 100);
-    assert_eq!(config.server.max_connections, 1_000_000);
-}
-
-#[test]
-fn client_timeouts_and_connection_limit_are_checked() {
-    let errors = parse_err(
-        "[server]\nheader_timeout_ms = 99\nbody_timeout_ms = 600001\nmax_connections = 0\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
-    assert_eq!(
-        keys_and_messages(&errors),
-        vec![
-            (
-                "server.header_timeout_ms",
-                "must be between 100 and 300000, found 99"
-            ),
-            (
-                "server.body_timeout_ms",
-                "must be between 100 and 600000, found 600001"
-            ),
-            (
-                "server.max_connections",
-                "must be between 1 and 1000000, found 0"
-            ),
-        ]
-    );
-    assert!(hint_of(&errors, "server.header_timeout_ms").contains("headers"));
-    assert!(hint_of(&errors, "server.body_timeout_ms").contains("body"));
-    assert!(hint_of(&errors, "server.max_connections").contains("ulimit -n"));
-
-    let errors = parse_err(
-        "[server]\nheader_timeout_ms = \"5s\"\nbody_timeout_ms = -1\nmax_connections = 1000001\n\
-         header_timeout = 5\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
-    assert_eq!(
-        keys_and_messages(&errors),
-        vec![
-            (
-                "server.header_timeout_ms",
-                "expected an integer, found a string"
-            ),
-            (
-                "server.body_timeout_ms",
-                "must be between 100 and 600000, found -1"
-            ),
-            (
-                "server.max_connections",
-                "must be between 1 and 1000000, found 1000001"
-            ),
-            ("server.header_timeout", "unknown key"),
-        ]
-    );
-    assert_eq!(
-        hint_of(&errors, "server.header_timeout"),
-        "did you mean `header_timeout_ms`?"
-    );
 }
