@@ -55,10 +55,24 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
             .connect_with(options)
             .await
     } else {
-        SqlitePoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .connect_with(options.journal_mode(SqliteJournalMode::Wal))
-            .await
+        let options = options.journal_mode(SqliteJournalMode::Wal);
+        // Turning a new file to WAL takes an exclusive lock, and SQLite answers "database is
+        // locked" at once, without its busy handler, when another process does the same at
+        // that moment (several gateways starting on one new file): try again, as a statement
+        // would wait, for up to the busy timeout.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            let pool = SqlitePoolOptions::new()
+                .max_connections(MAX_CONNECTIONS)
+                .connect_with(options.clone())
+                .await;
+            match pool {
+                Err(err) if is_busy(&err) && std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(BUSY_RETRY).await;
+                }
+                pool => break pool,
+            }
+        }
     };
     pool.map_err(|err| {
         StoreError::Database(format!(
@@ -68,6 +82,20 @@ pub(super) async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
         ))
     })
 }
+
+/// Whether SQLite refused for a lock held elsewhere (`SQLITE_BUSY`, any extended code).
+fn is_busy(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|err| err.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
+}
+
+/// SQLite's primary result code for a lock held by another connection.
+const SQLITE_BUSY: i32 = 5;
+
+/// Pause between attempts to open a file another process is setting up.
+const BUSY_RETRY: Duration = Duration::from_millis(20);
 
 /// Whether `url` names an in-memory database, read the way sqlx reads it.
 fn is_memory(url: &str) -> bool {
