@@ -180,7 +180,9 @@ impl Gateway {
     ///
     /// The `[server]` limits apply to every connection: `header_timeout_ms` to each request
     /// head (see [`http::conn`]), `body_timeout_ms` to each body (see [`http::body::timed`]),
-    /// and `max_connections` to the total over every worker thread.
+    /// and `max_connections` to the total over every worker thread. The listener's backlog is
+    /// set to `backlog` whoever bound it (`std`'s `bind` leaves 128, which a burst of new
+    /// connections overflows: the kernel then drops or resets some of them).
     pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
         let qr = QrCounter::default();
         let (state, redis) = self.state(qr.clone()).await?;
@@ -199,6 +201,13 @@ impl Gateway {
             source,
         })?;
         let server_config = self.config.server;
+        // Listening again on a listening socket changes its backlog.
+        socket2::SockRef::from(&listener)
+            .listen(i32::try_from(server_config.backlog).unwrap_or(i32::MAX))
+            .map_err(|source| Error::Io {
+                context: format!("setting the listen backlog on {addr} (server.backlog)"),
+                source,
+            })?;
         let grace = state.handler_timeout + Duration::from_secs(1);
         let header_timeout = Duration::from_millis(server_config.header_timeout_ms);
         let body_timeout = Duration::from_millis(server_config.body_timeout_ms);

@@ -14,6 +14,7 @@
 //! header_timeout_ms = 5000
 //! body_timeout_ms = 10000
 //! max_connections = 25000
+//! backlog = 1024
 //!
 //! [dedup]                       # optional
 //! ttl_secs = 60
@@ -176,6 +177,10 @@ pub struct ServerConfig {
     /// The most connections served at once, in total over every worker thread; further ones
     /// wait in the listen backlog until one closes. Default 25000, 1 to 1000000.
     pub max_connections: usize,
+    /// How many connections the kernel may hold, completed but not yet accepted, for a
+    /// burst of new ones; the kernel caps it at `net.core.somaxconn`. Default 1024, 1 to
+    /// 65535.
+    pub backlog: u32,
 }
 
 impl Default for ServerConfig {
@@ -189,6 +194,7 @@ impl Default for ServerConfig {
             header_timeout_ms: 5_000,
             body_timeout_ms: 10_000,
             max_connections: 25_000,
+            backlog: 1_024,
         }
     }
 }

@@ -39,6 +39,8 @@ const MAX_HEADER_TIMEOUT_MS: u64 = 300_000;
 const MAX_BODY_TIMEOUT_MS: u64 = 600_000;
 /// Largest `server.max_connections`.
 const MAX_CONNECTIONS: u64 = 1_000_000;
+/// Largest `server.backlog` (Linux caps it at `net.core.somaxconn` anyway).
+const MAX_BACKLOG: u64 = 65_535;
 /// Length of an EncodingAESKey.
 const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
 /// Longest account name.
@@ -120,6 +122,8 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
                              request's body; 10000 is plenty for a few KB";
     const CONNECTIONS: &str = "how many connections to serve at once in total, from 1 to \
                                1000000; keep it below the process's open-file limit (ulimit -n)";
+    const BACKLOG: &str = "how many new connections may wait to be accepted, from 1 to 65535; \
+                           the kernel caps it at net.core.somaxconn";
     let d = ServerConfig::default();
     let config = ServerConfig {
         listen: s.string_with("listen", p, check_listen).unwrap_or(d.listen),
@@ -161,6 +165,10 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
             .uint("max_connections", p, 1..=MAX_CONNECTIONS, CONNECTIONS)
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(d.max_connections),
+        backlog: s
+            .uint("backlog", p, 1..=MAX_BACKLOG, BACKLOG)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(d.backlog),
     };
     s.finish(p);
     config

@@ -145,25 +145,27 @@ fn bad_storage_urls_name_both_backends_and_never_the_password() {
 fn client_timeouts_and_connection_limit_are_read() {
     let config = parse_ok(
         "[server]\nheader_timeout_ms = 100\nbody_timeout_ms = 600000\nmax_connections = 1\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+         backlog = 1\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
     );
     assert_eq!(config.server.header_timeout_ms, 100);
     assert_eq!(config.server.body_timeout_ms, 600_000);
     assert_eq!(config.server.max_connections, 1);
+    assert_eq!(config.server.backlog, 1);
     let config = parse_ok(
         "[server]\nheader_timeout_ms = 300000\nbody_timeout_ms = 100\nmax_connections = 1000000\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+         backlog = 65535\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
     );
     assert_eq!(config.server.header_timeout_ms, 300_000);
     assert_eq!(config.server.body_timeout_ms, 100);
     assert_eq!(config.server.max_connections, 1_000_000);
+    assert_eq!(config.server.backlog, 65_535);
 }
 
 #[test]
 fn client_timeouts_and_connection_limit_are_checked() {
     let errors = parse_err(
         "[server]\nheader_timeout_ms = 99\nbody_timeout_ms = 600001\nmax_connections = 0\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
+         backlog = 0\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
     );
     assert_eq!(
         keys_and_messages(&errors),
@@ -180,15 +182,17 @@ fn client_timeouts_and_connection_limit_are_checked() {
                 "server.max_connections",
                 "must be between 1 and 1000000, found 0"
             ),
+            ("server.backlog", "must be between 1 and 65535, found 0"),
         ]
     );
     assert!(hint_of(&errors, "server.header_timeout_ms").contains("headers"));
     assert!(hint_of(&errors, "server.body_timeout_ms").contains("body"));
     assert!(hint_of(&errors, "server.max_connections").contains("ulimit -n"));
+    assert!(hint_of(&errors, "server.backlog").contains("somaxconn"));
 
     let errors = parse_err(
         "[server]\nheader_timeout_ms = \"5s\"\nbody_timeout_ms = -1\nmax_connections = 1000001\n\
-         header_timeout = 5\n\
+         backlog = 65536\nheader_timeout = 5\n\
          [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
     );
     assert_eq!(
@@ -206,6 +210,7 @@ fn client_timeouts_and_connection_limit_are_checked() {
                 "server.max_connections",
                 "must be between 1 and 1000000, found 1000001"
             ),
+            ("server.backlog", "must be between 1 and 65535, found 65536"),
             ("server.header_timeout", "unknown key"),
         ]
     );

@@ -108,6 +108,7 @@ fn example_parses_into_expected_values() {
             header_timeout_ms: 5_000,
             body_timeout_ms: 10_000,
             max_connections: 25_000,
+            backlog: 1_024,
         },
         dedup: DedupConfig {
             ttl_secs: 60,
@@ -199,6 +200,7 @@ fn minimal_plain_config_gets_every_default() {
     assert_eq!(config.server.header_timeout_ms, 5000);
     assert_eq!(config.server.body_timeout_ms, 10_000);
     assert_eq!(config.server.max_connections, 25_000);
+    assert_eq!(config.server.backlog, 1024);
     assert_eq!(
         config.dedup,
         DedupConfig {

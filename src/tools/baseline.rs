@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use clap::Args;
 
+use wxgate::config::ServerConfig;
+
 /// `wxgate bench-baseline`'s options.
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
@@ -35,6 +37,12 @@ pub fn run(args: &BaselineArgs) -> ExitCode {
         }
     };
     let local = listener.local_addr().unwrap_or(args.listen);
+    // The gateway's default backlog, so both take a burst of connections alike.
+    let backlog = i32::try_from(ServerConfig::default().backlog).unwrap_or(i32::MAX);
+    if let Err(e) = socket2::SockRef::from(&listener).listen(backlog) {
+        eprintln!("wxgate bench-baseline: setting the listen backlog on {local}: {e}");
+        return ExitCode::FAILURE;
+    }
     let served = actix_web::rt::System::new().block_on(async move {
         let server = HttpServer::new(|| {
             App::new()

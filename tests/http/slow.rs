@@ -309,6 +309,101 @@ async fn max_connections_is_the_total_over_every_worker() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
+/// Fills every connection slot of a `max_connections = 4` gateway with connections stuck in a
+/// head, so that the server accepts nothing more and new connections wait in its backlog.
+async fn fill_every_slot(addr: &str) -> Vec<TcpStream> {
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        held.push(stream);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    held
+}
+
+/// Opens `count` connections at once; how many completed their handshake within `within`.
+/// (Linux drops a SYN while the listener's accept queue is full; the client tries again only
+/// after a second.)
+async fn connect_burst(addr: &str, count: usize, within: Duration) -> Vec<TcpStream> {
+    let attempts: Vec<_> = (0..count)
+        .map(|_| {
+            tokio::spawn(tokio::time::timeout(
+                within,
+                TcpStream::connect(addr.to_owned()),
+            ))
+        })
+        .collect();
+    let mut connected = Vec::new();
+    for attempt in attempts {
+        if let Ok(Ok(stream)) = attempt.await.unwrap() {
+            connected.push(stream);
+        }
+    }
+    connected
+}
+
+/// The kernel's cap on any listen backlog (`net.core.somaxconn`).
+fn somaxconn() -> usize {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(4096)
+}
+
+#[actix_web::test]
+async fn a_burst_of_connections_waits_in_the_backlog_and_every_one_is_served() {
+    // More than std's default backlog of 128, which the gateway must not keep.
+    let burst = 300.min(somaxconn());
+    ensure_open_files(2 * burst as u64 + 256);
+    let gw = start_with(
+        &config_text("max_connections = 4\nheader_timeout_ms = 20000"),
+        vec![],
+    )
+    .await;
+    let addr = gw.base.trim_start_matches("http://").to_owned();
+    let held = fill_every_slot(&addr).await;
+    let mut waiting = connect_burst(&addr, burst, Duration::from_millis(800)).await;
+    assert_eq!(
+        waiting.len(),
+        burst,
+        "connections beyond the backlog had their SYN dropped"
+    );
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    for stream in &mut waiting {
+        stream.write_all(request.as_bytes()).await.unwrap();
+    }
+    // The slots free: every waiting connection is served, four at a time.
+    drop(held);
+    for mut stream in waiting {
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer))
+            .await
+            .expect("served once slots freed")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
+    // The setting is what makes room: with a backlog of 16 the same burst does not fit.
+    let gw = start_with(
+        &config_text("max_connections = 4\nheader_timeout_ms = 20000\nbacklog = 16"),
+        vec![],
+    )
+    .await;
+    let addr = gw.base.trim_start_matches("http://").to_owned();
+    let _held = fill_every_slot(&addr).await;
+    let waiting = connect_burst(&addr, burst, Duration::from_millis(800)).await;
+    assert!(
+        waiting.len() < burst / 2,
+        "{} of {burst} connections fit a backlog of 16",
+        waiting.len()
+    );
+}
+
 #[actix_web::test]
 async fn keep_alive_and_pipelining_still_work_under_the_head_timer() {
     let gw = start_with(
