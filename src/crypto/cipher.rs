@@ -69,12 +69,14 @@ impl MsgCipher {
     ///
     /// See [`DecryptError`]; a different appid gives [`DecryptError::AppId`].
     pub fn decrypt(&self, encrypt_b64: &str) -> Result<Vec<u8>, DecryptError> {
-        let mut buf = STANDARD.decode(encrypt_b64).map_err(DecryptError::Base64)?;
+        let mut buf = decode_base64(encrypt_b64)?;
         let len = buf.len();
         if len == 0 || len % AES_BLOCK != 0 {
             return Err(DecryptError::BlockLength { len });
         }
-        let decryptor = cbc::Decryptor::<Aes256>::inner_iv_init(self.aes.clone(), &self.iv.into());
+        // Borrowed: a clone of the expanded key schedule per message would be a copy of
+        // hundreds of bytes.
+        let decryptor = cbc::Decryptor::<&Aes256>::inner_iv_init(&self.aes, &self.iv.into());
         let plain = decryptor
             .decrypt_padded_mut::<NoPadding>(&mut buf)
             .map_err(|_| DecryptError::BlockLength { len })?;
@@ -153,12 +155,11 @@ impl MsgCipher {
         // `pad` is in 1..=32, so the cast is lossless.
         buf.resize(unpadded + pad, pad as u8);
 
-        let mut encryptor =
-            cbc::Encryptor::<Aes256>::inner_iv_init(self.aes.clone(), &self.iv.into());
+        let mut encryptor = cbc::Encryptor::<&Aes256>::inner_iv_init(&self.aes, &self.iv.into());
         // The buffer is a multiple of 32 bytes, so there is no tail.
         let (blocks, _tail) = InOutBuf::from(buf.as_mut_slice()).into_chunks();
         encryptor.encrypt_blocks_inout_mut(blocks);
-        STANDARD.encode(&buf)
+        base64_simd::STANDARD.encode_to_string(&buf)
     }
 }
 
@@ -168,6 +169,14 @@ impl fmt::Debug for MsgCipher {
             .field("appid", &self.appid)
             .finish_non_exhaustive()
     }
+}
+
+/// Decodes canonical padded standard base64 with SIMD code; what that refuses is decoded
+/// again by the `base64` crate, for its precise error (which byte, where).
+pub(super) fn decode_base64(text: &str) -> Result<Vec<u8>, DecryptError> {
+    base64_simd::STANDARD
+        .decode_to_vec(text)
+        .or_else(|_| STANDARD.decode(text).map_err(DecryptError::Base64))
 }
 
 /// Length of the strict PKCS#7 padding (block size 32) at the end of `plain`.

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
 
-use super::cipher::{DecryptError, MsgCipher};
+use super::cipher::{DecryptError, MsgCipher, decode_base64};
 use super::key::AesKey;
 use super::signature::verify;
 use super::test_vectors::{v1, v2, v3};
@@ -238,6 +238,33 @@ proptest! {
             MsgCipher::new(&k, &expected).decrypt(&encrypt),
             Err(DecryptError::AppId { found })
         );
+    }
+
+    #[test]
+    fn simd_base64_accepts_exactly_what_strict_base64_accepts(
+        text in "[A-Za-z0-9+/=]{0,90}",
+        bytes in proptest::collection::vec(any::<u8>(), 0..120),
+        last in "[A-Za-z0-9+/]",
+    ) {
+        // Arbitrary text of the alphabet: mostly refused (bad length, misplaced padding).
+        prop_assert_eq!(
+            base64_simd::STANDARD.decode_to_vec(&text).ok(),
+            STANDARD.decode(&text).ok(),
+            "{:?}", text
+        );
+        // A valid encoding with its last character replaced: non-canonical spare bits
+        // (refused) or another canonical encoding (accepted), alike for both.
+        let encoded = STANDARD.encode(&bytes);
+        if let Some(at) = encoded.trim_end_matches('=').len().checked_sub(1) {
+            let changed = format!("{}{last}{}", &encoded[..at], &encoded[at + 1..]);
+            prop_assert_eq!(
+                base64_simd::STANDARD.decode_to_vec(&changed).ok(),
+                STANDARD.decode(&changed).ok(),
+                "{:?}", changed
+            );
+        }
+        prop_assert_eq!(base64_simd::STANDARD.encode_to_string(&bytes), encoded.clone());
+        prop_assert_eq!(decode_base64(&encoded).unwrap(), bytes);
     }
 
     #[test]
