@@ -190,20 +190,12 @@ impl<T> Guarded<T> {
 
     /// Follows the bytes just read through the current head.
     fn observe(&mut self, bytes: &[u8]) {
-        let Phase::Head {
-            mut begun,
-            mut line_empty,
-        } = self.phase
-        else {
+        let Phase::Head { mut line_empty, .. } = self.phase else {
             return;
         };
         if bytes.is_empty() {
             return;
         }
-        if !begun && self.deadline.is_none() {
-            self.arm(Instant::now() + self.header_timeout);
-        }
-        begun = true;
         // A line is empty when it holds nothing but CRs; the first one ends the head. Lines
         // are found with memchr, and a line's content is looked at only up to its first byte
         // that is not a CR (a header line's first byte).
@@ -220,7 +212,16 @@ impl<T> Guarded<T> {
             line_start = newline + 1;
         }
         line_empty = (line_start > 0 || line_empty) && only_cr(&bytes[line_start..]);
-        self.phase = Phase::Head { begun, line_empty };
+        self.phase = Phase::Head {
+            begun: true,
+            line_empty,
+        };
+        // The head goes on in a later read: it is timed from now, the read of its first bytes
+        // (unless the connection's first head is timed from the accept already). A head read
+        // whole at once, nearly every one, never touches the timer.
+        if self.deadline.is_none() {
+            self.arm(Instant::now() + self.header_timeout);
+        }
     }
 
     fn arm(&mut self, deadline: Instant) {
@@ -248,9 +249,15 @@ impl<T> Guarded<T> {
         )
     }
 
+    /// Whether the server is stopping: one atomic load (the stop is recorded before it is
+    /// signalled).
+    fn stopping(&self) -> bool {
+        self.open.stopped_at.get().is_some()
+    }
+
     /// Whether the server is stopping, polling the signal so a stop wakes this connection.
     fn poll_stopping(&mut self, cx: &mut Context<'_>) -> bool {
-        if *self.stop.borrow() {
+        if self.stopping() {
             return true;
         }
         let stopping = self.stopping.get_or_insert_with(|| {
@@ -276,8 +283,11 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        if this.idle() && this.poll_stopping(cx) {
-            // Reads as a clean close: the connection ends between two requests.
+        // Once stopping, a connection between two requests reads as a clean close. Its task is
+        // woken by the stop only while it waits for a next request, so the signal is polled
+        // (its waker registered) only then, when the read is pending.
+        let idle = this.idle();
+        if idle && this.stopping() {
             return Poll::Ready(Ok(()));
         }
         let before = buf.filled().len();
@@ -292,6 +302,9 @@ impl<T: AsyncRead + Unpin> AsyncRead for Guarded<T> {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
+                if idle && this.poll_stopping(cx) {
+                    return Poll::Ready(Ok(()));
+                }
                 if this.deadline.is_some() && this.timer.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Err(Self::timed_out()));
                 }
@@ -325,7 +338,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
         this.send_timer = None;
         if let Poll::Ready(Ok(n)) = written {
             this.answered(&buf[..n.min(buf.len())]);
-            if this.idle() && *this.stop.borrow() {
+            if this.idle() && this.stopping() {
                 // Stopping: have the connection read again, to find it closed.
                 cx.waker().wake_by_ref();
             }
