@@ -64,10 +64,13 @@ pub fn parse_xml_field<'a>(body: &'a [u8], name: &str) -> Result<Option<Cow<'a, 
     }
 }
 
-/// `body` as a string, if it is UTF-8 without NUL.
+/// `body` as a string, if it is UTF-8 without NUL. Validated with SIMD code; a body it refuses
+/// is validated again by `std`, for the position of the first invalid byte.
 fn checked(body: &[u8]) -> Result<&str, WireError> {
-    let src = std::str::from_utf8(body).map_err(|err| WireError::InvalidUtf8 {
-        at: err.valid_up_to(),
+    let src = simdutf8::basic::from_utf8(body).or_else(|_| {
+        std::str::from_utf8(body).map_err(|err| WireError::InvalidUtf8 {
+            at: err.valid_up_to(),
+        })
     })?;
     match memchr::memchr(0, body) {
         Some(at) => Err(WireError::Nul { at }),

@@ -603,6 +603,30 @@ proptest! {
     }
 
     #[test]
+    fn utf8_is_checked_as_std_checks_it(
+        text in ".{0,80}",
+        noise in proptest::collection::vec(any::<u8>(), 0..4),
+        at in any::<prop::sample::Index>(),
+    ) {
+        // Valid text of any script with a few arbitrary bytes spliced in somewhere: refused at
+        // the very position `std` names, or not refused for its encoding at all.
+        let mut body = b"<xml><Content>".to_vec();
+        let mut content = text.into_bytes();
+        let splice = at.index(content.len() + 1);
+        content.splice(splice..splice, noise);
+        body.extend_from_slice(&content);
+        body.extend_from_slice(b"</Content></xml>");
+        let parsed = parse_xml(&body);
+        match std::str::from_utf8(&body) {
+            Err(err) => prop_assert_eq!(parsed, Err(WireError::InvalidUtf8 { at: err.valid_up_to() })),
+            Ok(_) => {
+                let refused = matches!(parsed, Err(WireError::InvalidUtf8 { .. }));
+                prop_assert!(!refused);
+            }
+        }
+    }
+
+    #[test]
     fn never_panics_on_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = parse_xml(&body);
     }
