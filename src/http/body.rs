@@ -119,7 +119,11 @@ impl Stream for Timed {
             return Poll::Ready(None);
         }
         match Pin::new(&mut this.inner).poll_next(cx) {
-            Poll::Ready(Some(Ok(_))) if Instant::now() >= this.deadline => this.expire(),
+            // Data past the deadline: the timer has fired (no clock read for the body that
+            // never waited, nor for each chunk of one that did).
+            Poll::Ready(Some(Ok(_))) if this.timer.as_ref().is_some_and(|t| t.is_elapsed()) => {
+                this.expire()
+            }
             Poll::Ready(item) => {
                 if item.is_none() {
                     this.done = true;
