@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use wxgate_handlers::{Message, Reply};
 
-use crate::wire;
+use crate::{clock, wire};
 
 /// Identifies one push within one account: `MsgId` (or `MsgID`) when the push has one, else
 /// sender, CreateTime, event and event key — two menu clicks by one user in the same second are
@@ -544,7 +544,8 @@ impl Shard {
 #[derive(Clone)]
 pub struct Dedup {
     shards: Arc<[Mutex<Shard>]>,
-    epoch: Instant,
+    /// [`clock::monotonic_millis`] when the table was created.
+    epoch: Millis,
     ttl: Millis,
     capacity_per_shard: usize,
 }
@@ -565,14 +566,15 @@ impl Dedup {
                     })
                 })
                 .collect(),
-            epoch: Instant::now(),
+            epoch: clock::monotonic_millis(),
             ttl: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
             capacity_per_shard: capacity.div_ceil(SHARDS).max(1),
         }
     }
 
     fn now(&self) -> Millis {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+        // A coarse clock: expiry is in seconds in practice, and a push reads it twice.
+        clock::monotonic_millis().saturating_sub(self.epoch)
     }
 
     fn shard(&self, key: LocalKey) -> MutexGuard<'_, Shard> {

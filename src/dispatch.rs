@@ -16,7 +16,6 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -290,10 +289,7 @@ impl Job {
     }
 }
 
-/// Seconds since the Unix epoch.
+/// Seconds since the Unix epoch (from a coarse clock: up to a timer tick, a few ms, behind).
 pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    crate::clock::unix_secs()
 }

@@ -35,6 +35,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+mod clock;
 pub mod cluster;
 pub mod config;
 pub mod crypto;

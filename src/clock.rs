@@ -1,0 +1,83 @@
+//! Cheap clocks for what needs no more than a few milliseconds of precision: the seconds of
+//! a push's clock-skew check, of a reply's CreateTime and of the envelope's TimeStamp, and the
+//! dedup table's expiry in milliseconds. On Linux they read the kernel's coarse clocks, which
+//! the vDSO serves from the last timer tick (1–10 ms old) without reading the TSC: ~2 ns a
+//! read instead of ~30 ns for `SystemTime::now` or `Instant::now` in this project's VM, and a
+//! push takes several. Elsewhere they fall back to the standard clocks.
+//!
+//! Timers and latency figures keep using `tokio::time::Instant`, which is precise.
+
+/// Seconds since the Unix epoch, from the coarse wall clock (0 before the epoch).
+pub(crate) fn unix_secs() -> u64 {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::time::{ClockId, clock_gettime};
+        u64::try_from(clock_gettime(ClockId::RealtimeCoarse).tv_sec).unwrap_or(0)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs())
+    }
+}
+
+/// Milliseconds on a monotonic clock with an arbitrary start (the coarse one on Linux): only
+/// differences between two readings mean anything.
+pub(crate) fn monotonic_millis() -> u64 {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::time::{ClockId, clock_gettime};
+        let now = clock_gettime(ClockId::MonotonicCoarse);
+        let secs = u64::try_from(now.tv_sec).unwrap_or(0);
+        let millis = u64::try_from(now.tv_nsec).unwrap_or(0) / 1_000_000;
+        secs.saturating_mul(1000).saturating_add(millis)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static START: OnceLock<Instant> = OnceLock::new();
+        let elapsed = START.get_or_init(Instant::now).elapsed();
+        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    use super::{monotonic_millis, unix_secs};
+
+    #[test]
+    fn the_coarse_wall_clock_agrees_with_the_system_clock_to_the_second() {
+        let before = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let coarse = unix_secs();
+        let after = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        // The coarse clock lags by at most a timer tick: it may still show the last second.
+        assert!(
+            coarse + 1 >= before && coarse <= after,
+            "{before} {coarse} {after}"
+        );
+    }
+
+    #[test]
+    fn monotonic_millis_advance_with_real_time_within_a_tick() {
+        let start = Instant::now();
+        let first = monotonic_millis();
+        std::thread::sleep(Duration::from_millis(120));
+        let second = monotonic_millis();
+        let elapsed = u64::try_from(start.elapsed().as_millis()).unwrap();
+        assert!(second >= first);
+        // Within two ticks of 10 ms (HZ=100, the coarsest kernels) of the precise clock.
+        assert!(second - first + 20 >= 120, "{first} {second}");
+        assert!(second - first <= elapsed + 20, "{first} {second} {elapsed}");
+    }
+}
