@@ -274,23 +274,8 @@ async fn a_slow_body_gets_408_and_a_prompt_one_is_unaffected_by_the_timeout() {
 
 #[actix_web::test]
 async fn max_connections_is_the_total_over_every_worker() {
-    let gw = start_with(
-        &config_text("max_connections = 4\nheader_timeout_ms = 20000"),
-        vec![],
-    )
-    .await;
-    let addr = gw.base.trim_start_matches("http://").to_owned();
     // Four connections in the middle of a head fill every slot, whatever the worker count.
-    let mut held = Vec::new();
-    for _ in 0..4 {
-        let mut stream = TcpStream::connect(&addr).await.unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\n")
-            .await
-            .unwrap();
-        held.push(stream);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let (_gw, addr, held) = full_gateway("").await;
     let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     let mut waiting = TcpStream::connect(&addr).await.unwrap();
     waiting.write_all(request.as_bytes()).await.unwrap();
@@ -309,12 +294,21 @@ async fn max_connections_is_the_total_over_every_worker() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
-/// Fills every connection slot of a `max_connections = 4` gateway with connections stuck in a
-/// head, so that the server accepts nothing more and new connections wait in its backlog.
-async fn fill_every_slot(addr: &str) -> Vec<TcpStream> {
+/// A gateway with `max_connections = 4` (and `server_extra`), its address, and four
+/// connections stuck in a head that fill every slot: the server accepts nothing more, and new
+/// connections wait in its backlog.
+async fn full_gateway(server_extra: &str) -> (TestGateway, String, Vec<TcpStream>) {
+    let gw = start_with(
+        &config_text(&format!(
+            "max_connections = 4\nheader_timeout_ms = 20000\n{server_extra}"
+        )),
+        vec![],
+    )
+    .await;
+    let addr = gw.base.trim_start_matches("http://").to_owned();
     let mut held = Vec::new();
     for _ in 0..4 {
-        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
         stream
             .write_all(b"GET /healthz HTTP/1.1\r\n")
             .await
@@ -322,7 +316,7 @@ async fn fill_every_slot(addr: &str) -> Vec<TcpStream> {
         held.push(stream);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    held
+    (gw, addr, held)
 }
 
 /// Opens `count` connections at once; how many completed their handshake within `within`.
@@ -359,13 +353,7 @@ async fn a_burst_of_connections_waits_in_the_backlog_and_every_one_is_served() {
     // More than std's default backlog of 128, which the gateway must not keep.
     let burst = 300.min(somaxconn());
     ensure_open_files(2 * burst as u64 + 256);
-    let gw = start_with(
-        &config_text("max_connections = 4\nheader_timeout_ms = 20000"),
-        vec![],
-    )
-    .await;
-    let addr = gw.base.trim_start_matches("http://").to_owned();
-    let held = fill_every_slot(&addr).await;
+    let (_gw, addr, held) = full_gateway("").await;
     let mut waiting = connect_burst(&addr, burst, Duration::from_millis(800)).await;
     assert_eq!(
         waiting.len(),
@@ -389,13 +377,7 @@ async fn a_burst_of_connections_waits_in_the_backlog_and_every_one_is_served() {
     }
 
     // The setting is what makes room: with a backlog of 16 the same burst does not fit.
-    let gw = start_with(
-        &config_text("max_connections = 4\nheader_timeout_ms = 20000\nbacklog = 16"),
-        vec![],
-    )
-    .await;
-    let addr = gw.base.trim_start_matches("http://").to_owned();
-    let _held = fill_every_slot(&addr).await;
+    let (_gw, addr, _held) = full_gateway("backlog = 16").await;
     let waiting = connect_burst(&addr, burst, Duration::from_millis(800)).await;
     assert!(
         waiting.len() < burst / 2,
