@@ -6,6 +6,11 @@ use wxgate_handlers::RuleAction;
 use super::tests::{hint_of, keys_and_messages, parse_err, parse_ok};
 use super::*;
 
+/// `sections`, then the one account every file needs.
+fn with_account(sections: &str) -> String {
+    format!("{sections}[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n")
+}
+
 #[test]
 fn api_admin_storage_and_forward_keys() {
     let config = parse_ok(
@@ -42,9 +47,7 @@ fn api_admin_storage_and_forward_keys() {
     );
 
     // Defaults: admin disabled, SQLite next to the process, WeChat's API, stable tokens.
-    let config = parse_ok(
-        "[admin]\ntoken = \"\"\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
+    let config = parse_ok(&with_account("[admin]\ntoken = \"\"\n"));
     assert_eq!(
         config.admin.token, None,
         "an empty token disables the admin API"
@@ -96,10 +99,9 @@ fn storage_takes_sqlite_and_postgres_urls() {
         "postgres://wxgate:s3cr3t-db@db.internal:5432/wxgate",
         "postgresql://wxgate@10.0.0.5/wxgate?sslmode=require",
     ] {
-        let config = parse_ok(&format!(
-            "[storage]\ndatabase = \"{database}\"\n\
-             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
-        ));
+        let config = parse_ok(&with_account(&format!(
+            "[storage]\ndatabase = \"{database}\"\n"
+        )));
         assert_eq!(config.storage.database, database);
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cr3t-db"), "{shown}");
@@ -123,10 +125,9 @@ fn bad_storage_urls_name_both_backends_and_never_the_password() {
             "a PostgreSQL database is a URL starting `postgresql://`",
         ),
     ] {
-        let errors = parse_err(&format!(
-            "[storage]\ndatabase = \"{database}\"\n\
-             [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n"
-        ));
+        let errors = parse_err(&with_account(&format!(
+            "[storage]\ndatabase = \"{database}\"\n"
+        )));
         assert_eq!(
             keys_and_messages(&errors),
             [("storage.database", message)],
@@ -143,18 +144,18 @@ fn bad_storage_urls_name_both_backends_and_never_the_password() {
 
 #[test]
 fn client_timeouts_and_connection_limit_are_read() {
-    let config = parse_ok(
+    let config = parse_ok(&with_account(
         "[server]\nheader_timeout_ms = 100\nbody_timeout_ms = 600000\nmax_connections = 1\n\
-         backlog = 1\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
+         backlog = 1\n",
+    ));
     assert_eq!(config.server.header_timeout_ms, 100);
     assert_eq!(config.server.body_timeout_ms, 600_000);
     assert_eq!(config.server.max_connections, 1);
     assert_eq!(config.server.backlog, 1);
-    let config = parse_ok(
+    let config = parse_ok(&with_account(
         "[server]\nheader_timeout_ms = 300000\nbody_timeout_ms = 100\nmax_connections = 1000000\n\
-         backlog = 65535\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
+         backlog = 65535\n",
+    ));
     assert_eq!(config.server.header_timeout_ms, 300_000);
     assert_eq!(config.server.body_timeout_ms, 100);
     assert_eq!(config.server.max_connections, 1_000_000);
@@ -163,10 +164,10 @@ fn client_timeouts_and_connection_limit_are_read() {
 
 #[test]
 fn client_timeouts_and_connection_limit_are_checked() {
-    let errors = parse_err(
+    let errors = parse_err(&with_account(
         "[server]\nheader_timeout_ms = 99\nbody_timeout_ms = 600001\nmax_connections = 0\n\
-         backlog = 0\n[[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
+         backlog = 0\n",
+    ));
     assert_eq!(
         keys_and_messages(&errors),
         vec![
@@ -190,11 +191,10 @@ fn client_timeouts_and_connection_limit_are_checked() {
     assert!(hint_of(&errors, "server.max_connections").contains("ulimit -n"));
     assert!(hint_of(&errors, "server.backlog").contains("somaxconn"));
 
-    let errors = parse_err(
+    let errors = parse_err(&with_account(
         "[server]\nheader_timeout_ms = \"5s\"\nbody_timeout_ms = -1\nmax_connections = 1000001\n\
-         backlog = 65536\nheader_timeout = 5\n\
-         [[accounts]]\nname = \"a\"\nappid = \"wx1\"\ntoken = \"abc\"\n",
-    );
+         backlog = 65536\nheader_timeout = 5\n",
+    ));
     assert_eq!(
         keys_and_messages(&errors),
         vec![
