@@ -1,5 +1,8 @@
-//! The in-memory dedup table and its slots.
+//! The in-memory dedup table and its slots (and the shard map of `dedup/table.rs`).
 
+use std::hash::BuildHasherDefault;
+
+use super::table::{KeyMap, STAGGER_STEPS};
 use super::*;
 use wxgate_handlers::Fields;
 
