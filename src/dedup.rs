@@ -11,7 +11,6 @@
 //! handler completes (an entry whose handler hangs, `ttl_secs` after it started); past
 //! `capacity` the oldest go first.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -335,6 +334,9 @@ impl Finished {
 /// Shards of the table; a power of two.
 const SHARDS: usize = 64;
 
+/// The most records a shard holds (a billion; its log numbers them in 32 bits).
+const MAX_PER_SHARD: usize = 1 << 30;
+
 impl From<&DedupKey> for LocalKey {
     fn from(key: &DedupKey) -> Self {
         let account = u64::from(key.account).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -359,30 +361,28 @@ enum State {
     Done(Finished),
 }
 
+/// One shard: running and finished pushes together (completing a push updates in place the
+/// record its claim just touched), queued in the order of the expiry they had when queued.
+/// A record that got a later expiry since (its handler completed) is queued again when it
+/// comes up, so the log stays in expiry order.
 #[derive(Default)]
 struct Shard {
-    /// Running and finished pushes together: completing a push updates in place the record
-    /// its claim just touched.
     table: Table<Record>,
-    /// Keys in the order they were claimed, with the expiry they had then. An entry that got a
-    /// later expiry since (its handler completed) is queued again when its element comes up,
-    /// so each entry has one element and the queue stays in expiry order.
-    order: VecDeque<(LocalKey, Millis)>,
 }
 
 impl Shard {
     /// Drops expired entries, and the oldest beyond `capacity`.
     fn evict(&mut self, now: Millis, capacity: usize) {
-        while let Some(&(key, queued)) = self.order.front() {
+        while let Some((queued, record)) = self.table.front() {
             let over = self.table.len() > capacity;
             if queued > now && !over {
                 break;
             }
-            self.order.pop_front();
-            match self.table.get(&key).map(|record| record.expires) {
-                None => {} // already gone
-                Some(expires) if expires <= now || over => self.table.remove(&key),
-                Some(expires) => self.order.push_back((key, expires)),
+            let expires = record.expires;
+            if expires <= now || over {
+                self.table.pop_front();
+            } else {
+                self.table.requeue_front(expires);
             }
         }
     }
@@ -403,20 +403,11 @@ impl Dedup {
     pub fn new(capacity: u64, ttl: Duration) -> Self {
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
         Dedup {
-            shards: (0..SHARDS)
-                .map(|index| {
-                    Mutex::new(Shard {
-                        table: Table {
-                            stagger: index + 1,
-                            ..Table::default()
-                        },
-                        order: VecDeque::new(),
-                    })
-                })
-                .collect(),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             epoch: clock::monotonic_millis(),
             ttl: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
-            capacity_per_shard: capacity.div_ceil(SHARDS).max(1),
+            // A shard's log numbers its records in 32 bits.
+            capacity_per_shard: capacity.div_ceil(SHARDS).clamp(1, MAX_PER_SHARD),
         }
     }
 
@@ -443,6 +434,7 @@ impl Dedup {
         let expires = now.saturating_add(self.ttl);
         let found = shard.table.read_or_insert(
             key,
+            expires,
             |record| match &record.state {
                 State::Done(finished) => Claim::Done(finished.clone()),
                 State::Running(slot) => Claim::Running(slot.clone()),
@@ -460,10 +452,7 @@ impl Dedup {
         );
         match found {
             Found::Existing(claim) => claim,
-            Found::Inserted(waiter) => {
-                shard.order.push_back((key, expires));
-                Claim::First(waiter)
-            }
+            Found::Inserted(waiter) => Claim::First(waiter),
         }
     }
 

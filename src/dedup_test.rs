@@ -1,8 +1,8 @@
-//! The in-memory dedup table and its slots (and the shard map of `dedup/table.rs`).
+//! The in-memory dedup table and its slots (and the log and index of `dedup/table.rs`).
 
-use std::hash::BuildHasherDefault;
+use proptest::prelude::*;
 
-use super::table::{KeyMap, STAGGER_STEPS};
+use super::table::{CHUNK, MIN_SLOTS};
 use super::*;
 use wxgate_handlers::Fields;
 
@@ -401,77 +401,169 @@ async fn a_request_that_went_away_is_not_counted_as_waiting() {
 }
 
 #[test]
-fn a_remembered_push_costs_48_bytes_in_the_map() {
-    // Key and record side by side in the map's buckets; a finished push's reply is apart.
-    assert!(std::mem::size_of::<(LocalKey, Record)>() <= 48);
+fn a_remembered_push_costs_56_bytes_in_the_log() {
+    // Key, queue time and record side by side in the log; a finished push's reply is apart.
+    assert!(std::mem::size_of::<(LocalKey, Millis, Record)>() <= 56);
 }
 
-#[test]
-fn a_growing_table_keeps_every_record_while_it_moves_them() {
-    let record = |expires| Record {
-        state: State::Done(Finished {
-            reply: None,
-            create_time: 0,
-            pushed: false,
-        }),
-        expires,
-    };
-    let key = |i: u64| LocalKey([i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i]);
-    let mut table = Table::default();
-    let mut moving_seen = false;
-    for i in 0..20_000u64 {
-        let found = table.read_or_insert(key(i), |_| (), || (record(i), ()));
-        assert!(matches!(found, Found::Inserted(())), "record {i} is new");
-        moving_seen |= !table.old.is_empty();
-        // Every third record goes again at once, wherever it sits.
-        if i % 3 == 0 {
-            table.remove(&key(i));
-        }
-        if i % 997 == 0 || !table.old.is_empty() && i % 7 == 0 {
-            for j in 0..=i {
-                let found = table.get(&key(j)).map(|r| r.expires);
-                assert_eq!(
-                    found,
-                    (j % 3 != 0).then_some(j),
-                    "record {j} after {i} inserts"
-                );
-                if j % 3 != 0 {
-                    // Found where it is, old map or new, and not inserted again.
-                    let again = table.read_or_insert(key(j), |r| r.expires, || (record(0), ()));
-                    assert!(matches!(again, Found::Existing(e) if e == j), "record {j}");
+fn key(i: u64) -> LocalKey {
+    LocalKey([i.wrapping_mul(0x9e37_79b9_7f4a_7c15), i])
+}
+
+/// The table against a plain model: a map of what is held and the queue order.
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(u64),
+    Get(u64),
+    PopFront,
+    Requeue,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    // A small key space, so inserts hit existing records and gets find some.
+    prop_oneof![
+        4 => (0..400u64).prop_map(Op::Insert),
+        2 => (0..400u64).prop_map(Op::Get),
+        2 => Just(Op::PopFront),
+        1 => Just(Op::Requeue),
+    ]
+}
+
+fn run_against_model(head: u32, ops: &[Op]) {
+    let mut table: Table<u64> = Table::starting_at(head);
+    let mut model: std::collections::VecDeque<(u64, u64)> = Default::default(); // (key, queued)
+    for (step, op) in ops.iter().enumerate() {
+        let step = step as u64;
+        match *op {
+            Op::Insert(k) => {
+                let found = table.read_or_insert(key(k), step, |&v| v, || (k + 1000, ()));
+                match model.iter().find(|(mk, _)| *mk == k) {
+                    Some(_) => assert!(matches!(found, Found::Existing(v) if v == k + 1000)),
+                    None => {
+                        assert!(matches!(found, Found::Inserted(())));
+                        model.push_back((k, step));
+                    }
                 }
             }
-            assert_eq!(table.len() as u64, i + 1 - (i / 3 + 1));
+            Op::Get(k) => {
+                let held = model.iter().any(|(mk, _)| *mk == k);
+                assert_eq!(table.get(&key(k)).copied(), held.then_some(k + 1000));
+                if let Some(value) = table.get_mut(&key(k)) {
+                    *value += 0; // reachable mutably too
+                }
+            }
+            Op::PopFront => {
+                table.pop_front();
+                model.pop_front();
+            }
+            Op::Requeue => {
+                table.requeue_front(step);
+                if let Some((k, _)) = model.pop_front() {
+                    model.push_back((k, step));
+                }
+            }
         }
+        assert_eq!(table.len(), model.len());
+        assert_eq!(
+            table.front().map(|(queued, &v)| (v - 1000, queued)),
+            model.front().copied()
+        );
     }
-    assert!(moving_seen, "the table outgrew its map at least once");
-    assert!(table.get_mut(&key(1)).is_some());
-    assert!(table.get_mut(&key(3)).is_none());
+    // Everything held is found; everything else is not; the log drains in the model's order.
+    for k in 0..400 {
+        let held = model.iter().any(|(mk, _)| *mk == k);
+        assert_eq!(table.get(&key(k)).is_some(), held, "key {k}");
+    }
+    while let Some((k, queued)) = model.pop_front() {
+        assert_eq!(
+            table.front().map(|(q, &v)| (v - 1000, q)),
+            Some((k, queued))
+        );
+        table.pop_front();
+    }
+    assert_eq!(table.len(), 0);
+    assert!(table.front().is_none());
+}
+
+proptest! {
+    #[test]
+    fn the_table_holds_what_a_map_and_a_queue_would(
+        ops in proptest::collection::vec(op(), 0..1500),
+        near_wrap in any::<bool>(),
+    ) {
+        // Sequence numbers start anywhere, also just before they wrap.
+        run_against_model(if near_wrap { u32::MAX - 300 } else { 0 }, &ops);
+    }
 }
 
 #[test]
-fn shards_hand_over_between_half_and_all_of_their_capacity() {
-    let map = || KeyMap::<Record>::with_capacity_and_hasher(1000, BuildHasherDefault::default());
-    let capacity = map().capacity();
-    let mut last = 0;
-    for stagger in 0..=STAGGER_STEPS {
-        let table = Table {
-            map: map(),
-            stagger,
-            ..Table::default()
-        };
-        let handover = table.handover_at();
-        assert!(handover >= capacity / 2 && handover <= capacity);
-        assert!(handover >= last, "later shards hand over later");
-        last = handover;
+fn the_index_grows_and_shrinks_and_the_log_spans_many_chunks() {
+    let mut table: Table<u64> = Table::starting_at(u32::MAX - 5_000);
+    let n = 20 * CHUNK as u64;
+    for i in 0..n {
+        let found = table.read_or_insert(key(i), i, |_| (), || (i, ()));
+        assert!(matches!(found, Found::Inserted(())), "record {i} is new");
     }
-    assert_eq!(last, capacity);
-    // Every shard of a table gets its own point in the doubling.
-    let dedup = Dedup::new(1_000_000, Duration::from_secs(60));
-    let staggers: std::collections::BTreeSet<usize> = dedup
-        .shards
-        .iter()
-        .map(|shard| shard.lock().unwrap().table.stagger)
-        .collect();
-    assert_eq!(staggers.len(), SHARDS);
+    assert_eq!(table.len() as u64, n);
+    assert!(table.slots() >= table.len() * 4 / 3, "at most 3/4 full");
+    // Requeue half (they move to the back), drop the other half.
+    for i in 0..n {
+        if i % 2 == 0 {
+            table.requeue_front(n + i);
+        } else {
+            table.pop_front();
+        }
+    }
+    assert_eq!(table.len() as u64, n / 2);
+    for i in 0..n {
+        assert_eq!(
+            table.get(&key(i)).copied(),
+            (i % 2 == 0).then_some(i),
+            "record {i}"
+        );
+    }
+    assert_eq!(table.front().map(|(queued, &v)| (queued, v)), Some((n, 0)));
+    let full = table.slots();
+    while table.len() > 10 {
+        table.pop_front();
+    }
+    assert!(table.slots() < full / 16, "a mostly empty index shrinks");
+    assert!(table.slots() >= MIN_SLOTS);
+    for i in (n - 20..n).filter(|i| i % 2 == 0) {
+        assert_eq!(
+            table.get(&key(i)).copied(),
+            Some(i),
+            "record {i} after shrinking"
+        );
+    }
+}
+
+#[test]
+fn keys_with_equal_tags_are_told_apart_by_the_record() {
+    // The same high word (tag, home slot), different keys: a chain of colliding entries, one
+    // deleted from its middle.
+    let same = |i: u64| LocalKey([0xabcd_ef01_0000_0000 | i, i]);
+    let mut table: Table<u64> = Table::default();
+    for i in 0..40 {
+        table.read_or_insert(same(i), i, |_| (), || (i, ()));
+    }
+    for i in 0..40 {
+        assert_eq!(table.get(&same(i)).copied(), Some(i));
+    }
+    for _ in 0..20 {
+        table.pop_front();
+    }
+    for i in 0..40 {
+        assert_eq!(table.get(&same(i)).copied(), (i >= 20).then_some(i));
+    }
+    // A zero tag is stored as 1 and still found.
+    let zero = LocalKey([0x0000_0000_1234_5678, 7]);
+    table.read_or_insert(zero, 0, |_| (), || (99, ()));
+    assert_eq!(table.get(&zero).copied(), Some(99));
+}
+
+#[test]
+fn a_shard_holds_at_most_a_billion_records() {
+    let dedup = Dedup::new(u64::MAX, Duration::from_secs(60));
+    assert_eq!(dedup.capacity_per_shard, MAX_PER_SHARD);
 }

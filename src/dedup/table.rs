@@ -1,45 +1,33 @@
-//! The map of one dedup shard: keys already digests, so hashed by folding their words, and a
-//! map that never doubles in one go (see [`Table`]).
+//! The storage of one dedup shard: its records in a log, oldest first, found through a compact
+//! index.
+//!
+//! Pushes are unique under load, so nearly every claim inserts, and the table grows for as long
+//! as its ttl before anything leaves it. A hash map of keys and records touches a random place
+//! in a table of up to hundreds of megabytes per insert, and doubles now and then (copying it
+//! all, touching fresh memory). Here instead:
+//! - the records sit in a **log** in the order they were queued: an insert appends, expiry
+//!   takes from the front, so the memory a record is written to is the memory the last one was
+//!   written next to, and the log never moves what it holds (it is made of fixed-size chunks);
+//! - the **index** holds 8 bytes a record: a 32-bit tag of the key and the record's sequence
+//!   number in the log. At a million records it is a few megabytes, which stay in the
+//!   processor's cache where the records would not; a lookup reads the one record whose tag
+//!   matches (a 31-bit match by chance is one lookup in two billion).
+//!
+//! The index is open addressing with linear probing, a slot's home taken from the tag, so that
+//! it can be grown and entries deleted (by shifting the following ones back) without reading
+//! the records.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use super::SHARDS;
-
-/// Hashes a local key by folding its words: the digest is already uniformly distributed, so
-/// SipHash would only cost time.
-#[derive(Default)]
-pub(super) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
+use std::collections::VecDeque;
 
 /// A key as the local table stores it: the digest with the account folded in (16 bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct LocalKey(pub(super) [u64; 2]);
 
-impl std::hash::Hash for LocalKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // Both words are digest bits already; one write is all the map needs.
-        state.write_u64(self.0[0] ^ self.0[1].rotate_left(32));
+impl LocalKey {
+    /// The key's tag in the index: 32 digest bits, never 0 (0 is an empty slot). The home slot
+    /// is taken from its low bits; the shard was picked by other bits of the digest.
+    fn tag(&self) -> u32 {
+        ((self.0[0] >> 32) as u32).max(1)
     }
 }
 
@@ -51,121 +39,266 @@ pub(super) enum Found<T, N> {
     Inserted(N),
 }
 
-pub(super) type KeyMap<V> = HashMap<LocalKey, V, BuildHasherDefault<KeyHasher>>;
+/// Records per chunk of the log (56 bytes each for the dedup's records: 56 KiB a chunk).
+pub(super) const CHUNK: usize = 1024;
 
-/// Entries moved from the outgrown map to its successor per insert.
-const MOVED_PER_INSERT: usize = 32;
+/// The fewest index slots a table that holds anything has.
+pub(super) const MIN_SLOTS: usize = 64;
 
-/// A shard's records in a map that never doubles in one go. The shards fill evenly, so maps
-/// left to grow by themselves would all rehash at about the same time, each rehash holding up
-/// every request behind it: under a steady stream of new pushes that doubled the 99th
-/// percentile latency. When the map is full, a map twice its size takes the new records and
-/// the old one is moved over a few records per insert; lookups look in both meanwhile.
-///
-/// "Full" differs from shard to shard: between half and all of the map's capacity, by the
-/// shard's index. Evenly filled shards that all handed over at the same fill would also touch
-/// their new maps' memory for the first time together — a burst of page faults each time the
-/// table doubles, the 99th percentile's main remaining cost — where staggered shards spread
-/// it over the whole doubling.
+/// The index is grown past this share of its slots (3/4): linear probing's searches stay short.
+fn too_full(records: usize, slots: usize) -> bool {
+    records * 4 > slots * 3
+}
+
+/// A record in the log: its key, the time it was queued at (what the log is ordered by), and
+/// the value.
+struct Entry<V> {
+    key: LocalKey,
+    queued: u64,
+    value: V,
+}
+
+/// A shard's records: see the module's documentation.
 pub(super) struct Table<V> {
-    pub(super) map: KeyMap<V>,
-    /// The outgrown map, while records are left in it.
-    pub(super) old: KeyMap<V>,
-    /// Where in the doubling this table hands over: 0 at half its capacity, up to
-    /// [`STAGGER_STEPS`] at all of it.
-    pub(super) stagger: usize,
+    /// Index slots, a power of two of them (or none): 0 when empty, else the tag in the high
+    /// 32 bits and the sequence number of the record in the low ones.
+    slots: Vec<u64>,
+    /// The log: chunks of [`CHUNK`] records, all full but the first (records taken from its
+    /// front) and the last (records added to its back).
+    chunks: VecDeque<VecDeque<Entry<V>>>,
+    /// The sequence number of the record at the front of the log; the next ones follow it
+    /// (wrapping: fewer than 2^32 records are ever held).
+    head: u32,
+    /// Records held.
+    len: usize,
 }
 
 impl<V> Default for Table<V> {
     fn default() -> Self {
         Table {
-            map: KeyMap::default(),
-            old: KeyMap::default(),
-            stagger: 0,
+            slots: Vec::new(),
+            chunks: VecDeque::new(),
+            head: 0,
+            len: 0,
         }
     }
 }
 
-/// Steps between handing over at half a map's capacity and at all of it.
-pub(super) const STAGGER_STEPS: usize = SHARDS;
+fn slot(tag: u32, seq: u32) -> u64 {
+    (u64::from(tag) << 32) | u64::from(seq)
+}
+
+fn slot_tag(slot: u64) -> u32 {
+    (slot >> 32) as u32
+}
+
+fn slot_seq(slot: u64) -> u32 {
+    slot as u32
+}
 
 impl<V> Table<V> {
-    pub(super) fn len(&self) -> usize {
-        self.map.len() + self.old.len()
+    /// An empty table whose first record gets sequence number `head` (tests start near the
+    /// wrap).
+    #[cfg(test)]
+    pub(super) fn starting_at(head: u32) -> Self {
+        Table {
+            head,
+            ..Table::default()
+        }
     }
 
-    /// The number of records at which the map hands over to a bigger one.
-    pub(super) fn handover_at(&self) -> usize {
-        let capacity = self.map.capacity();
-        let half = capacity / 2;
-        half + (capacity - half) * self.stagger.min(STAGGER_STEPS) / STAGGER_STEPS
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Index slots (tests check growing and shrinking).
+    #[cfg(test)]
+    pub(super) fn slots(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    fn entry(&self, position: usize) -> &Entry<V> {
+        let first = self.chunks[0].len();
+        if position < first {
+            &self.chunks[0][position]
+        } else {
+            let rest = position - first;
+            &self.chunks[1 + rest / CHUNK][rest % CHUNK]
+        }
+    }
+
+    fn entry_mut(&mut self, position: usize) -> &mut Entry<V> {
+        let first = self.chunks[0].len();
+        if position < first {
+            &mut self.chunks[0][position]
+        } else {
+            let rest = position - first;
+            &mut self.chunks[1 + rest / CHUNK][rest % CHUNK]
+        }
+    }
+
+    /// Where `key` is: `Ok((slot index, log position))`, or `Err(the empty slot that ends its
+    /// search)`. The index must have slots.
+    fn find(&self, key: &LocalKey) -> Result<(usize, usize), usize> {
+        let tag = key.tag();
+        let mask = self.mask();
+        let mut index = tag as usize & mask;
+        loop {
+            let slot = self.slots[index];
+            if slot == 0 {
+                return Err(index);
+            }
+            if slot_tag(slot) == tag {
+                let position = slot_seq(slot).wrapping_sub(self.head) as usize;
+                if self.entry(position).key == *key {
+                    return Ok((index, position));
+                }
+            }
+            index = (index + 1) & mask;
+        }
+    }
+
+    /// The slot index holding exactly `wanted` (a record in the table: always found).
+    fn slot_of(&self, wanted: u64) -> Option<usize> {
+        let mask = self.mask();
+        let home = slot_tag(wanted) as usize & mask;
+        (0..self.slots.len())
+            .map(|step| (home + step) & mask)
+            .find(|&index| self.slots[index] == wanted)
+    }
+
+    fn position_of(&self, key: &LocalKey) -> Option<usize> {
+        if self.len == 0 {
+            return None;
+        }
+        self.find(key).ok().map(|(_, position)| position)
     }
 
     pub(super) fn get(&self, key: &LocalKey) -> Option<&V> {
-        self.map.get(key).or_else(|| self.old.get(key))
+        let position = self.position_of(key)?;
+        Some(&self.entry(position).value)
     }
 
     pub(super) fn get_mut(&mut self, key: &LocalKey) -> Option<&mut V> {
-        if self.map.contains_key(key) {
-            self.map.get_mut(key)
-        } else {
-            self.old.get_mut(key)
-        }
-    }
-
-    pub(super) fn remove(&mut self, key: &LocalKey) {
-        if self.map.remove(key).is_none() {
-            self.old.remove(key);
-        }
+        let position = self.position_of(key)?;
+        Some(&mut self.entry_mut(position).value)
     }
 
     /// What `read` makes of the record of `key`, or, when there is none, what `make` returns
-    /// besides the record it makes, which is inserted. One probe of the map for a new key.
+    /// besides the record it makes, which is appended to the log, queued at `queued`.
     pub(super) fn read_or_insert<T, N>(
         &mut self,
         key: LocalKey,
+        queued: u64,
         read: impl FnOnce(&V) -> T,
         make: impl FnOnce() -> (V, N),
     ) -> Found<T, N> {
-        if let Some(record) = self.old.get(&key) {
-            return Found::Existing(read(record));
+        if too_full(self.len + 1, self.slots.len()) {
+            self.resize((2 * self.slots.len()).max(MIN_SLOTS));
         }
-        if self.old.is_empty() && self.map.len() >= self.handover_at() {
-            let bigger = KeyMap::with_capacity_and_hasher(
-                (2 * self.map.capacity()).max(MOVED_PER_INSERT),
-                BuildHasherDefault::default(),
-            );
-            self.old = std::mem::replace(&mut self.map, bigger);
-        }
-        let new = match self.map.entry(key) {
-            Entry::Occupied(entry) => return Found::Existing(read(entry.get())),
-            Entry::Vacant(entry) => {
-                let (record, new) = make();
-                entry.insert(record);
-                new
-            }
+        let vacant = match self.find(&key) {
+            Ok((_, position)) => return Found::Existing(read(&self.entry(position).value)),
+            Err(vacant) => vacant,
         };
-        if !self.old.is_empty() {
-            self.move_some();
-        }
+        let (value, new) = make();
+        self.slots[vacant] = slot(key.tag(), self.head.wrapping_add(self.len as u32));
+        self.push_back(Entry { key, queued, value });
         Found::Inserted(new)
     }
 
-    fn move_some(&mut self) {
-        let mut keys = [LocalKey([0; 2]); MOVED_PER_INSERT];
-        let mut count = 0;
-        for (slot, key) in keys.iter_mut().zip(self.old.keys()) {
-            *slot = *key;
-            count += 1;
-        }
-        for key in &keys[..count] {
-            if let Some(record) = self.old.remove(key) {
-                self.map.insert(*key, record);
+    fn push_back(&mut self, entry: Entry<V>) {
+        match self.chunks.back_mut() {
+            Some(last) if last.len() < CHUNK => last.push_back(entry),
+            _ => {
+                let mut chunk = VecDeque::with_capacity(CHUNK);
+                chunk.push_back(entry);
+                self.chunks.push_back(chunk);
             }
         }
-        if self.old.is_empty() {
-            // Give its memory back.
-            self.old = KeyMap::default();
+        self.len += 1;
+    }
+
+    fn pop_entry(&mut self) -> Option<Entry<V>> {
+        let first = self.chunks.front_mut()?;
+        let entry = first.pop_front()?;
+        if first.is_empty() {
+            self.chunks.pop_front();
+        }
+        self.head = self.head.wrapping_add(1);
+        self.len -= 1;
+        Some(entry)
+    }
+
+    /// The record at the front of the log (the first queued) and the time it was queued at.
+    pub(super) fn front(&self) -> Option<(u64, &V)> {
+        let entry = self.chunks.front()?.front()?;
+        Some((entry.queued, &entry.value))
+    }
+
+    /// Drops the record at the front of the log.
+    pub(super) fn pop_front(&mut self) {
+        let Some(key) = self.chunks.front().and_then(|c| c.front()).map(|e| e.key) else {
+            return;
+        };
+        let hole = self.slot_of(slot(key.tag(), self.head));
+        self.pop_entry();
+        if let Some(hole) = hole {
+            self.delete_slot(hole);
+        }
+        if self.slots.len() > MIN_SLOTS && self.len * 16 < self.slots.len() {
+            // Mostly empty after a burst expired: give the memory back.
+            self.resize((self.len * 4).next_power_of_two().max(MIN_SLOTS));
+        }
+    }
+
+    /// Moves the record at the front of the log to its back, queued at `queued`.
+    pub(super) fn requeue_front(&mut self, queued: u64) {
+        let Some(key) = self.chunks.front().and_then(|c| c.front()).map(|e| e.key) else {
+            return;
+        };
+        let index = self.slot_of(slot(key.tag(), self.head));
+        let seq = self.head.wrapping_add(self.len as u32);
+        if let (Some(index), Some(entry)) = (index, self.pop_entry()) {
+            self.slots[index] = slot(key.tag(), seq);
+            self.push_back(Entry { queued, ..entry });
+        }
+    }
+
+    /// Empties slot `hole`, shifting back the slots after it that it would cut off from their
+    /// home.
+    fn delete_slot(&mut self, mut hole: usize) {
+        let mask = self.mask();
+        let mut next = (hole + 1) & mask;
+        loop {
+            let slot = self.slots[next];
+            if slot == 0 {
+                break;
+            }
+            let home = slot_tag(slot) as usize & mask;
+            // The entry may move to the hole when the hole is no nearer to `next` than its home.
+            if next.wrapping_sub(home) & mask >= next.wrapping_sub(hole) & mask {
+                self.slots[hole] = slot;
+                hole = next;
+            }
+            next = (next + 1) & mask;
+        }
+        self.slots[hole] = 0;
+    }
+
+    /// Rebuilds the index with `slots` slots (a power of two, more than the records need).
+    fn resize(&mut self, slots: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; slots]);
+        let mask = slots - 1;
+        for slot in old.into_iter().filter(|&slot| slot != 0) {
+            let mut index = slot_tag(slot) as usize & mask;
+            while self.slots[index] != 0 {
+                index = (index + 1) & mask;
+            }
+            self.slots[index] = slot;
         }
     }
 }
