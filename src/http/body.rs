@@ -86,6 +86,7 @@ pub fn timed(payload: Payload, timeout: Duration) -> Payload {
             inner: payload,
             deadline,
             timer: None,
+            waited: false,
             done: false,
         }),
     }
@@ -95,8 +96,10 @@ pub fn timed(payload: Payload, timeout: Duration) -> Payload {
 struct Timed {
     inner: Payload,
     deadline: Instant,
-    /// Set up the first time the body is not all there: most bodies come with their head.
+    /// Set up the second time the body is not there: see [`Timed::poll_next`].
     timer: Option<Pin<Box<Sleep>>>,
+    /// Whether the body was not there once already.
+    waited: bool,
     done: bool,
 }
 
@@ -129,6 +132,16 @@ impl Stream for Timed {
                     this.done = true;
                 }
                 Poll::Ready(item)
+            }
+            // A body sent with its head is handed over by the connection just after the
+            // handler first asks for it, in the same turn of the connection's task, and the
+            // handler is polled again: the first wait costs no timer. The task is woken here
+            // all the same, so that a body that does not come is surely asked for again, and
+            // timed.
+            Poll::Pending if !this.waited => {
+                this.waited = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
             }
             Poll::Pending => {
                 let deadline = this.deadline;

@@ -52,7 +52,8 @@ impl<'q> CallbackQuery<'q> {
     ) -> Result<Self, QueryError> {
         let mut parsed = CallbackQuery::default();
         let mut encrypt_type = None;
-        // The names used, as bits; other names (WeChat's `openid`, ...) in a list.
+        let mut openid = None;
+        // The names used, as bits; other names in a list.
         let mut known = 0u8;
         let mut others: Vec<Cow<'q, str>> = Vec::new();
         for (name, value) in pairs {
@@ -62,6 +63,8 @@ impl<'q> CallbackQuery<'q> {
                 "echostr" => (4, &mut parsed.echostr),
                 "msg_signature" => (8, &mut parsed.msg_signature),
                 "encrypt_type" => (16, &mut encrypt_type),
+                // Sent with every push; a name of its own keeps `others` empty (unallocated).
+                "openid" => (64, &mut openid),
                 "timestamp" => {
                     if known & 32 != 0 {
                         return Err(QueryError::Repeated(name.into_owned()));

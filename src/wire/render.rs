@@ -142,8 +142,9 @@ pub fn render_encrypted(
     timestamp: &str,
     nonce: &str,
 ) -> String {
+    // The markup around the four values is 133 bytes.
     let mut out = String::with_capacity(
-        128 + encrypt.len() + msg_signature.len() + timestamp.len() + nonce.len(),
+        160 + encrypt.len() + msg_signature.len() + timestamp.len() + nonce.len(),
     );
     out.push_str("<xml>");
     cdata_element(&mut out, "Encrypt", encrypt);

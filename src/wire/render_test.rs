@@ -663,6 +663,21 @@ proptest! {
 }
 
 #[test]
+fn an_envelope_of_plain_values_fits_its_first_allocation() {
+    // Base64, hex, digits: what the envelope carries. Growing would copy it all once more.
+    let (encrypt, signature) = ("QUJD".repeat(120), "0123456789abcdef01234567".repeat(2));
+    let (timestamp, nonce) = ("1718004312", "1234567890");
+    let xml = render_encrypted(&encrypt, &signature, timestamp, nonce);
+    let markup = xml.len() - encrypt.len() - signature.len() - timestamp.len() - nonce.len();
+    assert_eq!(markup, 133);
+    assert_eq!(
+        xml.capacity(),
+        160 + encrypt.len() + signature.len() + timestamp.len() + nonce.len(),
+        "grown: {xml}"
+    );
+}
+
+#[test]
 fn decimal_writes_what_to_string_writes() {
     let mut buf = [0; 20];
     for n in [

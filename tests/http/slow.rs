@@ -260,6 +260,21 @@ async fn a_slow_body_gets_408_and_a_prompt_one_is_unaffected_by_the_timeout() {
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
     assert!(started.elapsed() >= Duration::from_millis(400));
 
+    // The head alone, not a byte of its body: timed all the same, by the body's timeout (not
+    // the head's, which is twice as long).
+    let mut stream = TcpStream::connect(&addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .expect("closed by the server")
+        .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+
     // The whole body in one go, well within the timeout, on a connection that then waits longer
     // than both timeouts before its next request.
     let mut stream = TcpStream::connect(&addr).await.unwrap();
