@@ -142,20 +142,26 @@ impl<'q> CallbackQuery<'q> {
 /// `name=value` pairs split at `&` and the first `=`, borrowed, empty pairs skipped: what the
 /// form decoder gives for a query without `%` and `+`.
 fn split_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            // `=` is ASCII, so the cut is on a character boundary.
-            let (name, value) = match memchr::memchr(b'=', pair.as_bytes()) {
-                Some(at) => (
-                    pair.get(..at).unwrap_or_default(),
-                    pair.get(at + 1..).unwrap_or_default(),
-                ),
-                None => (pair, ""),
-            };
-            (Cow::Borrowed(name), Cow::Borrowed(value))
-        })
+    // The `&`s found by vector code (`str::split` looks at a word at a time); `&` is ASCII, so
+    // every cut is on a character boundary.
+    let ends = memchr::memchr_iter(b'&', query.as_bytes()).chain(std::iter::once(query.len()));
+    let mut start = 0;
+    ends.filter_map(move |end| {
+        let pair = query.get(start..end).unwrap_or_default();
+        start = end + 1;
+        (!pair.is_empty()).then_some(pair)
+    })
+    .map(|pair| {
+        // `=` is ASCII, so the cut is on a character boundary.
+        let (name, value) = match memchr::memchr(b'=', pair.as_bytes()) {
+            Some(at) => (
+                pair.get(..at).unwrap_or_default(),
+                pair.get(at + 1..).unwrap_or_default(),
+            ),
+            None => (pair, ""),
+        };
+        (Cow::Borrowed(name), Cow::Borrowed(value))
+    })
 }
 
 /// ASCII digits only: no sign, no spaces, at most 20 digits.
