@@ -121,29 +121,33 @@ impl<V> Table<V> {
         self.slots.len() - 1
     }
 
-    fn entry(&self, position: usize) -> &Entry<V> {
-        let first = self.chunks[0].len();
+    /// The chunk and the index in it of the record at `position` in the log (`None` past its
+    /// end: never for a position the index holds).
+    fn locate(&self, position: usize) -> Option<(usize, usize)> {
+        let first = self.chunks.front()?.len();
         if position < first {
-            &self.chunks[0][position]
-        } else {
+            Some((0, position))
+        } else if position < self.len {
             let rest = position - first;
-            &self.chunks[1 + rest / CHUNK][rest % CHUNK]
+            Some((1 + rest / CHUNK, rest % CHUNK))
+        } else {
+            None
         }
     }
 
-    fn entry_mut(&mut self, position: usize) -> &mut Entry<V> {
-        let first = self.chunks[0].len();
-        if position < first {
-            &mut self.chunks[0][position]
-        } else {
-            let rest = position - first;
-            &mut self.chunks[1 + rest / CHUNK][rest % CHUNK]
-        }
+    fn entry(&self, position: usize) -> Option<&Entry<V>> {
+        let (chunk, index) = self.locate(position)?;
+        self.chunks.get(chunk)?.get(index)
     }
 
-    /// Where `key` is: `Ok((slot index, log position))`, or `Err(the empty slot that ends its
+    fn entry_mut(&mut self, position: usize) -> Option<&mut Entry<V>> {
+        let (chunk, index) = self.locate(position)?;
+        self.chunks.get_mut(chunk)?.get_mut(index)
+    }
+
+    /// Where `key` is: `Ok((log position, its record))`, or `Err(the empty slot that ends its
     /// search)`. The index must have slots.
-    fn find(&self, key: &LocalKey) -> Result<(usize, usize), usize> {
+    fn find(&self, key: &LocalKey) -> Result<(usize, &Entry<V>), usize> {
         let tag = key.tag();
         let mask = self.mask();
         let mut index = tag as usize & mask;
@@ -154,8 +158,8 @@ impl<V> Table<V> {
             }
             if slot_tag(slot) == tag {
                 let position = slot_seq(slot).wrapping_sub(self.head) as usize;
-                if self.entry(position).key == *key {
-                    return Ok((index, position));
+                if let Some(entry) = self.entry(position).filter(|entry| entry.key == *key) {
+                    return Ok((position, entry));
                 }
             }
             index = (index + 1) & mask;
@@ -175,17 +179,17 @@ impl<V> Table<V> {
         if self.len == 0 {
             return None;
         }
-        self.find(key).ok().map(|(_, position)| position)
+        self.find(key).ok().map(|(position, _)| position)
     }
 
     pub(super) fn get(&self, key: &LocalKey) -> Option<&V> {
         let position = self.position_of(key)?;
-        Some(&self.entry(position).value)
+        Some(&self.entry(position)?.value)
     }
 
     pub(super) fn get_mut(&mut self, key: &LocalKey) -> Option<&mut V> {
         let position = self.position_of(key)?;
-        Some(&mut self.entry_mut(position).value)
+        Some(&mut self.entry_mut(position)?.value)
     }
 
     /// What `read` makes of the record of `key`, or, when there is none, what `make` returns
@@ -201,7 +205,7 @@ impl<V> Table<V> {
             self.resize((2 * self.slots.len()).max(MIN_SLOTS));
         }
         let vacant = match self.find(&key) {
-            Ok((_, position)) => return Found::Existing(read(&self.entry(position).value)),
+            Ok((_, entry)) => return Found::Existing(read(&entry.value)),
             Err(vacant) => vacant,
         };
         let (value, new) = make();
