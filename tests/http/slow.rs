@@ -244,36 +244,10 @@ async fn a_slow_body_gets_408_and_a_prompt_one_is_unaffected_by_the_timeout() {
         push.len()
     );
     // Half the body, then silence.
-    let mut stream = TcpStream::connect(&addr).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream
-        .write_all(&push.as_bytes()[..push.len() / 2])
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
-        .await
-        .expect("closed by the server")
-        .unwrap();
-    let response = String::from_utf8_lossy(&response);
-    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
-    assert!(started.elapsed() >= Duration::from_millis(400));
-
-    // The head alone, not a byte of its body: timed all the same, by the body's timeout (not
-    // the head's, which is twice as long).
-    let mut stream = TcpStream::connect(&addr).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let started = Instant::now();
-    let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
-        .await
-        .expect("closed by the server")
-        .unwrap();
-    let response = String::from_utf8_lossy(&response);
-    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
-    let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    let half = &push.as_bytes()[..push.len() / 2];
+    refused_at_the_body_timeout(&addr, &[head.as_bytes(), half]).await;
+    // The head alone, not a byte of its body: timed all the same.
+    refused_at_the_body_timeout(&addr, &[head.as_bytes()]).await;
 
     // The whole body in one go, well within the timeout, on a connection that then waits longer
     // than both timeouts before its next request.
@@ -285,6 +259,25 @@ async fn a_slow_body_gets_408_and_a_prompt_one_is_unaffected_by_the_timeout() {
     let answer = String::from_utf8_lossy(&buf[..n]);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("world"), "{answer}");
+}
+
+/// Sends `parts` on a new connection and expects a 408 and the connection closed, no sooner
+/// than the 500 ms body timeout of the test above.
+async fn refused_at_the_body_timeout(addr: &str, parts: &[&[u8]]) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    for part in parts {
+        stream.write_all(part).await.unwrap();
+    }
+    let started = Instant::now();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .expect("closed by the server")
+        .unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
 }
 
 #[actix_web::test]
