@@ -175,20 +175,20 @@ impl<V> Table<V> {
             .find(|&index| self.slots[index] == wanted)
     }
 
-    fn position_of(&self, key: &LocalKey) -> Option<usize> {
+    /// The log position and record of `key`, if it has one.
+    fn lookup(&self, key: &LocalKey) -> Option<(usize, &Entry<V>)> {
         if self.len == 0 {
             return None;
         }
-        self.find(key).ok().map(|(position, _)| position)
+        self.find(key).ok()
     }
 
     pub(super) fn get(&self, key: &LocalKey) -> Option<&V> {
-        let position = self.position_of(key)?;
-        Some(&self.entry(position)?.value)
+        self.lookup(key).map(|(_, entry)| &entry.value)
     }
 
     pub(super) fn get_mut(&mut self, key: &LocalKey) -> Option<&mut V> {
-        let position = self.position_of(key)?;
+        let (position, _) = self.lookup(key)?;
         Some(&mut self.entry_mut(position)?.value)
     }
 
