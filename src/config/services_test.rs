@@ -144,22 +144,19 @@ fn bad_storage_urls_name_both_backends_and_never_the_password() {
 
 #[test]
 fn client_timeouts_and_connection_limit_are_read() {
-    let config = parse_ok(&with_account(
-        "[server]\nheader_timeout_ms = 100\nbody_timeout_ms = 600000\nmax_connections = 1\n\
-         backlog = 1\n",
-    ));
-    assert_eq!(config.server.header_timeout_ms, 100);
-    assert_eq!(config.server.body_timeout_ms, 600_000);
-    assert_eq!(config.server.max_connections, 1);
-    assert_eq!(config.server.backlog, 1);
-    let config = parse_ok(&with_account(
-        "[server]\nheader_timeout_ms = 300000\nbody_timeout_ms = 100\nmax_connections = 1000000\n\
-         backlog = 65535\n",
-    ));
-    assert_eq!(config.server.header_timeout_ms, 300_000);
-    assert_eq!(config.server.body_timeout_ms, 100);
-    assert_eq!(config.server.max_connections, 1_000_000);
-    assert_eq!(config.server.backlog, 65_535);
+    // The least and the most each key takes: header, body, connections, backlog.
+    for (header, body, connections, backlog) in
+        [(100, 600_000, 1, 1), (300_000, 100, 1_000_000, 65_535)]
+    {
+        let config = parse_ok(&with_account(&format!(
+            "[server]\nheader_timeout_ms = {header}\nbody_timeout_ms = {body}\n\
+             max_connections = {connections}\nbacklog = {backlog}\n",
+        )));
+        assert_eq!(config.server.header_timeout_ms, header);
+        assert_eq!(config.server.body_timeout_ms, body);
+        assert_eq!(config.server.max_connections, connections);
+        assert_eq!(config.server.backlog, backlog);
+    }
 }
 
 #[test]
