@@ -261,6 +261,17 @@ async fn a_slow_body_gets_408_and_a_prompt_one_is_unaffected_by_the_timeout() {
     assert!(answer.contains("world"), "{answer}");
 }
 
+/// Everything `stream` receives until the server closes it, which must happen `within`
+/// (else the test fails with `what`).
+async fn read_until_closed(stream: &mut TcpStream, within: Duration, what: &str) -> String {
+    let mut received = Vec::new();
+    tokio::time::timeout(within, stream.read_to_end(&mut received))
+        .await
+        .expect(what)
+        .unwrap();
+    String::from_utf8_lossy(&received).into_owned()
+}
+
 /// Sends `parts` on a new connection and expects a 408 and the connection closed, no sooner
 /// than the 500 ms body timeout of the test above.
 async fn refused_at_the_body_timeout(addr: &str, parts: &[&[u8]]) {
@@ -269,12 +280,8 @@ async fn refused_at_the_body_timeout(addr: &str, parts: &[&[u8]]) {
         stream.write_all(part).await.unwrap();
     }
     let started = Instant::now();
-    let mut response = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
-        .await
-        .expect("closed by the server")
-        .unwrap();
-    let response = String::from_utf8_lossy(&response);
+    let response =
+        read_until_closed(&mut stream, Duration::from_secs(5), "closed by the server").await;
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
     let elapsed = started.elapsed();
     assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
@@ -375,12 +382,12 @@ async fn a_burst_of_connections_waits_in_the_backlog_and_every_one_is_served() {
     // The slots free: every waiting connection is served, four at a time.
     drop(held);
     for mut stream in waiting {
-        let mut answer = Vec::new();
-        tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer))
-            .await
-            .expect("served once slots freed")
-            .unwrap();
-        let answer = String::from_utf8_lossy(&answer);
+        let answer = read_until_closed(
+            &mut stream,
+            Duration::from_secs(20),
+            "served once slots freed",
+        )
+        .await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 
