@@ -374,11 +374,14 @@ struct Shard {
 impl Shard {
     /// Drops expired entries, and the oldest beyond `capacity`.
     fn evict(&mut self, now: Millis, capacity: usize) {
-        while let Some((queued, record)) = self.table.front() {
+        while let Some(queued) = self.table.front_queued() {
             let over = self.table.len() > capacity;
             if queued > now && !over {
                 break;
             }
+            let Some((_, record)) = self.table.front() else {
+                break;
+            };
             let expires = record.expires;
             if expires <= now || over {
                 self.table.pop_front();

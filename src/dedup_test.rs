@@ -468,6 +468,10 @@ fn run_against_model(head: u32, ops: &[Op]) {
             table.front().map(|(queued, &v)| (v - 1000, queued)),
             model.front().copied()
         );
+        assert_eq!(
+            table.front_queued(),
+            model.front().map(|&(_, queued)| queued)
+        );
     }
     // Everything held is found; everything else is not; the log drains in the model's order.
     for k in 0..400 {

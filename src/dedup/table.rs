@@ -71,6 +71,10 @@ pub(super) struct Table<V> {
     head: u32,
     /// Records held.
     len: usize,
+    /// The time the record at the front of the log was queued at (when there is one): the
+    /// expiry check before every claim reads it here, not from the oldest record, which is
+    /// cold in the cache.
+    front_queued: u64,
 }
 
 impl<V> Default for Table<V> {
@@ -80,6 +84,7 @@ impl<V> Default for Table<V> {
             chunks: VecDeque::new(),
             head: 0,
             len: 0,
+            front_queued: 0,
         }
     }
 }
@@ -215,6 +220,9 @@ impl<V> Table<V> {
     }
 
     fn push_back(&mut self, entry: Entry<V>) {
+        if self.len == 0 {
+            self.front_queued = entry.queued;
+        }
         match self.chunks.back_mut() {
             Some(last) if last.len() < CHUNK => last.push_back(entry),
             _ => {
@@ -234,7 +242,15 @@ impl<V> Table<V> {
         }
         self.head = self.head.wrapping_add(1);
         self.len -= 1;
+        if let Some(next) = self.chunks.front().and_then(|c| c.front()) {
+            self.front_queued = next.queued;
+        }
         Some(entry)
+    }
+
+    /// The time the record at the front of the log was queued at, without reading the record.
+    pub(super) fn front_queued(&self) -> Option<u64> {
+        (self.len > 0).then_some(self.front_queued)
     }
 
     /// The record at the front of the log (the first queued) and the time it was queued at.
