@@ -19,7 +19,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use tokio::time::Instant;
+use tracing::Instrument;
 use wxgate_handlers::{Context, Message, Outcome};
 
 use crate::account::Account;
@@ -56,21 +58,43 @@ impl Dispatcher {
     /// Handles `message` for `account`, answering by `deadline` at the latest. `passive` is
     /// false when the answer can only be `success` (JSON pushes): a reply then goes out through
     /// the customer-service API.
-    pub async fn dispatch(
-        &self,
-        account: &Arc<Account>,
+    ///
+    /// The claim, and the handler as far as it runs at once, happen in this call; the future
+    /// returned only waits for the answer. So the message is not carried in the request's
+    /// future, which stays small to move around.
+    pub fn dispatch<'a>(
+        &'a self,
+        account: &'a Arc<Account>,
         message: Message,
         deadline: Instant,
         passive: bool,
-    ) -> Delivery {
+    ) -> impl Future<Output = Delivery> + 'a {
         let key = DedupKey::of(account.index, &message);
-        // The Redis paths are boxed: their futures are large, and without a shared dedup they
-        // would only make every push's future bigger to move around.
-        let claim = match &self.shared {
-            Some(_) => Box::pin(self.shared_claim(account, &key, deadline)).await,
-            None => None,
+        let waiting = match &self.shared {
+            // The Redis path is boxed: its future is large, and without a shared dedup it
+            // would only make every push's future bigger.
+            Some(_) => Either::Left(Box::pin(
+                self.dispatch_shared(account, message, key, deadline, passive),
+            )),
+            None => Either::Right(
+                self.start(account, message, key, passive, None)
+                    .wait(deadline),
+            ),
         };
-        let waited = match claim {
+        // A combinator, not an `async` block: the block would hold the future twice.
+        waiting.map(move |waited| deliver(account, waited, passive))
+    }
+
+    /// The wait for a push claimed in Redis (or, when Redis is not used for it, locally).
+    async fn dispatch_shared(
+        &self,
+        account: &Arc<Account>,
+        message: Message,
+        key: DedupKey,
+        deadline: Instant,
+        passive: bool,
+    ) -> Waited {
+        match self.shared_claim(account, &key, deadline).await {
             Some((shared, SharedClaim::First(ticket))) => {
                 match self
                     .start(account, message, key, passive, Some((shared, &ticket)))
@@ -95,18 +119,6 @@ impl Dispatcher {
                 self.start(account, message, key, passive, None)
                     .wait(deadline)
                     .await
-            }
-        };
-        match waited {
-            Waited::Answer(Some(xml)) if passive => Delivery::Reply(xml),
-            Waited::Answer(_) | Waited::Pushed => Delivery::Success,
-            Waited::Deadline => {
-                account.metrics.failure(Failure::Deadline);
-                tracing::warn!(
-                    account = %account.name,
-                    "handler missed the callback deadline; answered success, it keeps running"
-                );
-                Delivery::Success
             }
         }
     }
@@ -177,6 +189,22 @@ impl Dispatcher {
     }
 }
 
+/// What the request sends back once it has waited.
+fn deliver(account: &Account, waited: Waited, passive: bool) -> Delivery {
+    match waited {
+        Waited::Answer(Some(xml)) if passive => Delivery::Reply(xml),
+        Waited::Answer(_) | Waited::Pushed => Delivery::Success,
+        Waited::Deadline => {
+            account.metrics.failure(Failure::Deadline);
+            tracing::warn!(
+                account = %account.name,
+                "handler missed the callback deadline; answered success, it keeps running"
+            );
+            Delivery::Success
+        }
+    }
+}
+
 /// The answer a request waits for: a running handler's, or one already known.
 enum Pending {
     Slot(Waiter),
@@ -184,10 +212,10 @@ enum Pending {
 }
 
 impl Pending {
-    async fn wait(self, deadline: Instant) -> Waited {
+    fn wait(self, deadline: Instant) -> impl Future<Output = Waited> {
         match self {
-            Pending::Slot(waiter) => waiter.wait(deadline).await,
-            Pending::Now(waited) => waited,
+            Pending::Slot(waiter) => Either::Left(waiter.wait(deadline)),
+            Pending::Now(waited) => Either::Right(std::future::ready(waited)),
         }
     }
 }
@@ -213,8 +241,9 @@ impl Job {
         let mut run = Box::pin(self.run());
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         if run.as_mut().poll(&mut cx).is_pending() {
-            // The task polls it again at once, with its own waker.
-            tokio::spawn(run);
+            // The task polls it again at once, with its own waker, in the request's span (the
+            // push's, when enabled) so that what the handler logs after waiting carries it too.
+            tokio::spawn(run.instrument(tracing::Span::current()));
         }
     }
 

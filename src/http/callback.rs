@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, http::Method, http::header, web};
+use futures_util::FutureExt;
 use tokio::time::Instant;
 use tracing::Instrument;
 use wxgate_handlers::Message;
@@ -82,23 +83,28 @@ async fn push(state: &State, name: &str, req: &HttpRequest, payload: web::Payloa
         Err(rejection) => return reject(&account, rejection),
     };
     let span = tracing::debug_span!("push", account = %account.name, msg_type = message.msg_type());
-    async move {
+    // The claim and the handler's first run happen in `dispatch` itself, inside the span.
+    let answer = {
+        let _in_span = span.enter();
         account.metrics.message();
         let passive = format == Format::Xml;
-        let delivery = state
+        state
             .dispatcher
             .dispatch(&account, message, deadline, passive)
-            .await;
-        tracing::debug!(
-            replied = matches!(delivery, Delivery::Reply(_)),
-            "push handled"
-        );
-        let response = respond(&account, delivery, encrypted);
-        account.metrics.handled_in(received.elapsed());
-        response
-    }
-    .instrument(span)
-    .await
+    };
+    // A combinator, not an `async` block: the block would hold the future twice.
+    answer
+        .map(|delivery| {
+            tracing::debug!(
+                replied = matches!(delivery, Delivery::Reply(_)),
+                "push handled"
+            );
+            let response = respond(&account, delivery, encrypted);
+            account.metrics.handled_in(received.elapsed());
+            response
+        })
+        .instrument(span)
+        .await
 }
 
 /// Steps 2–6: body, envelope, typed message.

@@ -120,3 +120,51 @@ async fn unknown_types_reach_handlers_with_every_field() {
     );
     assert_eq!(message.raw.len(), 7);
 }
+
+/// Logs a marker before and after waiting.
+struct SpanLogger;
+
+#[async_trait]
+impl Handler for SpanLogger {
+    async fn on_text(&self, _ctx: &Context<'_>, text: &wxgate::handlers::TextMessage) -> Outcome {
+        tracing::info!(marker = %format!("{}-before", text.content), "handler log");
+        // Pending once: the rest runs in the handler's own task.
+        tokio::task::yield_now().await;
+        tracing::info!(marker = %format!("{}-after", text.content), "handler log");
+        Outcome::Pass
+    }
+}
+
+#[actix_web::test]
+async fn what_handlers_log_carries_the_push_span_before_and_after_they_wait() {
+    let gw = start_with(
+        &config_text(""),
+        vec![Box::new(|g: Gateway| g.handler(SpanLogger))],
+    )
+    .await;
+    let marker = format!("span-check-{}", now());
+    let (status, _) = gw
+        .post_plain("demo", &text_xml("o_span", &marker, 14_001))
+        .await;
+    assert_eq!(status, 200);
+    for when in ["before", "after"] {
+        let wanted = format!("marker={marker}-{when}");
+        let found = eventually(Duration::from_secs(5), || {
+            let wanted = wanted.clone();
+            async move {
+                std::fs::read_to_string(log_file())
+                    .unwrap_or_default()
+                    .lines()
+                    .any(|line| line.contains(&wanted))
+            }
+        })
+        .await;
+        assert!(found, "no log line with {wanted}");
+        let log = std::fs::read_to_string(log_file()).unwrap();
+        let line = log.lines().find(|line| line.contains(&wanted)).unwrap();
+        assert!(
+            line.contains(r#"push{account=demo msg_type="text"}"#),
+            "not in the push span: {line}"
+        );
+    }
+}
