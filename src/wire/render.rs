@@ -132,6 +132,9 @@ fn push_body(out: &mut String, reply: &Reply) {
     out.push_str("</xml>");
 }
 
+/// Bytes of markup in an encrypted reply's envelope around its four values.
+const ENVELOPE_MARKUP: usize = 133;
+
 /// Renders the envelope of an encrypted reply (safe and compatible modes).
 ///
 /// `TimeStamp` is written bare, as documented, when it is all digits (it always is for a
@@ -142,9 +145,11 @@ pub fn render_encrypted(
     timestamp: &str,
     nonce: &str,
 ) -> String {
-    // The markup around the four values is 133 bytes.
+    // The markup around the four values is 133 bytes. Plain values (base64, hex, digits: what
+    // the gateway writes) fill the buffer exactly, which the response body then takes as it
+    // is, without allocating.
     let mut out = String::with_capacity(
-        160 + encrypt.len() + msg_signature.len() + timestamp.len() + nonce.len(),
+        ENVELOPE_MARKUP + encrypt.len() + msg_signature.len() + timestamp.len() + nonce.len(),
     );
     out.push_str("<xml>");
     cdata_element(&mut out, "Encrypt", encrypt);
