@@ -52,15 +52,17 @@ impl std::fmt::Debug for Signature {
 
 /// Checks `signature_hex` against the signature of `parts` (see [`sign`]).
 ///
-/// The hex may be upper or lower case. The digests are compared in constant time.
+/// The hex may be upper or lower case. The signatures are compared in constant time.
 /// Anything that is not 40 hex digits is rejected; this never panics.
 #[must_use]
 pub fn verify(signature_hex: &str, parts: &[&str]) -> bool {
-    let mut given = [0u8; DIGEST_LEN];
-    if hex::decode_to_slice(signature_hex, &mut given).is_err() {
+    // Compared as lowercase hex rather than decoded: the expected signature holds only
+    // `0-9a-f`, so any other byte given, after lowercasing, is a mismatch.
+    let Ok(given) = <[u8; 2 * DIGEST_LEN]>::try_from(signature_hex.as_bytes()) else {
         return false;
-    }
-    digest(parts).ct_eq(&given).into()
+    };
+    let lowered = given.map(|byte| byte.to_ascii_lowercase());
+    signature(parts).0.ct_eq(&lowered).into()
 }
 
 /// SHA-1 of the sorted, concatenated parts, without allocating for up to eight parts.

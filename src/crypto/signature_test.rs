@@ -92,6 +92,7 @@ fn verify_rejects_wrong_signatures_without_panicking() {
         format!("{good}{good}"),
         good[..38].to_string(),
         format!("{}g", &good[..39]),
+        format!("{}G", &good[..39]),
         format!("{}é", &good[..38]),
         format!(" {}", &good[..39]),
         "z".repeat(40),
@@ -101,6 +102,15 @@ fn verify_rejects_wrong_signatures_without_panicking() {
     ];
     for sig in &rejected {
         assert!(!verify(sig, &parts), "accepted {sig:?}");
+    }
+    // Bytes that a careless lowercasing (`| 0x20`) would turn into the expected digit.
+    for i in 0..good.len() {
+        let mut bytes = good.as_bytes().to_vec();
+        if bytes[i].is_ascii_digit() {
+            bytes[i] -= 0x20;
+            let near = String::from_utf8(bytes).unwrap();
+            assert!(!verify(&near, &parts), "accepted {near:?}");
+        }
     }
     // Every single-digit change is rejected.
     for i in 0..good.len() {
@@ -122,4 +132,29 @@ fn verify_rejects_other_parts() {
     assert!(verify(&sig, &["12", "token"]));
     // Concatenation has no separator, so an empty part changes nothing.
     assert!(verify(&sig, &["token", "1", "2", ""]));
+}
+
+proptest::proptest! {
+    /// Verifying agrees with decoding the hex and comparing the digests, for the signature with
+    /// any case and any byte replaced (hex digits of either case, other letters, anything).
+    #[test]
+    fn verify_agrees_with_decoding_the_hex(
+        upper in proptest::collection::vec(proptest::bool::ANY, 40),
+        replaced in proptest::option::of((
+            0usize..40,
+            proptest::prop_oneof![proptest::char::range('\0', '\x7f'), proptest::char::any()],
+        )),
+    ) {
+        let parts = [v1::TOKEN, v1::TIMESTAMP, v1::NONCE, v1::ENCRYPT];
+        let mut given: String = v1::MSG_SIGNATURE
+            .chars()
+            .zip(&upper)
+            .map(|(c, &up)| if up { c.to_ascii_uppercase() } else { c })
+            .collect();
+        if let Some((at, with)) = replaced {
+            given.replace_range(at..at + 1, with.encode_utf8(&mut [0; 4]));
+        }
+        let expected = hex::decode(&given).ok() == hex::decode(reference(&parts)).ok();
+        proptest::prop_assert_eq!(verify(&given, &parts), expected, "{}", given);
+    }
 }
