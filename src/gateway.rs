@@ -21,6 +21,7 @@ use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
 use crate::http::conn::{ConnGuard, Connections};
+use crate::http::front::Front;
 use crate::http::{self, State};
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
@@ -223,6 +224,7 @@ impl Gateway {
             .disable_signals()
             .listen("wxgate", listener, move || {
                 let state = state.clone();
+                let callback_state = state.clone().into_inner();
                 let app = App::new()
                     .app_data(state)
                     .wrap_fn(move |req, service| match http::prepare(req, body_timeout) {
@@ -230,9 +232,11 @@ impl Gateway {
                         Err(refused) => Either::Right(std::future::ready(Ok(refused))),
                     })
                     .configure(http::routes);
-                let factory = app
+                let app = app
                     .into_factory()
                     .map_err(|error: actix_web::Error| error.error_response());
+                // The callback is answered in front of the `App` (see `http::front`).
+                let factory = Front::new(app, callback_state, body_timeout);
                 let http = HttpService::build()
                     .client_request_timeout(header_timeout)
                     .client_disconnect_timeout(Duration::from_secs(1))

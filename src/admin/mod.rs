@@ -236,5 +236,5 @@ pub fn api(account: &Account) -> Result<&crate::api::WeChatApi, AdminError> {
 
 /// Reads a JSON body of at most [`MAX_ADMIN_BODY_BYTES`].
 pub async fn body(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, AdminError> {
-    Ok(read_limited(req, payload, MAX_ADMIN_BODY_BYTES).await?)
+    Ok(read_limited(req.headers(), payload, MAX_ADMIN_BODY_BYTES).await?)
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
-use actix_web::{HttpRequest, http::header, web};
+use actix_web::http::header::{self, HeaderMap};
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use tokio::time::{Instant, Sleep};
@@ -34,12 +34,11 @@ pub enum BodyError {
 
 /// Reads the whole body, at most `limit` bytes.
 pub async fn read_limited(
-    req: &HttpRequest,
-    mut payload: web::Payload,
+    headers: &HeaderMap,
+    mut payload: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin,
     limit: usize,
-) -> Result<web::Bytes, BodyError> {
-    let declared = req
-        .headers()
+) -> Result<Bytes, BodyError> {
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());

@@ -5,16 +5,21 @@
 //! clock, decrypt), parse the typed message, dedup and dispatch under the deadline, then render
 //! the reply, sealed the way the request came.
 
+use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::{HttpRequest, HttpResponse, http::Method, http::header, web};
+use actix_http::{HttpMessage as _, Request};
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpResponse, http::Method};
 use futures_util::FutureExt;
 use tokio::time::Instant;
 use tracing::Instrument;
 use wxgate_handlers::Message;
 
 use super::State;
-use super::body::read_limited;
+use super::body::{read_limited, timed};
 use super::query::CallbackQuery;
 use super::rejection::Rejection;
 use crate::account::Account;
@@ -22,20 +27,42 @@ use crate::dispatch::{Delivery, unix_now};
 use crate::envelope;
 use crate::wire::Format;
 
-/// `/wx/{account}` (everything under the `/wx` scope): GET is the handshake, POST a push,
-/// another method 405; a path that is not exactly one segment below `/wx` is 404.
-pub async fn route(
-    state: web::Data<State>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
-    let Some(name) = account_segment(req.match_info().unprocessed()) else {
+/// Where the callback starts: `/wx` itself and everything below it.
+pub(super) fn is_callback(path: &str) -> bool {
+    path.strip_prefix("/wx")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// `/wx/{account}` (any path for which [`is_callback`] holds): GET is the handshake, POST a
+/// push, another method 405; a path that is not exactly one segment below `/wx` is 404.
+///
+/// Requests with ambiguous framing are refused as everywhere (see
+/// [`super::ambiguous_framing`]), and the body is read within `body_timeout`.
+pub async fn serve(state: Arc<State>, mut req: Request, body_timeout: Duration) -> HttpResponse {
+    if let Some(refused) = super::ambiguous_framing(req.headers()) {
+        return refused;
+    }
+    let payload = timed(req.take_payload(), body_timeout);
+    let path = decoded_path(&req);
+    let Some(name) = path.strip_prefix("/wx").and_then(account_segment) else {
         return HttpResponse::NotFound().finish();
     };
+    let query = req.uri().query().unwrap_or_default();
     match *req.method() {
-        Method::GET => handshake(&state, name, &req),
-        Method::POST => push(&state, name, &req, payload).await,
+        Method::GET => handshake(&state, name, query),
+        Method::POST => push(&state, name, query, req.headers(), payload).await,
         _ => HttpResponse::MethodNotAllowed().finish(),
+    }
+}
+
+/// The request's path with percent-escapes decoded as actix-web's router decodes them (all but
+/// `%`, `/` and `+`), so `/wx/%64emo` names the account `demo` as it always did.
+fn decoded_path(req: &Request) -> Cow<'_, str> {
+    let path = req.path();
+    if path.contains('%') {
+        Cow::Owned(actix_router::Url::new(req.uri().clone()).path().to_owned())
+    } else {
+        Cow::Borrowed(path)
     }
 }
 
@@ -46,11 +73,11 @@ fn account_segment(rest: &str) -> Option<&str> {
 }
 
 /// `GET /wx/{account}`: answers WeChat's URL handshake with `echostr`.
-fn handshake(state: &State, name: &str, req: &HttpRequest) -> HttpResponse {
+fn handshake(state: &State, name: &str, query: &str) -> HttpResponse {
     let Some(account) = state.account(name) else {
         return unknown_account(state, name);
     };
-    match echo(account, req) {
+    match echo(account, query) {
         Ok(echostr) => {
             tracing::info!(account = %account.name, "handshake verified");
             HttpResponse::Ok()
@@ -61,8 +88,8 @@ fn handshake(state: &State, name: &str, req: &HttpRequest) -> HttpResponse {
     }
 }
 
-fn echo(account: &Account, req: &HttpRequest) -> Result<String, Rejection> {
-    let query = CallbackQuery::parse(req.query_string())?;
+fn echo(account: &Account, query: &str) -> Result<String, Rejection> {
+    let query = CallbackQuery::parse(query)?;
     Ok(envelope::handshake(account, &query)?.to_owned())
 }
 
@@ -72,13 +99,20 @@ fn echo(account: &Account, req: &HttpRequest) -> Result<String, Rejection> {
 /// log carries both. It is a debug span: at the default `info` level it costs nothing (a span
 /// per push was a twentieth of the gateway's CPU), and the gateway's own warnings name the
 /// account and message type themselves.
-async fn push(state: &State, name: &str, req: &HttpRequest, payload: web::Payload) -> HttpResponse {
+async fn push(
+    state: &State,
+    name: &str,
+    query: &str,
+    headers: &HeaderMap,
+    payload: Payload,
+) -> HttpResponse {
     let Some(account) = state.account(name).cloned() else {
         return unknown_account(state, name);
     };
     let received = Instant::now();
     let deadline = received + state.handler_timeout;
-    let (message, format, encrypted) = match receive(state, &account, req, payload).await {
+    let (message, format, encrypted) = match receive(state, &account, query, headers, payload).await
+    {
         Ok(received) => received,
         Err(rejection) => return reject(&account, rejection),
     };
@@ -111,13 +145,13 @@ async fn push(state: &State, name: &str, req: &HttpRequest, payload: web::Payloa
 async fn receive(
     state: &State,
     account: &Account,
-    req: &HttpRequest,
-    payload: web::Payload,
+    query: &str,
+    headers: &HeaderMap,
+    payload: Payload,
 ) -> Result<(Message, Format, bool), Rejection> {
-    let query = CallbackQuery::parse(req.query_string())?;
-    let body = read_limited(req, payload, state.max_body_bytes).await?;
-    let content_type = req
-        .headers()
+    let query = CallbackQuery::parse(query)?;
+    let body = read_limited(headers, payload, state.max_body_bytes).await?;
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let inbound = envelope::open(

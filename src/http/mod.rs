@@ -1,8 +1,13 @@
 //! The HTTP surface: `/wx/{account}` (the callback), `/healthz` and `/metrics`.
+//!
+//! Every request meets [`front`] first: the callback's paths are answered there, straight
+//! from actix-http's request, and everything else goes on to the actix-web `App` ([`routes`]
+//! and the admin API).
 
 pub mod body;
 pub mod callback;
 pub mod conn;
+pub mod front;
 pub mod query;
 pub mod rejection;
 
@@ -10,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpMessage as _, HttpResponse, web};
 
 use crate::account::{Account, Accounts};
@@ -54,7 +59,8 @@ impl State {
     }
 }
 
-/// Runs before every route: refuses ambiguous framing and gives the body its deadline.
+/// Runs before every route of the actix-web `App` (the callback applies the same itself, see
+/// [`front`]): refuses ambiguous framing and gives the body its deadline.
 ///
 /// A request with both `Content-Length` and `Transfer-Encoding` could be framed differently by
 /// a proxy in front (request smuggling): it is refused with 400 and the connection closed, as
@@ -63,28 +69,34 @@ pub fn prepare(
     mut req: ServiceRequest,
     body_timeout: Duration,
 ) -> Result<ServiceRequest, ServiceResponse> {
-    let headers = req.headers();
-    if headers.contains_key(header::CONTENT_LENGTH)
-        && headers.contains_key(header::TRANSFER_ENCODING)
-    {
-        tracing::warn!("request with both Content-Length and Transfer-Encoding refused");
-        let response = HttpResponse::BadRequest()
-            .force_close()
-            .content_type("text/plain; charset=utf-8")
-            .body("Content-Length and Transfer-Encoding must not both be present\n");
-        return Err(req.into_response(response));
+    if let Some(refused) = ambiguous_framing(req.headers()) {
+        return Err(req.into_response(refused));
     }
     let payload = req.take_payload();
     req.set_payload(body::timed(payload, body_timeout));
     Ok(req)
 }
 
-/// Registers every route on an actix `App`.
+/// The 400 for a request with both `Content-Length` and `Transfer-Encoding` (see [`prepare`]).
+pub(crate) fn ambiguous_framing(headers: &HeaderMap) -> Option<HttpResponse> {
+    if !(headers.contains_key(header::CONTENT_LENGTH)
+        && headers.contains_key(header::TRANSFER_ENCODING))
+    {
+        return None;
+    }
+    tracing::warn!("request with both Content-Length and Transfer-Encoding refused");
+    Some(
+        HttpResponse::BadRequest()
+            .force_close()
+            .content_type("text/plain; charset=utf-8")
+            .body("Content-Length and Transfer-Encoding must not both be present\n"),
+    )
+}
+
+/// Registers every route but the callback's on an actix `App` (the callback is answered in
+/// front of it, see [`front`]).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // `/wx/{account}` as a static scope: a `{account}` pattern would make the router run a
-    // regex over every callback's path, a static prefix is a string compare.
-    cfg.service(web::scope("/wx").default_service(web::to(callback::route)))
-        .route("/healthz", web::get().to(healthz))
+    cfg.route("/healthz", web::get().to(healthz))
         .route("/metrics", web::get().to(metrics))
         .configure(crate::admin::routes);
 }

@@ -101,3 +101,21 @@ async fn other_methods_are_405_and_unknown_routes_404() {
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(gw.get("/nothing-here").await.0, 404);
 }
+
+#[actix_web::test]
+async fn the_account_segment_is_percent_decoded_but_for_slashes() {
+    let gw = start().await;
+    let sig = signed("1414387151", "917222494");
+    let query = format!("signature={sig}&timestamp=1414387151&nonce=917222494&echostr=abc");
+    // `%64` is `d`: the account is `demo`.
+    let (status, body) = gw.get(&format!("/wx/%64emo?{query}")).await;
+    assert_eq!((status, body.as_str()), (200, "abc"));
+    // An escaped slash stays in the segment: no account has that name.
+    let (status, _) = gw.get(&format!("/wx/de%2Fmo?{query}")).await;
+    assert_eq!(status, 404);
+    // Only `/wx` and what is below it is the callback.
+    for path in ["/wx", "/wx/", "/wxdemo", "/wx/demo/", "/wx/demo/x"] {
+        let (status, _) = gw.get(&format!("{path}?{query}")).await;
+        assert_eq!(status, 404, "{path}");
+    }
+}
