@@ -27,13 +27,19 @@ use crate::dispatch::{Delivery, unix_now};
 use crate::envelope;
 use crate::wire::Format;
 
-/// Where the callback starts: `/wx` itself and everything below it.
-pub(super) fn is_callback(path: &str) -> bool {
-    path.strip_prefix("/wx")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+/// Whether `req` is for the callback: `/wx` itself or anything below it (the path read as
+/// [`decoded_path`] reads it).
+pub(super) fn is_callback(req: &Request) -> bool {
+    below_wx(&decoded_path(req)).is_some()
 }
 
-/// `/wx/{account}` (any path for which [`is_callback`] holds): GET is the handshake, POST a
+/// What follows `/wx` in a callback path: empty, or `/` and more.
+fn below_wx(path: &str) -> Option<&str> {
+    path.strip_prefix("/wx")
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// `/wx/{account}` (any request for which [`is_callback`] holds): GET is the handshake, POST a
 /// push, another method 405; a path that is not exactly one segment below `/wx` is 404.
 ///
 /// Requests with ambiguous framing are refused as everywhere (see
@@ -44,7 +50,7 @@ pub async fn serve(state: Arc<State>, mut req: Request, body_timeout: Duration) 
     }
     let payload = timed(req.take_payload(), body_timeout);
     let path = decoded_path(&req);
-    let Some(name) = path.strip_prefix("/wx").and_then(account_segment) else {
+    let Some(name) = below_wx(&path).and_then(account_segment) else {
         return HttpResponse::NotFound().finish();
     };
     let query = req.uri().query().unwrap_or_default();

@@ -95,7 +95,7 @@ where
     actix_service::forward_ready!(app);
 
     fn call(&self, req: Request) -> Self::Future {
-        if callback::is_callback(req.path()) {
+        if callback::is_callback(&req) {
             let answer = callback::serve(self.state.clone(), req, self.body_timeout);
             Either::Left(Box::pin(async move { Ok(answer.await.into()) }))
         } else {

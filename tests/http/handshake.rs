@@ -107,9 +107,11 @@ async fn the_account_segment_is_percent_decoded_but_for_slashes() {
     let gw = start().await;
     let sig = signed("1414387151", "917222494");
     let query = format!("signature={sig}&timestamp=1414387151&nonce=917222494&echostr=abc");
-    // `%64` is `d`: the account is `demo`.
-    let (status, body) = gw.get(&format!("/wx/%64emo?{query}")).await;
-    assert_eq!((status, body.as_str()), (200, "abc"));
+    // `%64` is `d`: the account is `demo`; `%77` is `w`, so this is `/wx/demo` too.
+    for path in ["/wx/%64emo", "/%77x/demo"] {
+        let (status, body) = gw.get(&format!("{path}?{query}")).await;
+        assert_eq!((status, body.as_str()), (200, "abc"), "{path}");
+    }
     // An escaped slash stays in the segment: no account has that name.
     let (status, _) = gw.get(&format!("/wx/de%2Fmo?{query}")).await;
     assert_eq!(status, 404);
