@@ -39,11 +39,11 @@ fn below_wx(path: &str) -> Option<&str> {
         .filter(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
-/// `/wx/{account}` (any request for which [`is_callback`] holds): GET is the handshake, POST a
+/// `/wx/{account}` (`/wx` itself and any path below it): GET is the handshake, POST a
 /// push, another method 405; a path that is not exactly one segment below `/wx` is 404.
 ///
-/// Requests with ambiguous framing are refused as everywhere (see
-/// [`super::ambiguous_framing`]), and the body is read within `body_timeout`.
+/// Requests with ambiguous framing are refused as everywhere (see [`super::prepare`]), and the
+/// body is read within `body_timeout`.
 pub async fn serve(state: Arc<State>, mut req: Request, body_timeout: Duration) -> HttpResponse {
     if let Some(refused) = super::ambiguous_framing(req.headers()) {
         return refused;
