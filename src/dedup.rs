@@ -379,7 +379,7 @@ impl Shard {
             if queued > now && !over {
                 break;
             }
-            let Some((_, record)) = self.table.front() else {
+            let Some(record) = self.table.front() else {
                 break;
             };
             let expires = record.expires;

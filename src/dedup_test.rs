@@ -465,7 +465,7 @@ fn run_against_model(head: u32, ops: &[Op]) {
         }
         assert_eq!(table.len(), model.len());
         assert_eq!(
-            table.front().map(|(queued, &v)| (v - 1000, queued)),
+            table.front().map(|&v| v - 1000).zip(table.front_queued()),
             model.front().copied()
         );
         assert_eq!(
@@ -480,7 +480,7 @@ fn run_against_model(head: u32, ops: &[Op]) {
     }
     while let Some((k, queued)) = model.pop_front() {
         assert_eq!(
-            table.front().map(|(q, &v)| (v - 1000, q)),
+            table.front().map(|&v| v - 1000).zip(table.front_queued()),
             Some((k, queued))
         );
         table.pop_front();
@@ -526,7 +526,10 @@ fn the_index_grows_and_shrinks_and_the_log_spans_many_chunks() {
             "record {i}"
         );
     }
-    assert_eq!(table.front().map(|(queued, &v)| (queued, v)), Some((n, 0)));
+    assert_eq!(
+        table.front_queued().zip(table.front().copied()),
+        Some((n, 0))
+    );
     let full = table.slots();
     while table.len() > 10 {
         table.pop_front();

@@ -253,10 +253,9 @@ impl<V> Table<V> {
         (self.len > 0).then_some(self.front_queued)
     }
 
-    /// The record at the front of the log (the first queued) and the time it was queued at.
-    pub(super) fn front(&self) -> Option<(u64, &V)> {
-        let entry = self.chunks.front()?.front()?;
-        Some((entry.queued, &entry.value))
+    /// The record at the front of the log (the first queued; [`Table::front_queued`] says when).
+    pub(super) fn front(&self) -> Option<&V> {
+        self.chunks.front()?.front().map(|entry| &entry.value)
     }
 
     /// Drops the record at the front of the log.
