@@ -10,7 +10,7 @@
 //! Timers and latency figures keep using `tokio::time::Instant`, which is precise.
 
 /// Seconds since the Unix epoch, from the coarse wall clock (0 before the epoch).
-pub(crate) fn unix_secs() -> u64 {
+pub fn unix_secs() -> u64 {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         use rustix::time::{ClockId, clock_gettime};
@@ -25,9 +25,14 @@ pub(crate) fn unix_secs() -> u64 {
     }
 }
 
+/// [`unix_secs`] as the store keeps times: signed seconds.
+pub fn unix_secs_i64() -> i64 {
+    i64::try_from(unix_secs()).unwrap_or(i64::MAX)
+}
+
 /// Milliseconds on a monotonic clock with an arbitrary start (the coarse one on Linux): only
 /// differences between two readings mean anything.
-pub(crate) fn monotonic_millis() -> u64 {
+pub fn monotonic_millis() -> u64 {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         use rustix::time::{ClockId, clock_gettime};

@@ -271,7 +271,11 @@ impl Job {
             None => handler.await,
         };
         let answer: Answer = match outcome {
-            Ok(Outcome::Reply(reply)) => Some(Arc::new(Rendered::new(reply, &message, unix_now()))),
+            Ok(Outcome::Reply(reply)) => Some(Arc::new(Rendered::new(
+                reply,
+                &message,
+                crate::clock::unix_secs(),
+            ))),
             Ok(Outcome::NoReply | Outcome::Pass) => None,
             Ok(Outcome::Failed(error)) => {
                 account.metrics.failure(Failure::Error);
@@ -316,9 +320,4 @@ impl Job {
             }
         }
     }
-}
-
-/// Seconds since the Unix epoch (from a coarse clock: up to a timer tick, a few ms, behind).
-pub fn unix_now() -> u64 {
-    crate::clock::unix_secs()
 }

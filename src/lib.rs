@@ -26,34 +26,42 @@
 //! }
 //! ```
 //!
-//! A push flows through the modules in this order: [`http::callback`] (the whole story),
-//! [`account`], [`http::body`], [`envelope`] (with [`crypto`] and [`wire`]), the typed
-//! [`wxgate_handlers::Message`], [`dedup`], [`dispatch`], and back through [`envelope::seal`].
+//! ## Public API
+//!
+//! What an embedding binary needs and nothing more: [`Gateway`] (load a config, add handler
+//! plugins, run or serve), [`Running`] and [`StopHandle`] (stop it), [`Error`], the [`config`]
+//! types, and the plugin crate re-exported as [`handlers`].
+//!
+//! Everything else is internal. The project's own benches, fuzz targets, black-box tests and
+//! the `wxgate` binary's tools reach the internals through `wxgate::internals`, a
+//! `#[doc(hidden)]` module that is not part of the public API and may change in any release.
+//!
+//! ## Where things live
+//!
+//! A push flows through the modules in this order: the server's front service, the
+//! `surfaces::callback` surface (the whole story in one file), `envelope` (query, verify,
+//! decrypt, with `crypto` and `wire`), the typed [`handlers::Message`], `dedup`, `dispatch`,
+//! and back through `envelope::seal`. ARCHITECTURE.md draws the whole map.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod account;
-pub mod admin;
-pub mod api;
-mod clock;
-pub mod cluster;
 pub mod config;
-pub mod crypto;
-pub mod dedup;
-pub mod dispatch;
-pub mod envelope;
-mod gateway;
-pub mod http;
-pub mod logging;
-pub mod metrics;
-pub mod qr;
-pub mod store;
-pub mod upstream;
-pub mod wire;
 
 pub use config::Config;
-pub use gateway::{Error, Gateway, Running, StopHandle};
+pub use server::{Error, Gateway, Running, StopHandle};
 pub use wxgate_handlers as handlers;
+
+/// The gateway's internals: every module but [`config`], for the project's own benches, fuzz
+/// targets, black-box tests and the `wxgate` binary's tools. Not part of the public API:
+/// anything here may change in any release. (The files are the crate's top-level modules,
+/// `src/*.rs` and `src/*/mod.rs`; the crate itself names them `crate::account`, ...)
+#[doc(hidden)]
+pub mod internals;
+
+use internals::{
+    account, api, clock, cluster, crypto, dedup, dispatch, envelope, http, logging, metrics, qr,
+    server, state, store, surfaces, upstream, wire,
+};
 
 /// The README's Rust examples, compiled as doc tests so they cannot rot.
 #[doc = include_str!("../README.md")]

@@ -156,7 +156,7 @@ async fn the_binary_serves_the_repo_config() {
         .unwrap()
         .as_secs()
         .to_string();
-    let signature = wxgate::crypto::sign(&["callback-token", &ts, "42"]);
+    let signature = wxgate::internals::crypto::sign(&["callback-token", &ts, "42"]);
     let echo = client
         .get(format!(
             "{base}/wx/demo?signature={signature}&timestamp={ts}&nonce=42&echostr=hi"
@@ -267,15 +267,15 @@ async fn logs_never_contain_secrets() {
         .unwrap()
         .as_secs()
         .to_string();
-    let key = wxgate::crypto::AesKey::from_encoding_aes_key(AES_KEY).unwrap();
+    let key = wxgate::internals::crypto::AesKey::from_encoding_aes_key(AES_KEY).unwrap();
     for appid in ["wx1234567890abcdef", "wxffffffffffffffff"] {
-        let cipher = wxgate::crypto::MsgCipher::new(&key, appid);
+        let cipher = wxgate::internals::crypto::MsgCipher::new(&key, appid);
         let plain = format!(
             "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><CreateTime>{ts}</CreateTime><MsgType>text</MsgType><Content>hi</Content><MsgId>{}</MsgId></xml>",
             appid.len()
         );
         let encrypt = cipher.encrypt(plain.as_bytes());
-        let signature = wxgate::crypto::sign(&[TOKEN, &ts, "1", &encrypt]);
+        let signature = wxgate::internals::crypto::sign(&[TOKEN, &ts, "1", &encrypt]);
         let body = format!("<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>");
         for sig in [
             signature.as_str(),

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use wxgate::handlers::{Event, Message, MessageKind};
-use wxgate::wire;
+use wxgate::internals::wire;
 
 fn load(relative: &str) -> Message {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -24,16 +24,16 @@ use actix_web::web::Bytes;
 use actix_web::{App, web};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use wxgate::crypto::{self, AesKey, MsgCipher};
-use wxgate::dedup::Dedup;
-use wxgate::dispatch::Dispatcher;
+use wxgate::internals::crypto::{self, AesKey, MsgCipher};
+use wxgate::internals::dedup::Dedup;
+use wxgate::internals::dispatch::Dispatcher;
 use wxgate::handlers::Handler;
-use wxgate::http::State;
-use wxgate::http::query::CallbackQuery;
-use wxgate::metrics::Metrics;
-use wxgate::qr::QrCounter;
-use wxgate::store::Store;
-use wxgate::wire;
+use wxgate::internals::state::State;
+use wxgate::internals::envelope::CallbackQuery;
+use wxgate::internals::metrics::Metrics;
+use wxgate::internals::qr::QrCounter;
+use wxgate::internals::store::Store;
+use wxgate::internals::wire;
 use wxgate_fuzz::{AES_KEY, APPID, Echo, TOKEN, percent_encode, read_reply};
 
 #[derive(Arbitrary, Debug)]
@@ -418,7 +418,7 @@ fn harness() -> &'static Call {
             .expect("an in-memory store");
         let state = State {
             accounts,
-            dispatcher: Dispatcher::new(dedup, QrCounter::default()),
+            dispatcher: Dispatcher::new(dedup, None, QrCounter::default()),
             metrics,
             max_body_bytes: config.server.max_body_bytes,
             handler_timeout: std::time::Duration::from_millis(config.server.handler_timeout_ms),
@@ -429,7 +429,7 @@ fn harness() -> &'static Call {
         test::init_service(
             App::new()
                 .app_data(web::Data::new(state))
-                .configure(wxgate::http::routes),
+                .configure(wxgate::internals::surfaces::routes),
         )
         .await
     });

@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wxgate::Config;
-use wxgate::metrics::Metrics;
+use wxgate::internals::metrics::Metrics;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

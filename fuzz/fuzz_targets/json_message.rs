@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wxgate::handlers::Message;
-use wxgate::wire::{self, Format};
+use wxgate::internals::wire::{self, Format};
 use wxgate_fuzz::exercise;
 
 fuzz_target!(|data: &[u8]| {

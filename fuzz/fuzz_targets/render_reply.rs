@@ -7,7 +7,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use wxgate::handlers::{Article, Media, Music, Reply, Transfer, Video};
-use wxgate::wire;
+use wxgate::internals::wire;
 use wxgate_fuzz::{ReadReply, carried, carried_reply, read_reply};
 
 #[derive(Arbitrary, Debug)]

@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use wxgate::handlers::Message;
-use wxgate::wire::{self, Format};
+use wxgate::internals::wire::{self, Format};
 use wxgate_fuzz::{exercise, to_xml};
 
 fuzz_target!(|data: &[u8]| {

@@ -5,12 +5,12 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use wxgate::Config;
-use wxgate::account::Accounts;
+use wxgate::internals::account::Accounts;
 use wxgate::handlers::{
     Article, Context, Fields, Handler, Media, Message, Music, Outcome, Reply, Transfer, Value,
     Video, async_trait,
 };
-use wxgate::metrics::Metrics;
+use wxgate::internals::metrics::Metrics;
 
 /// Tencent's sample EncodingAESKey (public).
 pub const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
@@ -71,6 +71,7 @@ pub fn accounts(config: &Config, extra: &[Arc<dyn Handler>], metrics: &Metrics) 
         metrics,
         &HTTP,
         Duration::from_millis(config.server.upstream_timeout_ms),
+        None,
     )
     .expect("the fuzz config's accounts build")
 }
@@ -340,7 +341,7 @@ pub fn exercise(message: &Message) {
         message.text_content(),
     );
     let _ = format!("{message:?}");
-    let _ = wxgate::dedup::DedupKey::of(0, message);
+    let _ = wxgate::internals::dedup::DedupKey::of(0, message);
 }
 
 /// Writes `fields` back as XML under `<xml>`, text escaped so that any parser that resolves

@@ -22,7 +22,7 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use wxgate::api::{ApiConfig, QrCodeRequest, QrScene, WeChatApi, qr_image_url};
+//! use wxgate::internals::api::{ApiConfig, QrCodeRequest, QrScene, WeChatApi, qr_image_url};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let http = reqwest::Client::builder()

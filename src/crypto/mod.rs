@@ -10,7 +10,7 @@
 //!   `msg_signature` ([`sign`], [`verify`]).
 //!
 //! ```
-//! use wxgate::crypto::{AesKey, MsgCipher, nonce, sign, verify};
+//! use wxgate::internals::crypto::{AesKey, MsgCipher, nonce, sign, verify};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let key = AesKey::from_encoding_aes_key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")?;

@@ -14,7 +14,7 @@
 //! Every function here is total: malformed input gives a [`WireError`], never a panic.
 //!
 //! ```
-//! use wxgate::wire;
+//! use wxgate::internals::wire;
 //!
 //! let body = b"<xml><MsgType><![CDATA[text]]></MsgType><Content>hi</Content></xml>";
 //! let fields = wire::decode(wire::detect(Some("text/xml"), body), body)?;

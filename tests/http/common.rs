@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::ServerHandle;
-use wxgate::crypto::{self, AesKey, MsgCipher};
 use wxgate::handlers::{Context, Handler, Outcome, Reply, async_trait};
+use wxgate::internals::crypto::{self, AesKey, MsgCipher};
 use wxgate::{Config, Gateway};
 
 /// Tencent's sample EncodingAESKey (public; see shared test vectors).

@@ -1,5 +1,5 @@
 use crate::common::*;
-use wxgate::crypto;
+use wxgate::internals::crypto;
 
 #[actix_web::test]
 async fn safe_push_gets_an_encrypted_signed_reply() {

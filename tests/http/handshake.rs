@@ -1,7 +1,7 @@
 use crate::common::*;
 
 fn signed(timestamp: &str, nonce: &str) -> String {
-    wxgate::crypto::sign(&[TOKEN, timestamp, nonce])
+    wxgate::internals::crypto::sign(&[TOKEN, timestamp, nonce])
 }
 
 #[actix_web::test]

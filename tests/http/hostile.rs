@@ -365,7 +365,7 @@ async fn bad_ciphertexts_with_valid_signatures_are_400() {
 async fn bad_query_strings_are_400_on_get_and_post() {
     let (gw, seen) = start_counting_with(&hostile_config(), Duration::ZERO).await;
     let ts = now().to_string();
-    let sig = wxgate::crypto::sign(&[TOKEN, &ts, "1"]);
+    let sig = wxgate::internals::crypto::sign(&[TOKEN, &ts, "1"]);
     let good = format!("signature={sig}&timestamp={ts}&nonce=1");
     let mut queries: Vec<(String, String)> = vec![
         (
@@ -702,7 +702,7 @@ async fn every_method_on_every_route_is_answered_without_5xx() {
 async fn client_text_cannot_forge_log_lines() {
     let (gw, seen) = start_counting_with(&hostile_config(), Duration::ZERO).await;
     let ts = now().to_string();
-    let sig = wxgate::crypto::sign(&[TOKEN, &ts, "1"]);
+    let sig = wxgate::internals::crypto::sign(&[TOKEN, &ts, "1"]);
     let good = format!("signature={sig}&timestamp={ts}&nonce=1");
     let forged = "%0AFORGED-LINE%20ERROR%20admin%20token%20leaked";
     for (url, body) in [

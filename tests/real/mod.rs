@@ -143,7 +143,7 @@ pub fn now() -> String {
 /// The query of a signed plain push.
 pub fn plain_query(nonce: &str) -> String {
     let ts = now();
-    let signature = wxgate::crypto::sign(&[TOKEN, &ts, nonce]);
+    let signature = wxgate::internals::crypto::sign(&[TOKEN, &ts, nonce]);
     format!("signature={signature}&timestamp={ts}&nonce={nonce}&openid=o_user")
 }
 

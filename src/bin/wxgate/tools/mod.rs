@@ -14,7 +14,7 @@ pub mod push;
 pub mod simulate;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The callback URL of `account` on a gateway listening on `listen`; an unspecified address
 /// (`0.0.0.0`, `::`) is reached over loopback.
@@ -50,14 +50,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         other => return Err(format!("unknown unit {other:?}: use ms, s or m")),
     };
     Duration::try_from_secs_f64(secs).map_err(|e| format!("{text:?}: {e}"))
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

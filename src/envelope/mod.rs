@@ -12,8 +12,11 @@ use wxgate_handlers::Fields;
 use crate::account::Account;
 use crate::config::Mode;
 use crate::crypto::{self, DecryptError};
-use crate::http::query::{CallbackQuery, QueryError};
+
+pub mod query;
+
 use crate::wire::{self, Format, WireError};
+pub use query::{CallbackQuery, QueryError};
 
 /// Why a push could not be opened. The HTTP layer maps each to a status and a metrics reason.
 #[derive(Debug, thiserror::Error)]

@@ -20,7 +20,8 @@ use actix_web::dev::{AppConfig, Response, ServiceResponse};
 use futures_util::FutureExt as _;
 use futures_util::future::{Either, LocalBoxFuture, Map};
 
-use super::{State, callback};
+use crate::state::State;
+use crate::surfaces::callback;
 
 /// What the `App` answers with, once its errors are responses too.
 type AppResult = Result<ServiceResponse<BoxBody>, HttpResponse>;

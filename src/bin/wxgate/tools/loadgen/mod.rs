@@ -188,7 +188,7 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
             base,
             index: count as u64,
         },
-        super::unix_now(),
+        wxgate::internals::clock::unix_secs(),
     );
     let probed = probe_target(addr, &probe, &sender, args.timeout).map_err(Failure::Run)?;
     note(&format!("probe: {probed}"));

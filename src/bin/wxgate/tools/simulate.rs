@@ -12,7 +12,8 @@ use wxgate::handlers::{Fields, Value};
 
 use super::messages::{Envelope, Kind};
 use super::push::{Opened, Sender};
-use super::{callback_url, parse_duration, unix_now};
+use super::{callback_url, parse_duration};
+use wxgate::internals::clock::unix_secs;
 
 /// `wxgate simulate`'s options.
 #[derive(Debug, Args)]
@@ -92,8 +93,8 @@ async fn exchange(sender: &Sender, url: &str, args: &SimulateArgs) -> Result<Exi
         .timeout(args.timeout)
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let now = unix_now();
-    let nonce = wxgate::crypto::nonce();
+    let now = unix_secs();
+    let nonce = wxgate::internals::crypto::nonce();
     let separator = if url.contains('?') { '&' } else { '?' };
     let to = args.to.as_deref().unwrap_or(&sender.appid);
     let env = Envelope {
@@ -283,7 +284,7 @@ mod tests {
     fn nested_fields_are_indented() {
         let xml =
             b"<xml><MsgType>news</MsgType><Articles><item><Title>t</Title></item></Articles></xml>";
-        let fields = wxgate::wire::parse_xml(xml).unwrap();
+        let fields = wxgate::internals::wire::parse_xml(xml).unwrap();
         assert_eq!(
             render_fields(&fields, 1),
             "   MsgType: news\n   Articles:\n      item:\n         Title: t\n"

@@ -5,6 +5,8 @@
 //! clock, decrypt), parse the typed message, dedup and dispatch under the deadline, then render
 //! the reply, sealed the way the request came.
 
+pub mod rejection;
+
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,18 +20,19 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use wxgate_handlers::Message;
 
-use super::State;
-use super::body::{read_limited, timed};
-use super::query::CallbackQuery;
-use super::rejection::Rejection;
 use crate::account::Account;
-use crate::dispatch::{Delivery, unix_now};
-use crate::envelope;
+use crate::clock::unix_secs;
+use crate::dispatch::Delivery;
+use crate::envelope::{self, CallbackQuery};
+use crate::http::ambiguous_framing;
+use crate::http::body::{read_limited, timed};
+use crate::state::State;
 use crate::wire::Format;
+use rejection::Rejection;
 
 /// Whether `req` is for the callback: `/wx` itself or anything below it (the path read as
 /// [`decoded_path`] reads it).
-pub(super) fn is_callback(req: &Request) -> bool {
+pub fn is_callback(req: &Request) -> bool {
     below_wx(&decoded_path(req)).is_some()
 }
 
@@ -42,10 +45,10 @@ fn below_wx(path: &str) -> Option<&str> {
 /// `/wx/{account}` (`/wx` itself and any path below it): GET is the handshake, POST a
 /// push, another method 405; a path that is not exactly one segment below `/wx` is 404.
 ///
-/// Requests with ambiguous framing are refused as everywhere (see [`super::prepare`]), and the
+/// Requests with ambiguous framing are refused as everywhere (see [`crate::http::prepare`]), and the
 /// body is read within `body_timeout`.
 pub async fn serve(state: Arc<State>, mut req: Request, body_timeout: Duration) -> HttpResponse {
-    if let Some(refused) = super::ambiguous_framing(req.headers()) {
+    if let Some(refused) = ambiguous_framing(req.headers()) {
         return refused;
     }
     let payload = timed(req.take_payload(), body_timeout);
@@ -165,7 +168,7 @@ async fn receive(
         &query,
         &body,
         content_type,
-        unix_now(),
+        unix_secs(),
         state.max_clock_skew_secs,
     )?;
     let message = Message::from_fields(inbound.fields)?;
@@ -183,7 +186,7 @@ fn respond(account: &Arc<Account>, delivery: Delivery, encrypted: bool) -> HttpR
             .content_type("application/xml; charset=utf-8")
             .body(xml);
     }
-    match envelope::seal(account, &xml, unix_now()) {
+    match envelope::seal(account, &xml, unix_secs()) {
         Some(sealed) => HttpResponse::Ok()
             .content_type("application/xml; charset=utf-8")
             .body(sealed),

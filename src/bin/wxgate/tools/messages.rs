@@ -433,7 +433,7 @@ mod tests {
             msg_id: 99,
         };
         let xml = cli.kind.xml(env).unwrap().render();
-        let fields = wxgate::wire::parse_xml(xml.as_bytes()).unwrap();
+        let fields = wxgate::internals::wire::parse_xml(xml.as_bytes()).unwrap();
         Message::from_fields(fields).unwrap_or_else(|e| panic!("{args:?}: {e}\n{xml}"))
     }
 

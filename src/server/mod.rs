@@ -1,4 +1,10 @@
-//! Putting it together: config in, a running HTTP server out.
+//! Putting it together: config in, a running HTTP server out. The server builds the shared
+//! [`State`], mounts the surfaces (the callback in [`front`] of the actix-web `App`, the rest
+//! through [`crate::surfaces::routes`]), enforces the connection limits ([`conn`]) and stops
+//! gracefully.
+
+pub mod conn;
+pub mod front;
 
 use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::path::Path;
@@ -20,12 +26,13 @@ use crate::cluster::tokens::SharedTokens;
 use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
-use crate::http::conn::{ConnGuard, Connections};
-use crate::http::front::Front;
-use crate::http::{self, State};
+use crate::http;
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
+use crate::state::State;
 use crate::store::{Store, StoreError};
+use conn::{ConnGuard, Connections};
+use front::Front;
 
 /// How long one call to WeChat's API may take.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
@@ -180,7 +187,7 @@ impl Gateway {
     /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::stop_handle`].
     ///
     /// The `[server]` limits apply to every connection: `header_timeout_ms` to each request
-    /// head (see [`http::conn`]), `body_timeout_ms` to each body (see [`http::body::timed`]),
+    /// head (see [`conn`]), `body_timeout_ms` to each body (see [`http::body::timed`]),
     /// and `max_connections` to the total over every worker thread. The listener's backlog is
     /// set to `backlog` whoever bound it (`std`'s `bind` leaves 128, which a burst of new
     /// connections overflows: the kernel then drops or resets some of them).
@@ -231,7 +238,7 @@ impl Gateway {
                         Ok(req) => Either::Left(service.call(req)),
                         Err(refused) => Either::Right(std::future::ready(Ok(refused))),
                     })
-                    .configure(http::routes);
+                    .configure(crate::surfaces::routes);
                 let app = app
                     .into_factory()
                     .map_err(|error: actix_web::Error| error.error_response());

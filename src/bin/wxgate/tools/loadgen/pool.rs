@@ -77,7 +77,7 @@ pub fn request(
     };
     let mut out = Vec::new();
     if let Some(push) = kind.xml(env) {
-        let signed = sender.sign(&push, &openid, now, &wxgate::crypto::nonce());
+        let signed = sender.sign(&push, &openid, now, &wxgate::internals::crypto::nonce());
         frame(&mut out, target, &signed.query, signed.body.as_bytes());
     }
     out
@@ -109,7 +109,7 @@ impl Pool {
         count: usize,
         cycle: bool,
     ) -> Pool {
-        let now = crate::tools::unix_now();
+        let now = wxgate::internals::clock::unix_secs();
         let mut data = Vec::new();
         let mut ends = Vec::with_capacity(count);
         for index in 0..count {

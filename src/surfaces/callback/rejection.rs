@@ -4,9 +4,8 @@
 
 use actix_web::{HttpResponse, http::StatusCode};
 
-use super::body::BodyError;
-use super::query::QueryError;
-use crate::envelope::EnvelopeError;
+use crate::envelope::{EnvelopeError, QueryError};
+use crate::http::body::BodyError;
 use crate::metrics::Reason;
 
 /// A refused request.

@@ -6,9 +6,9 @@
 use std::fmt::Write as _;
 
 use wxgate::config::{AccountConfig, Mode};
-use wxgate::crypto::{self, DecryptError, MsgCipher};
 use wxgate::handlers::Fields;
-use wxgate::wire::{self, WireError};
+use wxgate::internals::crypto::{self, DecryptError, MsgCipher};
+use wxgate::internals::wire::{self, WireError};
 
 /// One element's content: text (written as CDATA), a bare number, or child elements.
 #[derive(Debug, Clone, PartialEq)]
@@ -275,10 +275,10 @@ fn encode(value: &str) -> String {
 mod tests {
     use super::*;
     use wxgate::Config;
-    use wxgate::account::Accounts;
-    use wxgate::envelope;
-    use wxgate::http::query::CallbackQuery;
-    use wxgate::metrics::Metrics;
+    use wxgate::internals::account::Accounts;
+    use wxgate::internals::envelope;
+    use wxgate::internals::envelope::CallbackQuery;
+    use wxgate::internals::metrics::Metrics;
 
     const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 

@@ -20,7 +20,7 @@
 //! The guard only needs to know where a head ends (the first empty line) and when the server
 //! starts an answer (its first write other than `100 Continue`): after an answer, the next bytes
 //! are the next request's head. Bodies are timed separately, by the payload itself (see
-//! [`super::body::timed`]).
+//! [`crate::http::body::timed`]).
 
 use std::future::Future;
 use std::io;

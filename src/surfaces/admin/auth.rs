@@ -1,0 +1,100 @@
+//! The admin API's extractors: [`AdminToken`] checks the bearer token, [`AdminAccount`] also
+//! finds the `{name}` account of the path. Handlers that take one answer nothing before the
+//! token is checked.
+
+use std::future::{Ready, ready};
+use std::ops::Deref;
+use std::sync::Arc;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use subtle::ConstantTimeEq;
+
+use super::AdminError;
+use crate::account::Account;
+use crate::api::WeChatApi;
+use crate::state::State;
+
+/// Proof that the request carries the admin bearer token (and that the admin API is on).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminToken;
+
+impl AdminToken {
+    /// Checks that the admin API is on and `req` carries its bearer token (compared in constant
+    /// time; never logged).
+    pub fn check(req: &HttpRequest) -> Result<AdminToken, AdminError> {
+        let Some(token) = state(req)?.admin_token.as_deref() else {
+            return Err(AdminError::NotFound("not found".into()));
+        };
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, credentials)| credentials.trim());
+        match presented {
+            Some(presented) if bool::from(presented.as_bytes().ct_eq(token.as_bytes())) => {
+                Ok(AdminToken)
+            }
+            _ => Err(AdminError::Unauthorized),
+        }
+    }
+}
+
+impl FromRequest for AdminToken {
+    type Error = AdminError;
+    type Future = Ready<Result<Self, AdminError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(AdminToken::check(req))
+    }
+}
+
+/// The account named by the path's `{name}`, once the token is checked.
+#[derive(Debug, Clone)]
+pub struct AdminAccount(pub Arc<Account>);
+
+impl AdminAccount {
+    /// The account's API client, or 422 when it has no secret.
+    pub fn api(&self) -> Result<&WeChatApi, AdminError> {
+        self.0
+            .api
+            .as_deref()
+            .ok_or_else(|| AdminError::NoSecret(self.0.name.to_string()))
+    }
+}
+
+impl Deref for AdminAccount {
+    type Target = Account;
+
+    fn deref(&self) -> &Account {
+        &self.0
+    }
+}
+
+impl FromRequest for AdminAccount {
+    type Error = AdminError;
+    type Future = Ready<Result<Self, AdminError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(AdminToken::check(req).and_then(|_| {
+            let name = req.match_info().get("name").unwrap_or_default();
+            state(req)?
+                .account(name)
+                .cloned()
+                .map(AdminAccount)
+                .ok_or_else(|| AdminError::NotFound(format!("no account named `{name}`")))
+        }))
+    }
+}
+
+/// The shared state the server registered on the `App`.
+fn state(req: &HttpRequest) -> Result<&State, AdminError> {
+    req.app_data::<web::Data<State>>()
+        .map(|data| &***data)
+        .ok_or(AdminError::Internal(
+            "the admin API is mounted without its state",
+        ))
+}

@@ -1,0 +1,21 @@
+//! The HTTP surfaces: each one a module that registers its own routes and takes what it needs
+//! from the shared [`State`](crate::state::State). None imports another, nor the server that
+//! mounts them.
+//!
+//! | surface | paths | who calls it |
+//! |---|---|---|
+//! | [`callback`] | `/wx/{account}` | WeChat: every message and event (answered in front of the `App`) |
+//! | [`admin`] | `/admin/...` | scripts with the admin bearer token: menus, QR codes |
+//! | [`ops`] | `/healthz`, `/metrics` | load balancers and Prometheus |
+
+pub mod admin;
+pub mod callback;
+pub mod ops;
+
+use actix_web::web;
+
+/// Registers every surface served by the actix-web `App` (all but the callback, which the
+/// server answers in front of it).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(ops::routes).configure(admin::routes);
+}
