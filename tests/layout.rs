@@ -92,7 +92,11 @@ fn sibling_files_do_not_import_each_other() {
         for (a, used) in &uses {
             for b in used {
                 if a < b && uses.get(b).is_some_and(|back| back.contains(a)) {
-                    let rel = dir.strip_prefix(src()).unwrap().to_string_lossy().to_string();
+                    let rel = dir
+                        .strip_prefix(src())
+                        .unwrap()
+                        .to_string_lossy()
+                        .to_string();
                     let pair = (format!("{rel}/{a}"), format!("{rel}/{b}"));
                     if !ALLOWED_PAIRS.contains(&(pair.0.as_str(), pair.1.as_str())) {
                         problems.push(format!("{} <-> {}", pair.0, pair.1));
@@ -101,7 +105,10 @@ fn sibling_files_do_not_import_each_other() {
             }
         }
     }
-    assert!(problems.is_empty(), "sibling files import each other: {problems:#?}");
+    assert!(
+        problems.is_empty(),
+        "sibling files import each other: {problems:#?}"
+    );
 }
 
 #[test]

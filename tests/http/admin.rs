@@ -81,6 +81,43 @@ async fn bearer_token_is_checked_before_the_account() {
 }
 
 #[actix_web::test]
+async fn every_admin_answer_comes_after_the_token_check() {
+    let wechat = MockServer::start().await;
+    let gw = gateway(&wechat).await;
+    for (method, path) in [
+        (
+            Method::POST,
+            "/admin/accounts/demo/menu/versions/abc/publish",
+        ),
+        (
+            Method::POST,
+            "/admin/accounts/demo/menu/versions/99999999999999999999/publish",
+        ),
+        (
+            Method::POST,
+            "/admin/accounts/nobody/menu/versions/1/publish",
+        ),
+        (Method::GET, "/admin/accounts/demo/nothing-here"),
+        (Method::PATCH, "/admin/accounts/demo/menu"),
+        (Method::GET, "/admin/"),
+    ] {
+        let url = gw.url(path);
+        let anonymous = gw
+            .client
+            .request(method.clone(), &url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status().as_u16(), 401, "{method} {path}");
+        let authorized = admin(&gw, method.clone(), path).send().await.unwrap();
+        assert_eq!(authorized.status().as_u16(), 404, "{method} {path}");
+        let body: Value = authorized.json().await.unwrap();
+        assert!(body["error"].is_string(), "{method} {path}: {body}");
+    }
+    assert!(wechat.received_requests().await.unwrap().is_empty());
+}
+
+#[actix_web::test]
 async fn menu_lifecycle_put_get_versions_delete_and_republish() {
     let wechat = MockServer::start().await;
     let gw = gateway(&wechat).await;

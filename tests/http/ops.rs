@@ -4,6 +4,10 @@ use crate::common::*;
 async fn healthz_is_ok() {
     let gw = start().await;
     assert_eq!(gw.get("/healthz").await, (200, "ok".to_owned()));
+    // Load balancers probe with HEAD.
+    let head = gw.client.head(gw.url("/healthz")).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.text().await.unwrap(), "");
 }
 
 #[actix_web::test]

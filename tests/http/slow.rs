@@ -261,6 +261,30 @@ async fn a_slow_body_gets_408_and_a_prompt_one_is_unaffected_by_the_timeout() {
     assert!(answer.contains("world"), "{answer}");
 }
 
+#[actix_web::test]
+async fn a_slow_admin_body_gets_the_same_408_and_close_as_the_callback() {
+    let gw = start_with(
+        &api_config(
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:9/",
+            "header_timeout_ms = 1000\nbody_timeout_ms = 500",
+        ),
+        vec![],
+    )
+    .await;
+    let addr = gw.base.trim_start_matches("http://").to_owned();
+    let menu = r#"{"button": [{"type": "click", "name": "news", "key": "NEWS"}]}"#;
+    let head = format!(
+        "PUT /admin/accounts/demo/menu HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {ADMIN}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        menu.len()
+    );
+    let half = &menu.as_bytes()[..menu.len() / 2];
+    refused_at_the_body_timeout(&addr, &[head.as_bytes(), half]).await;
+    refused_at_the_body_timeout(&addr, &[head.as_bytes()]).await;
+}
+
 /// Everything `stream` receives until the server closes it, which must happen `within`
 /// (else the test fails with `what`).
 async fn read_until_closed(stream: &mut TcpStream, within: Duration, what: &str) -> String {

@@ -55,7 +55,10 @@ impl fmt::Display for Problem {
 
 /// Reads `body` as `T`, turning serde_json's error into a [`BadRequest`] that says whether the
 /// JSON itself is broken or only its shape is wrong.
-pub(crate) fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, BadRequest> {
+pub(crate) fn parse_json<'a, T: Deserialize<'a>>(
+    body: &'a [u8],
+    what: &str,
+) -> Result<T, BadRequest> {
     serde_json::from_slice(body).map_err(|err| {
         let kind = match err.classify() {
             serde_json::error::Category::Data => "does not have the expected shape",
