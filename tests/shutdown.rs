@@ -194,8 +194,19 @@ async fn stop_with(signal: &str, bot_delay: Duration, log: &str) -> Stopped {
     assert_eq!(status.and_then(|s| s.code()), Some(0));
     assert_eq!(scans_in_store(dir.path(), "77").await, 1);
 
+    // A clean stop logs no error (operators alert on them), the restart's stop neither.
     let log = std::fs::read_to_string(&gateway.log).unwrap();
     assert!(log.contains("stopping"), "{log}");
+    for log in [log, std::fs::read_to_string(&again.log).unwrap()] {
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|line| line.contains(" ERROR "))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "a graceful stop logged errors: {errors:#?}"
+        );
+    }
     Stopped { answer, exit_after }
 }
 

@@ -120,6 +120,24 @@ impl Connections {
         self.0.open.load(Ordering::Acquire)
     }
 
+    /// Stops (see [`stop`](Self::stop)) and waits for the open connections to finish their
+    /// answers and close, for at most `grace` from the first stop; those still open then are
+    /// left for the server to close (and logged).
+    pub async fn drain(&self, grace: Duration) {
+        self.stop();
+        let deadline = self.stopped_at().unwrap_or_else(Instant::now) + grace;
+        let open = self.open();
+        if open > 0 {
+            tracing::info!(open, "waiting for requests in flight");
+        }
+        if !self.closed_by(deadline).await {
+            tracing::warn!(
+                open = self.open(),
+                "connections still open at the end of the grace period; closing them"
+            );
+        }
+    }
+
     /// Waits until every connection has closed or `deadline` passes; true when all closed.
     pub async fn closed_by(&self, deadline: Instant) -> bool {
         loop {

@@ -5,15 +5,16 @@
 
 pub mod conn;
 pub mod front;
+mod stop;
 
-use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_http::{HttpService, Protocol, error::DispatchError};
 use actix_service::{IntoServiceFactory as _, ServiceFactoryExt as _, fn_service, map_config};
-use actix_web::dev::{AppConfig, Server, ServerHandle, Service as _};
+use actix_web::dev::{AppConfig, Service as _};
 use actix_web::rt::net::TcpStream;
 use actix_web::{App, web};
 use futures_util::future::Either;
@@ -31,8 +32,10 @@ use crate::metrics::Metrics;
 use crate::qr::QrCounter;
 use crate::state::State;
 use crate::store::{Store, StoreError};
-use conn::{ConnGuard, Connections};
+use conn::ConnGuard;
 use front::Front;
+use stop::Signals;
+pub use stop::{Running, StopHandle};
 
 /// How long one call to WeChat's API may take.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
@@ -324,187 +327,6 @@ impl Gateway {
 fn split_connections(total: usize, workers: usize) -> (usize, usize) {
     let workers = workers.clamp(1, total.max(1));
     (workers, (total / workers).max(1))
-}
-
-/// SIGTERM and SIGINT, as one stream.
-#[cfg(unix)]
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-#[cfg(unix)]
-impl Signals {
-    fn install() -> Result<Signals, Error> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let install = |kind: SignalKind, name: &str| {
-            signal(kind).map_err(|source| Error::Io {
-                context: format!("installing the {name} handler"),
-                source,
-            })
-        };
-        Ok(Signals {
-            term: install(SignalKind::terminate(), "SIGTERM")?,
-            int: install(SignalKind::interrupt(), "SIGINT")?,
-        })
-    }
-
-    /// The name of the next signal received.
-    async fn next(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.term.recv() => "SIGTERM",
-            _ = self.int.recv() => "SIGINT",
-        }
-    }
-}
-
-/// Ctrl-C, where there are no Unix signals.
-#[cfg(not(unix))]
-struct Signals;
-
-#[cfg(not(unix))]
-impl Signals {
-    fn install() -> Result<Signals, Error> {
-        Ok(Signals)
-    }
-
-    /// The name of the next signal received.
-    async fn next(&mut self) -> &'static str {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-        "Ctrl-C"
-    }
-}
-
-/// Stops a [`Running`] gateway from anywhere; cheap to clone.
-#[derive(Clone)]
-pub struct StopHandle {
-    server: ServerHandle,
-    connections: Connections,
-    listening: Arc<TcpListener>,
-    grace: Duration,
-}
-
-impl std::fmt::Debug for StopHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StopHandle").finish_non_exhaustive()
-    }
-}
-
-impl StopHandle {
-    /// Stops the server.
-    ///
-    /// Graceful: the listener closes at once (new connections are refused), connections idle
-    /// between requests close, requests in flight finish (for up to `handler_timeout_ms` + 1 s),
-    /// then the workers stop. Otherwise every connection is dropped at once. Returns once the
-    /// server has stopped; [`Running::wait`] then flushes and closes the store.
-    ///
-    /// The requests in flight are waited for here, before actix is told to stop: actix's own
-    /// graceful stop can end a worker, and every connection on it, as soon as its accept thread
-    /// is gone.
-    pub async fn stop(&self, graceful: bool) {
-        tracing::debug!(graceful, "stop requested");
-        self.connections.stop();
-        self.server.pause().await;
-        // On Linux, shutting down a listening socket stops it listening: new connections are
-        // refused and those not yet accepted are reset.
-        if let Err(error) = socket2::SockRef::from(&*self.listening).shutdown(Shutdown::Read) {
-            tracing::debug!(%error, "the listening socket closes when the server stops");
-        }
-        if graceful {
-            let deadline = self
-                .connections
-                .stopped_at()
-                .unwrap_or_else(tokio::time::Instant::now)
-                + self.grace;
-            let open = self.connections.open();
-            if open > 0 {
-                tracing::info!(open, "waiting for requests in flight");
-            }
-            if !self.connections.closed_by(deadline).await {
-                tracing::warn!(
-                    open = self.connections.open(),
-                    "connections still open at the end of the grace period; closing them"
-                );
-            }
-        }
-        self.server.stop(graceful).await;
-    }
-}
-
-/// A serving gateway.
-pub struct Running {
-    server: Server,
-    addr: SocketAddr,
-    store: Store,
-    /// Writes QR counts to the store every few seconds, and once more when stopped.
-    flusher: tokio::task::JoinHandle<()>,
-    stop_flushing: Arc<tokio::sync::Notify>,
-    /// Probes Redis while it is down.
-    prober: Option<tokio::task::JoinHandle<()>>,
-    connections: Connections,
-    /// How long requests in flight may take to finish once stopping.
-    grace: Duration,
-    /// The listening socket (a duplicate of actix's), closed when a stop begins.
-    listening: Arc<TcpListener>,
-}
-
-impl Running {
-    /// The address it listens on (useful after binding port 0).
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The actix server's own handle. To stop, prefer [`Running::stop_handle`]: actix's
-    /// graceful stop can end a worker, and the requests on it, before they are answered.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
-    }
-
-    /// A handle that stops it the way SIGTERM does.
-    pub fn stop_handle(&self) -> StopHandle {
-        StopHandle {
-            server: self.server.handle(),
-            connections: self.connections.clone(),
-            listening: self.listening.clone(),
-            grace: self.grace,
-        }
-    }
-
-    /// Serves until stopped; then lets the answers in flight finish (up to the grace period,
-    /// `handler_timeout_ms` plus one second from the stop), closes idle connections, flushes what
-    /// is pending (QR counts) to the store and closes it.
-    pub async fn wait(self) -> Result<(), Error> {
-        let served = self.server.await;
-        // The listener is closed. Answers still being written finish (up to the grace period
-        // from the stop), connections idle between requests close.
-        self.connections.stop();
-        let deadline = self
-            .connections
-            .stopped_at()
-            .unwrap_or_else(tokio::time::Instant::now)
-            + self.grace;
-        if !self.connections.closed_by(deadline).await {
-            tracing::warn!(
-                open = self.connections.open(),
-                "connections still open at the end of the grace period; closing them"
-            );
-        }
-        tracing::debug!(?served, "server stopped; flushing");
-        if let Some(prober) = &self.prober {
-            prober.abort();
-        }
-        self.stop_flushing.notify_one();
-        if let Err(error) = self.flusher.await {
-            tracing::error!(%error, "the QR count flusher failed");
-        }
-        self.store.close().await;
-        served.map_err(|source| Error::Io {
-            context: "serving".into(),
-            source,
-        })
-    }
 }
 
 #[cfg(test)]
