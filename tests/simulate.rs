@@ -144,3 +144,72 @@ fn an_unreachable_gateway_is_an_error() {
     assert_eq!(code, Some(1));
     assert!(err.contains("cannot reach"), "{err}");
 }
+
+/// A TLS front for `backend` on loopback, as nginx is in the README's recipe, with a
+/// self-signed certificate for 127.0.0.1; returns its port. Runs until the test ends.
+fn tls_front(backend: u16) -> u16 {
+    use std::sync::Arc;
+    use tokio_rustls::rustls::ServerConfig;
+    use tokio_rustls::rustls::pki_types::PrivateKeyDer;
+
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
+    let tls = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((client, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake: nothing to do.
+                    let Ok(mut client) = acceptor.accept(client).await else {
+                        return;
+                    };
+                    let mut upstream = tokio::net::TcpStream::connect(("127.0.0.1", backend))
+                        .await
+                        .unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                });
+            }
+        });
+    });
+    port
+}
+
+#[test]
+fn behind_tls_the_certificate_problem_is_named_and_insecure_gets_through() {
+    let gateway = serve();
+    let front = tls_front(gateway.port);
+    let url = format!("https://127.0.0.1:{front}/wx/safe");
+    let (code, _, err) = simulate(&gateway.config, &["--url", &url, "text", "hello"]);
+    assert_eq!(code, Some(1), "{err}");
+    // The cause, not only "error sending request", and what to do about it.
+    assert!(err.contains("certificate"), "{err}");
+    assert!(err.contains("--insecure"), "{err}");
+
+    let (code, out, err) = simulate(
+        &gateway.config,
+        &[
+            "--url",
+            &url,
+            "--insecure",
+            "--account",
+            "safe",
+            "text",
+            "hello",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("Content: world"), "{out}");
+}

@@ -39,6 +39,10 @@ pub struct SimulateArgs {
     /// Also print the request: URL and body.
     #[arg(long, short, global = true)]
     verbose: bool,
+    /// Accept any TLS certificate for an https `--url` (a staging gateway's self-signed one):
+    /// the connection is still encrypted, but not authenticated.
+    #[arg(long, global = true)]
+    insecure: bool,
     /// How long to wait for the answer (e.g. 10s, 500ms).
     #[arg(long, global = true, default_value = "10s", value_parser = parse_duration)]
     timeout: Duration,
@@ -87,12 +91,42 @@ pub fn run(config: &Config, args: &SimulateArgs) -> ExitCode {
     }
 }
 
+/// Why `url` could not be reached, with every cause (a certificate WeChat's servers would
+/// refuse too, a refused connection, ...) and what to try for a certificate problem.
+fn unreachable(url: &str, error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut message = format!("cannot reach {}: {}", strip_query(url), causes(&error));
+    if message.contains("certificate") {
+        message.push_str(
+            "\n  (a self-signed or staging certificate? --insecure skips the check for this \
+             tool; WeChat's servers will not)",
+        );
+    }
+    message
+}
+
+/// An error and each of its sources, joined with `: `.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Sends the push (or handshake) and prints what came back.
 async fn exchange(sender: &Sender, url: &str, args: &SimulateArgs) -> Result<ExitCode, String> {
     let client = reqwest::Client::builder()
         .timeout(args.timeout)
+        .danger_accept_invalid_certs(args.insecure)
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        .map_err(|e| format!("cannot build the HTTP client: {}", causes(&e)))?;
     let now = unix_secs();
     let nonce = wxgate::internals::crypto::nonce();
     let separator = if url.contains('?') { '&' } else { '?' };
@@ -119,7 +153,7 @@ async fn exchange(sender: &Sender, url: &str, args: &SimulateArgs) -> Result<Exi
             .get(&full)
             .send()
             .await
-            .map_err(|e| format!("cannot reach {url}: {}", e.without_url()))?;
+            .map_err(|e| unreachable(url, e))?;
         return finish_handshake(response, started, echostr, args.raw).await;
     };
     let signed = sender.sign(&push, &args.from, now, &nonce);
@@ -152,12 +186,12 @@ async fn exchange(sender: &Sender, url: &str, args: &SimulateArgs) -> Result<Exi
         .body(signed.body)
         .send()
         .await
-        .map_err(|e| format!("cannot reach {}: {}", strip_query(url), e.without_url()))?;
+        .map_err(|e| unreachable(url, e))?;
     let status = response.status();
     let body = response
         .bytes()
         .await
-        .map_err(|e| format!("reading the answer: {}", e.without_url()))?;
+        .map_err(|e| format!("reading the answer: {}", causes(&e.without_url())))?;
     let took = started.elapsed();
     if args.raw {
         use std::io::Write as _;
@@ -211,7 +245,7 @@ async fn finish_handshake(
     let body = response
         .text()
         .await
-        .map_err(|e| format!("reading the answer: {}", e.without_url()))?;
+        .map_err(|e| format!("reading the answer: {}", causes(&e.without_url())))?;
     let took = started.elapsed();
     if raw {
         print!("{body}");
