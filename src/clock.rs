@@ -1,9 +1,9 @@
 //! Cheap clocks for what needs no more than a few milliseconds of precision: the seconds of
 //! a push's clock-skew check, of a reply's CreateTime and of the envelope's TimeStamp, and the
 //! dedup table's expiry in milliseconds. On Linux they read the kernel's coarse clocks, which
-//! the vDSO serves from the last timer tick (1–10 ms old) without reading the TSC: ~5 ns a
-//! read instead of ~30 ns for `SystemTime::now` or `Instant::now` in this project's VM, and a
-//! push takes several. (Through libc's `clock_gettime`: rustix's own vDSO lookup crashes under
+//! the vDSO serves from the last timer tick (1–10 ms old) without reading the TSC: several
+//! times cheaper than `SystemTime::now` or `Instant::now` on a virtual machine (BENCHMARKS.md),
+//! and a push takes several readings. (Through libc's `clock_gettime`: rustix's own vDSO lookup crashes under
 //! valgrind, which `scripts/profile.sh` runs the gateway in.) Elsewhere they fall back to the
 //! standard clocks.
 //!

@@ -7,9 +7,9 @@
 //! just what a retry needs to get the same answer: the reply (a text reply's content, else the
 //! reply's XML body) and the CreateTime it was rendered with; the XML is rendered again from
 //! those, byte for byte. Each shard keeps its records in a log in queue order, found through a
-//! compact index (`dedup/table.rs`): a remembered push costs 56 bytes in the log, 8–21 in the
-//! index and its reply text apart — a million of them took under 100 MB in the running
-//! gateway (BENCHMARKS.md). Entries expire `ttl_secs` after the handler completes (an entry
+//! compact index (`dedup/table.rs`): a remembered push costs a fixed-size record in the log
+//! and a slot or two in the index, its reply text apart (the memory of a million is measured in
+//! BENCHMARKS.md). Entries expire `ttl_secs` after the handler completes (an entry
 //! whose handler hangs, `ttl_secs` after it started); past `capacity` the oldest go first.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -4,10 +4,10 @@
 //!
 //! The callback is the hot path — every message and event WeChat pushes — and needs nothing
 //! actix-web's layers give a handler (a request object with its extensions, a router, three
-//! extractors, a response conversion): skipping them saves ~1,850 of a push's ~74,600
-//! instructions, and their allocations and moves. The rules the `App` applies to every request hold here too: ambiguous
-//! framing is refused and the body is read within `server.body_timeout_ms`
-//! ([`callback::serve`]).
+//! extractors, a response conversion): skipping them saves their instructions, allocations and
+//! moves on every push (measured in BENCHMARKS.md). The rules the `App` applies to every
+//! request hold here too: ambiguous framing is refused and the body is read within
+//! `server.body_timeout_ms` ([`callback::serve`]).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 mod tools;
 
 /// mimalloc: the hot path allocates a few dozen small blocks per push and frees them on the
-/// same thread; glibc's malloc spent about a tenth of the gateway's CPU on them (BENCHMARKS.md).
+/// same thread, which glibc's malloc served markedly slower (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -105,8 +105,8 @@ fn echo(account: &Account, query: &str) -> Result<String, Rejection> {
 /// `POST /wx/{account}`: one message or event.
 ///
 /// The `push` span (account, msg_type) covers dispatch and the reply, so that what handlers
-/// log carries both. It is a debug span: at the default `info` level it costs nothing (a span
-/// per push was a twentieth of the gateway's CPU), and the gateway's own warnings name the
+/// log carries both. It is a debug span: at the default `info` level it costs nothing (an
+/// `info` span per push was a measurable share of the gateway's CPU), and the gateway's own warnings name the
 /// account and message type themselves.
 async fn push(
     state: &State,
