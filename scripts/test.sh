@@ -26,6 +26,8 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The API docs build without a broken or private link.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 # Each criterion bench once, in test mode: they must keep compiling and running (no timing).
 cargo test --locked --bench '*'
 

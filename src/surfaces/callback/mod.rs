@@ -32,7 +32,7 @@ use rejection::Rejection;
 
 /// Whether `req` is for the callback: `/wx` itself or anything below it (the path read as
 /// [`decoded_path`] reads it).
-pub fn is_callback(req: &Request) -> bool {
+pub(crate) fn is_callback(req: &Request) -> bool {
     below_wx(&decoded_path(req)).is_some()
 }
 
