@@ -25,6 +25,18 @@ pub fn unix_secs() -> u64 {
     }
 }
 
+/// Microseconds since the Unix epoch, from the precise wall clock (0 before the epoch): for
+/// what must differ between two readings a few microseconds apart (fresh ids) or be exact to
+/// the millisecond (expiry times shared with other instances).
+pub fn unix_micros() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+        })
+}
+
 /// [`unix_secs`] as the store keeps times: signed seconds.
 pub fn unix_secs_i64() -> i64 {
     i64::try_from(unix_secs()).unwrap_or(i64::MAX)

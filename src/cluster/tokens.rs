@@ -21,7 +21,7 @@
 
 use std::fmt;
 use std::sync::LazyLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use redis::Script;
 
@@ -402,9 +402,7 @@ fn millis(duration: Duration) -> u64 {
 
 /// Now, in Unix milliseconds (0 if the clock is before 1970).
 fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, millis)
+    crate::clock::unix_micros() / 1000
 }
 
 #[cfg(test)]

@@ -304,10 +304,7 @@ fn strip_query(url: &str) -> &str {
 
 /// A MsgId no earlier run used: microseconds since the epoch.
 fn fresh_msg_id() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-        .unwrap_or_default()
+    wxgate::internals::clock::unix_micros()
 }
 
 #[cfg(test)]

@@ -48,10 +48,7 @@ impl Unique {
 /// A MsgId base for this run: microseconds since the epoch times 4096, so runs at least a
 /// millisecond apart never share an id below a few million pushes.
 pub fn run_base() -> u64 {
-    let micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-        .unwrap_or_default();
+    let micros = wxgate::internals::clock::unix_micros();
     (micros % (1 << 50)).wrapping_mul(4096)
 }
 
