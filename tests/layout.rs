@@ -3,7 +3,8 @@
 //! 1. no import cycle between the top-level modules of `src/` (a module folder or file);
 //! 2. no HTTP surface (`src/surfaces/*`) imports another surface, nor the server that mounts
 //!    them;
-//! 3. no file inside a top-level module imports a sibling that imports it back, except the pairs
+//! 3. the wall clock is read in `src/clock.rs` only (one clock for the whole gateway);
+//! 4. no file inside a top-level module imports a sibling that imports it back, except the pairs
 //!    listed in [`ALLOWED_PAIRS`], whose module docs say why.
 //!
 //! A module "imports" another where its code (not its comments, not its tests) names
@@ -109,6 +110,27 @@ fn sibling_files_do_not_import_each_other() {
         problems.is_empty(),
         "sibling files import each other: {problems:#?}"
     );
+}
+
+#[test]
+fn the_wall_clock_is_read_in_clock_rs_only() {
+    let mut readers = Vec::new();
+    let mut stack = vec![src()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs")
+                && !is_test(&path)
+                && path != src().join("clock.rs")
+                && code_of(&path).contains("SystemTime::now")
+            {
+                readers.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(readers.is_empty(), "use crate::clock instead: {readers:#?}");
 }
 
 #[test]
