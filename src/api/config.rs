@@ -2,37 +2,7 @@
 
 use std::fmt;
 
-/// WeChat's server API.
-pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
-
-/// Where access tokens come from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum TokenSource {
-    /// `POST /cgi-bin/stable_token`: asking again returns the current token instead of retiring
-    /// it, so several gateway instances can serve one account.
-    #[default]
-    StableToken,
-    /// `GET /cgi-bin/token`: every fetch issues a new token and retires the previous one about
-    /// five minutes later; only for a single instance per account.
-    ClientCredential,
-}
-
-impl TokenSource {
-    /// The config word: `stable_token` or `client_credential`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenSource::StableToken => "stable_token",
-            TokenSource::ClientCredential => "client_credential",
-        }
-    }
-
-    /// The source named by a config word.
-    pub fn from_word(word: &str) -> Option<TokenSource> {
-        [TokenSource::StableToken, TokenSource::ClientCredential]
-            .into_iter()
-            .find(|source| source.as_str() == word)
-    }
-}
+pub use crate::config::{DEFAULT_API_BASE, TokenSource};
 
 /// One account's API credentials. `Debug` never shows the secret.
 #[derive(Clone, PartialEq, Eq)]

@@ -34,6 +34,7 @@
 //! Secrets (the callback token and the EncodingAESKey) never appear in a message, nor in the
 //! `Debug` output of [`AccountConfig`].
 
+mod api;
 mod error;
 mod rules;
 mod schema;
@@ -116,7 +117,7 @@ impl Default for StorageConfig {
     }
 }
 
-pub use crate::api::{DEFAULT_API_BASE, TokenSource};
+pub use self::api::{DEFAULT_API_BASE, TokenSource};
 
 impl Config {
     /// Reads and validates the file at `path`. A file that cannot be read is one problem; a file
