@@ -37,6 +37,7 @@
 mod error;
 mod rules;
 mod schema;
+mod values;
 mod walk;
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use wxgate_handlers::plugins::auto_reply::{RuleAction, RuleConfig};
 use wxgate_handlers::reply::{Article, MAX_NEWS_ARTICLES, Reply};
 
+use super::values::check_http_url;
 use super::walk::{Bad, Problems, Section, list, quote};
 
 const REPLY_HINT: &str = "a reply is one of { text = \"..\" }, { image = { media_id = \"..\" } }, \
@@ -117,7 +118,7 @@ pub(super) fn rule(mut r: Section<'_>, p: &mut Problems) -> RuleConfig {
 
 /// An upstream bot's URL: absolute http or https.
 fn check_forward_url(value: &str) -> Result<String, Bad> {
-    super::schema::check_http_url(value).map(str::to_owned)
+    check_http_url(value).map(str::to_owned)
 }
 
 fn non_empty(value: &str) -> Result<String, Bad> {
