@@ -41,8 +41,6 @@ mod values;
 mod walk;
 
 #[cfg(test)]
-mod rules_test;
-#[cfg(test)]
 mod services_test;
 #[cfg(test)]
 mod shared_test;
