@@ -40,13 +40,6 @@ mod schema;
 mod values;
 mod walk;
 
-#[cfg(test)]
-mod services_test;
-#[cfg(test)]
-mod shared_test;
-#[cfg(test)]
-mod tests;
-
 use crate::crypto::AesKey;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -384,3 +377,7 @@ impl fmt::Display for Mode {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+#[path = "config_test.rs"]
+mod tests;
