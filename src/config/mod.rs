@@ -38,16 +38,8 @@ mod api;
 mod error;
 mod rules;
 mod schema;
+mod values;
 mod walk;
-
-#[cfg(test)]
-mod rules_test;
-#[cfg(test)]
-mod services_test;
-#[cfg(test)]
-mod shared_test;
-#[cfg(test)]
-mod tests;
 
 use crate::crypto::AesKey;
 use std::fmt;
@@ -386,3 +378,7 @@ impl fmt::Display for Mode {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+#[path = "config_test.rs"]
+mod tests;

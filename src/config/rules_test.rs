@@ -1,9 +1,157 @@
-//! Whole-file tests of `[[accounts.rules]]`: every reply kind, every rule problem.
+//! Tests of `[[accounts.rules]]`: capture references, regex errors and news limits on their own,
+//! then whole files with every reply kind and every rule problem.
 
 use wxgate_handlers::RuleAction;
 use wxgate_handlers::reply::{Media, Music, Reply, Transfer, Video};
 
-use super::tests::{hint_of, keys_and_messages, parse_err, parse_ok};
+use super::*;
+use crate::config::tests::{hint_of, keys_and_messages, parse_err, parse_ok};
+
+fn regex(source: &str) -> Regex {
+    match Regex::new(source) {
+        Ok(regex) => regex,
+        Err(e) => panic!("bad test regex: {e}"),
+    }
+}
+
+fn problems_for(text: &str, source: &str) -> Vec<(String, String)> {
+    let mut p = Problems::default();
+    check_references("k", text, &regex(source), &mut p);
+    p.into_vec()
+        .into_iter()
+        .map(|problem| (problem.message, problem.hint))
+        .collect()
+}
+
+#[test]
+fn references_parse_like_regex_expand() {
+    use Reference::*;
+    let found = |text| {
+        references(text)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found("$1 ${2} $name ${x y}"),
+        vec![Number(1), Number(2), Name("name"), Name("x y")]
+    );
+    assert_eq!(found("$$1 $ ${unclosed $"), vec![]);
+    assert_eq!(found("${a $b"), vec![Name("b")]);
+    assert_eq!(found("$1a"), vec![Name("1a")]);
+    assert_eq!(found("${1}a"), vec![Number(1)]);
+    assert_eq!(found("cost: 5$"), vec![]);
+    assert_eq!(found("é$1é"), vec![Number(1)]);
+    assert_eq!(
+        references("x ${10}y")
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect::<Vec<_>>(),
+        vec!["${10}"]
+    );
+}
+
+#[test]
+fn references_agree_with_regex_expand() {
+    // Whatever `references` calls group 1 must expand to group 1's text, and nothing else.
+    let re = regex("^(?P<first>a)(b)$");
+    let Some(caps) = re.captures("ab") else {
+        panic!("no match")
+    };
+    for (template, expected) in [
+        ("$1", "a"),
+        ("${1}", "a"),
+        ("$first", "a"),
+        ("${first}", "a"),
+        ("$2", "b"),
+        ("$$1", "$1"),
+        ("$1a", ""),
+        ("${1}a", "aa"),
+        ("$", "$"),
+        ("${1", "${1"),
+    ] {
+        let mut out = String::new();
+        caps.expand(template, &mut out);
+        assert_eq!(out, expected, "template {template}");
+    }
+    assert_eq!(references("$1a"), vec![("$1a", Reference::Name("1a"))]);
+    assert_eq!(references("${1"), vec![]);
+}
+
+#[test]
+fn missing_groups_are_reported_once() {
+    assert!(problems_for("$0 $1 ${1} $$5", "^echo (.*)$").is_empty());
+    let found = problems_for("$2 and $2", "^echo (.*)$");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].0,
+        "`$2` refers to group 2, but the regex has 1 capture group"
+    );
+    let found = problems_for("$1", "^hello$");
+    assert_eq!(
+        found[0].0,
+        "`$1` refers to group 1, but the regex has no capture groups"
+    );
+}
+
+#[test]
+fn named_groups_are_checked() {
+    assert!(problems_for("$who ${who}", "^hi (?P<who>.*)$").is_empty());
+    let found = problems_for("$whom", "^hi (?P<who>.*)$");
+    assert_eq!(
+        found[0].0,
+        "`$whom` refers to a group named `whom`, which the regex does not have"
+    );
+    assert_eq!(found[0].1, "the regex's named groups are `who`");
+    let found = problems_for("$1st", "^(.*)$");
+    assert!(found[0].1.contains("write `${1}st`"), "{}", found[0].1);
+}
+
+#[test]
+#[allow(clippy::invalid_regex)]
+fn regex_errors_are_one_line_with_position() {
+    let Err(e) = Regex::new("^echo (.*$") else {
+        panic!("compiled")
+    };
+    assert_eq!(regex_error(&e), "unclosed group at character 7");
+    let Err(e) = Regex::new("a\nb(") else {
+        panic!("compiled")
+    };
+    assert_eq!(regex_error(&e), "unclosed group");
+}
+
+#[test]
+fn news_limits() {
+    let article = |title: &str| Article {
+        title: title.to_owned(),
+        description: String::new(),
+        pic_url: String::new(),
+        url: String::new(),
+    };
+    let mut p = Problems::default();
+    check_news("n", &[], &mut p);
+    check_news("n", &vec![article("t"); MAX_NEWS_ARTICLES], &mut p);
+    check_news("n", &vec![article("t"); MAX_NEWS_ARTICLES + 1], &mut p);
+    check_news("n", &[article("t"), article("")], &mut p);
+    let found: Vec<(String, String)> = p
+        .into_vec()
+        .into_iter()
+        .map(|problem| (problem.key, problem.message))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("n".to_owned(), "holds no articles".to_owned()),
+            (
+                "n".to_owned(),
+                "holds 9 articles, more than WeChat's 8".to_owned()
+            ),
+            ("n[1].title".to_owned(), "must not be empty".to_owned()),
+        ]
+    );
+}
+
+// Whole files through `Config::parse`: every reply kind, every rule problem.
 
 fn one_rule(rule: &str) -> String {
     format!(

@@ -1,21 +1,26 @@
-//! The schema of config.toml: which keys each section takes, their types, and their checks.
+//! The schema of config.toml: which keys each section takes, their types, ranges and defaults,
+//! and how the sections assemble into a [`Config`].
 //!
 //! A new key is one line in its section's function: ask the [`Section`] for it with its type
-//! (`string_with`, `uint`, `table`, `tables`) and its check.
+//! (`string_with`, `uint`, `table`, `tables`) and its check. The checks of single values live in
+//! `values`; the auto-reply rules in `rules`.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use toml::{Table, Value};
 
 use super::error::Problem;
 use super::rules;
-use super::walk::{Bad, Problems, Section, closest, describe_char, list, quote};
-use super::{
-    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DedupConfig, Mode, RedisConfig,
-    ServerConfig, StorageConfig, TokenSource, TokensConfig,
+use super::values::{
+    check_admin_token, check_aes_key, check_appid, check_backend, check_database, check_http_url,
+    check_key_prefix, check_listen, check_mode, check_name, check_redis_url, check_secret,
+    check_token, check_token_source,
 };
-use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
+use super::walk::{Problems, Section, quote};
+use super::{
+    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DedupConfig, RedisConfig,
+    ServerConfig, StorageConfig, TokensConfig,
+};
 
 /// Largest `server.max_body_bytes`: 64 MiB.
 const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
@@ -41,12 +46,6 @@ const MAX_BODY_TIMEOUT_MS: u64 = 600_000;
 const MAX_CONNECTIONS: u64 = 1_000_000;
 /// Largest `server.backlog` (Linux caps it at `net.core.somaxconn` anyway).
 const MAX_BACKLOG: u64 = 65_535;
-/// Length of an EncodingAESKey.
-const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
-/// Longest account name.
-const MAX_NAME_LEN: usize = 64;
-/// Shortest and longest callback Token.
-const TOKEN_LEN: std::ops::RangeInclusive<usize> = 3..=32;
 
 /// Parses and checks a whole file: the config, or every problem found.
 pub(super) fn parse(text: &str) -> Result<Config, Vec<Problem>> {
@@ -201,18 +200,6 @@ fn tokens(mut s: Section<'_>, p: &mut Problems) -> TokensConfig {
     }
 }
 
-fn check_backend(value: &str) -> Result<Backend, Bad> {
-    match value {
-        "memory" => Ok(Backend::Memory),
-        "redis" => Ok(Backend::Redis),
-        _ => Err(Bad::new(
-            format!("unknown backend {}", quote(value)),
-            "`memory` (this process only, the default) or `redis` (shared by every instance; \
-             needs [redis])",
-        )),
-    }
-}
-
 fn redis(mut s: Section<'_>, p: &mut Problems) -> RedisConfig {
     const TIMEOUT: &str = "milliseconds from 1 to 5000 one Redis command may take before the \
                            gateway falls back to local state; 250 is usual";
@@ -223,16 +210,7 @@ fn redis(mut s: Section<'_>, p: &mut Problems) -> RedisConfig {
          redis://:PASSWORD@host:6379/0)",
         check_redis_url,
     );
-    let key_prefix = s.string_with("key_prefix", p, |value| {
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            Err(Bad::new(
-                "contains whitespace or control characters",
-                "a short word ending in a separator, e.g. \"wxgate:\"",
-            ))
-        } else {
-            Ok(value.to_owned())
-        }
-    });
+    let key_prefix = s.string_with("key_prefix", p, check_key_prefix);
     let timeout_ms = s.uint("timeout_ms", p, 1..=MAX_REDIS_TIMEOUT_MS, TIMEOUT);
     s.finish(p);
     RedisConfig {
@@ -242,35 +220,8 @@ fn redis(mut s: Section<'_>, p: &mut Problems) -> RedisConfig {
     }
 }
 
-fn check_redis_url(value: &str) -> Result<String, Bad> {
-    const HINT: &str = "redis://[:PASSWORD@]HOST[:PORT][/DB], e.g. redis://127.0.0.1:6379/0, or \
-                        redis+unix:///run/redis.sock";
-    let scheme = value.split_once("://").map(|(scheme, _)| scheme);
-    if !matches!(scheme, Some("redis" | "redis+unix" | "unix")) {
-        let shown = scheme.unwrap_or("none");
-        return Err(Bad::new(
-            format!("unsupported Redis URL scheme {}", quote(shown)),
-            HINT,
-        ));
-    }
-    match redis::Client::open(value) {
-        Ok(_) => Ok(value.to_owned()),
-        // The parser's message may quote the URL, password included: say what, not how.
-        Err(_) => Err(Bad::new("is not a valid Redis URL", HINT)),
-    }
-}
-
 fn admin(mut s: Section<'_>, p: &mut Problems) -> AdminConfig {
-    let token = s.string_with("token", p, |value| {
-        if value.chars().any(char::is_whitespace) {
-            Err(Bad::new(
-                "contains whitespace",
-                "a bearer token is one word, e.g. the output of `openssl rand -hex 32`",
-            ))
-        } else {
-            Ok(value.to_owned())
-        }
-    });
+    let token = s.string_with("token", p, check_admin_token);
     s.finish(p);
     AdminConfig {
         token: token.filter(|t| !t.is_empty()),
@@ -282,69 +233,6 @@ fn storage(mut s: Section<'_>, p: &mut Problems) -> StorageConfig {
     s.finish(p);
     StorageConfig {
         database: database.unwrap_or_else(|| StorageConfig::default().database),
-    }
-}
-
-/// A database URL `Store::open` takes: SQLite (`sqlite:...`) or PostgreSQL (`postgres://...`,
-/// `postgresql://...`). Problems name the scheme only, never the URL: it may hold a password.
-fn check_database(value: &str) -> Result<String, Bad> {
-    const HINT: &str = "sqlite://FILE for one host (created on first start), e.g. sqlite://wxgate.db or sqlite:///var/lib/wxgate/wxgate.db; or postgres://USER:PASSWORD@HOST:PORT/DATABASE for a database several gateways share";
-    let scheme = value.split_once(':').map_or(value, |(scheme, _)| scheme);
-    match scheme {
-        "sqlite" => Ok(value.to_owned()),
-        "postgres" | "postgresql" => match value[scheme.len() + 1..].strip_prefix("//") {
-            Some(rest) if !rest.is_empty() => Ok(value.to_owned()),
-            _ => Err(Bad::new(
-                format!("a PostgreSQL database is a URL starting `{scheme}://`"),
-                HINT,
-            )),
-        },
-        _ => Err(Bad::new(
-            format!("unsupported database {}", quote(scheme)),
-            HINT,
-        )),
-    }
-}
-
-/// An absolute http or https URL (an upstream bot, an API base).
-pub(super) fn check_http_url(value: &str) -> Result<&str, Bad> {
-    const HINT: &str = "an absolute http:// or https:// URL, e.g. http://127.0.0.1:9000/wechat";
-    let rest = value
-        .strip_prefix("http://")
-        .or_else(|| value.strip_prefix("https://"));
-    match rest {
-        Some(rest)
-            if !rest.is_empty()
-                && !rest.starts_with('/')
-                && !value.contains(char::is_whitespace) =>
-        {
-            Ok(value)
-        }
-        _ => Err(Bad::new(
-            format!("{} is not an http(s) URL", quote(value)),
-            HINT,
-        )),
-    }
-}
-
-fn check_token_source(value: &str) -> Result<TokenSource, Bad> {
-    TokenSource::from_word(value).ok_or_else(|| {
-        Bad::new(
-            format!("unknown token source {}", quote(value)),
-            "token_source is `stable_token` (the default: instances share one token) or \
-             `client_credential`",
-        )
-    })
-}
-
-fn check_secret(value: &str) -> Result<String, Bad> {
-    if value.is_empty() || value.chars().any(|c| !c.is_ascii_graphic()) {
-        Err(Bad::new(
-            "must be printable ASCII without spaces",
-            "copy the AppSecret from the WeChat admin page",
-        ))
-    } else {
-        Ok(value.to_owned())
     }
 }
 
@@ -442,135 +330,6 @@ fn account(
     }
 }
 
-fn check_listen(value: &str) -> Result<SocketAddr, Bad> {
-    value.parse().map_err(|_| {
-        Bad::new(
-            format!("{} is not a socket address", quote(value)),
-            "host:port with an IP address, not a host name, e.g. 127.0.0.1:8080 or [::]:8080",
-        )
-    })
-}
-
-fn check_name(value: &str) -> Result<String, Bad> {
-    const HINT: &str =
-        "use 1 to 64 ASCII letters, digits, `_` or `-`; the name is the callback path /wx/{name}";
-    if value.is_empty() {
-        return Err(Bad::new("must not be empty", HINT));
-    }
-    if let Some((position, c)) =
-        first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err(Bad::new(
-            format!(
-                "{} has {} at position {position}",
-                quote(value),
-                describe_char(c)
-            ),
-            HINT,
-        ));
-    }
-    let len = value.chars().count();
-    if len > MAX_NAME_LEN {
-        return Err(Bad::new(
-            format!("is {len} characters long, more than {MAX_NAME_LEN}"),
-            HINT,
-        ));
-    }
-    Ok(value.to_owned())
-}
-
-fn check_appid(value: &str) -> Result<String, Bad> {
-    const HINT: &str =
-        "the AppID from the WeChat admin page: ASCII letters and digits, e.g. wx1234567890abcdef";
-    if value.is_empty() {
-        return Err(Bad::new("must not be empty", HINT));
-    }
-    if let Some((position, c)) = first_bad_char(value, |c| c.is_ascii_alphanumeric()) {
-        return Err(Bad::new(
-            format!(
-                "{} has {} at position {position}",
-                quote(value),
-                describe_char(c)
-            ),
-            HINT,
-        ));
-    }
-    Ok(value.to_owned())
-}
-
-/// The callback Token. Secret: messages name its length and a bad character, never the value.
-fn check_token(value: &str) -> Result<String, Bad> {
-    const HINT: &str = "use the Token set on the WeChat admin page: 3 to 32 printable ASCII \
-                        characters without spaces (the console itself asks for letters and digits)";
-    let len = value.chars().count();
-    let mut wrong = Vec::new();
-    if len == 0 {
-        wrong.push("is empty".to_owned());
-    } else if !TOKEN_LEN.contains(&len) {
-        wrong.push(format!(
-            "is {len} characters long, not {} to {}",
-            TOKEN_LEN.start(),
-            TOKEN_LEN.end()
-        ));
-    }
-    if let Some((position, c)) = first_bad_char(value, |c| c.is_ascii_graphic()) {
-        wrong.push(format!(
-            "has {} at position {position}, not a printable ASCII character",
-            describe_char(c)
-        ));
-    }
-    if wrong.is_empty() {
-        Ok(value.to_owned())
-    } else {
-        Err(Bad::new(wrong.join(" and "), HINT))
-    }
-}
-
-/// The EncodingAESKey, decoded once here so that a loaded config always holds a usable key.
-/// Secret: messages name its length or a bad character, never the value.
-fn check_aes_key(value: &str) -> Result<AesKey, Bad> {
-    AesKey::from_encoding_aes_key(value).map_err(|error| {
-        let message = match error {
-            KeyError::Length { got } => format!("is {got} characters long, not {AES_KEY_LEN}"),
-            KeyError::InvalidChar { ch, position } => format!(
-                "has {} at position {}, which is not in the base64 alphabet",
-                describe_char(ch),
-                position + 1
-            ),
-            KeyError::Malformed => "does not decode to 32 bytes".to_owned(),
-        };
-        let mut hint = format!(
-            "the EncodingAESKey is exactly {AES_KEY_LEN} characters of A-Z, a-z, 0-9, `+` and \
-             `/`; copy it again from the WeChat admin page"
-        );
-        if value.ends_with('=') {
-            hint.push_str(" and leave out the trailing `=`");
-        }
-        Bad::new(message, hint)
-    })
-}
-
-fn check_mode(value: &str) -> Result<Mode, Bad> {
-    Mode::from_word(value).ok_or_else(|| {
-        let words = Mode::ALL.map(Mode::as_str);
-        let modes = format!("mode is one of {}", list(&words));
-        let hint = match closest(value, &words) {
-            Some(word) => format!("did you mean `{word}`? {modes}"),
-            None => modes,
-        };
-        Bad::new(format!("unknown mode {}", quote(value)), hint)
-    })
-}
-
-/// The 1-based position and the first character of `value` that `ok` refuses.
-fn first_bad_char(value: &str, ok: impl Fn(char) -> bool) -> Option<(usize, char)> {
-    value
-        .chars()
-        .enumerate()
-        .find(|&(_, c)| !ok(c))
-        .map(|(i, c)| (i + 1, c))
-}
-
 /// A TOML syntax error as one problem, with its line and column. The message comes from the toml
 /// crate without its source snippet, so that a secret on the broken line is not shown.
 fn syntax_problem(text: &str, error: &toml::de::Error) -> Problem {
@@ -618,106 +377,5 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_column_counts_characters() {
-        let text = "a = 1\nbé = x\n";
-        assert_eq!(line_column(text, 0), (1, 1));
-        assert_eq!(line_column(text, 6), (2, 1));
-        assert_eq!(line_column(text, 10), (2, 4));
-        assert_eq!(line_column(text, 1000), (3, 1));
-    }
-
-    #[test]
-    fn aes_key_problems_name_length_and_position_only() {
-        let good = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-        assert_eq!(check_aes_key(good).ok(), good.parse().ok());
-
-        let Err(bad) = check_aes_key(&format!("{good}=")) else {
-            panic!("accepted 44 chars")
-        };
-        assert_eq!(bad.message, "is 44 characters long, not 43");
-        assert!(bad.hint.contains("trailing `=`"), "{}", bad.hint);
-        assert!(!bad.message.contains(good) && !bad.hint.contains(good));
-
-        let spaced = format!("{} {}", &good[..10], &good[11..]);
-        let Err(bad) = check_aes_key(&spaced) else {
-            panic!("accepted a space")
-        };
-        assert_eq!(
-            bad.message,
-            "has a space at position 11, which is not in the base64 alphabet"
-        );
-
-        let Err(bad) = check_aes_key("short") else {
-            panic!("accepted a short key")
-        };
-        assert_eq!(bad.message, "is 5 characters long, not 43");
-    }
-
-    #[test]
-    fn token_is_3_to_32_printable_ascii() {
-        assert!(check_token("abc").is_ok());
-        assert!(check_token(&"a".repeat(32)).is_ok());
-        let Err(bad) = check_token("ab") else {
-            panic!("accepted 2 chars")
-        };
-        assert_eq!(bad.message, "is 2 characters long, not 3 to 32");
-        let Err(bad) = check_token(&"a".repeat(33)) else {
-            panic!("accepted 33 chars")
-        };
-        assert_eq!(bad.message, "is 33 characters long, not 3 to 32");
-        assert!(check_token("callback-token_1").is_ok());
-        let Err(bad) = check_token("abc def") else {
-            panic!("accepted a space")
-        };
-        assert_eq!(
-            bad.message,
-            "has a space at position 4, not a printable ASCII character"
-        );
-        let Err(bad) = check_token("tökén") else {
-            panic!("accepted non-ASCII")
-        };
-        assert_eq!(
-            bad.message,
-            "has `ö` at position 2, not a printable ASCII character"
-        );
-        let Err(bad) = check_token("") else {
-            panic!("accepted empty")
-        };
-        assert_eq!(bad.message, "is empty");
-    }
-
-    #[test]
-    fn names_and_appids() {
-        assert!(check_name("demo_1-a").is_ok());
-        assert!(check_name(&"n".repeat(64)).is_ok());
-        assert!(check_name(&"n".repeat(65)).is_err());
-        assert!(check_name("").is_err());
-        let Err(bad) = check_name("a/b") else {
-            panic!("accepted `/`")
-        };
-        assert_eq!(bad.message, "`a/b` has `/` at position 2");
-        assert!(check_appid("wx1234567890abcdef").is_ok());
-        assert!(check_appid("tt1234").is_ok());
-        assert!(check_appid("wx-1").is_err());
-        assert!(check_appid("").is_err());
-    }
-
-    #[test]
-    fn modes_and_listen() {
-        assert_eq!(check_mode("compatible"), Ok(Mode::Compatible));
-        let Err(bad) = check_mode("Safe") else {
-            panic!("accepted `Safe`")
-        };
-        assert_eq!(bad.message, "unknown mode `Safe`");
-        assert!(bad.hint.starts_with("did you mean `safe`?"), "{}", bad.hint);
-        assert!(check_listen("[::]:80").is_ok());
-        let Err(bad) = check_listen("localhost:8080") else {
-            panic!("accepted a host name")
-        };
-        assert_eq!(bad.message, "`localhost:8080` is not a socket address");
-    }
-}
+#[path = "schema_test.rs"]
+mod tests;

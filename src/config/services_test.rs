@@ -3,8 +3,8 @@
 
 use wxgate_handlers::RuleAction;
 
-use super::tests::{hint_of, keys_and_messages, parse_err, parse_ok};
 use super::*;
+use super::{hint_of, keys_and_messages, parse_err, parse_ok};
 
 /// `sections`, then the one account every file needs.
 fn with_account(sections: &str) -> String {

@@ -7,6 +7,11 @@ use wxgate_handlers::reply::{Article, Reply};
 
 use super::*;
 
+#[path = "services_test.rs"]
+mod services;
+#[path = "shared_test.rs"]
+mod shared;
+
 const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
 pub(super) fn parse_ok(text: &str) -> Config {

@@ -1,0 +1,278 @@
+//! The checks of single values in config.toml: addresses, URLs, words, names, keys and secrets.
+//!
+//! Each check takes the string written for one key and returns the value the config holds, or a
+//! [`Bad`] with the message and hint of the problem; it knows nothing of the section the key is
+//! in. `schema` (the sections) and `rules` (the auto-reply rules) both call them. A check of a
+//! secret never puts the value in its message or hint.
+
+use std::net::SocketAddr;
+
+use super::walk::{Bad, closest, describe_char, list, quote};
+use super::{Backend, Mode, TokenSource};
+use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
+
+/// Length of an EncodingAESKey.
+const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
+/// Longest account name.
+const MAX_NAME_LEN: usize = 64;
+/// Shortest and longest callback Token.
+const TOKEN_LEN: std::ops::RangeInclusive<usize> = 3..=32;
+
+/// A `backend` word: `memory` or `redis`.
+pub(super) fn check_backend(value: &str) -> Result<Backend, Bad> {
+    match value {
+        "memory" => Ok(Backend::Memory),
+        "redis" => Ok(Backend::Redis),
+        _ => Err(Bad::new(
+            format!("unknown backend {}", quote(value)),
+            "`memory` (this process only, the default) or `redis` (shared by every instance; \
+             needs [redis])",
+        )),
+    }
+}
+
+/// `redis.url`: a `redis://`, `redis+unix://` or `unix://` URL the Redis client accepts.
+/// Problems name the scheme only, never the URL: it may hold a password.
+pub(super) fn check_redis_url(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "redis://[:PASSWORD@]HOST[:PORT][/DB], e.g. redis://127.0.0.1:6379/0, or \
+                        redis+unix:///run/redis.sock";
+    let scheme = value.split_once("://").map(|(scheme, _)| scheme);
+    if !matches!(scheme, Some("redis" | "redis+unix" | "unix")) {
+        let shown = scheme.unwrap_or("none");
+        return Err(Bad::new(
+            format!("unsupported Redis URL scheme {}", quote(shown)),
+            HINT,
+        ));
+    }
+    match redis::Client::open(value) {
+        Ok(_) => Ok(value.to_owned()),
+        // The parser's message may quote the URL, password included: say what, not how.
+        Err(_) => Err(Bad::new("is not a valid Redis URL", HINT)),
+    }
+}
+
+/// `redis.key_prefix`: no whitespace or control characters.
+pub(super) fn check_key_prefix(value: &str) -> Result<String, Bad> {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err(Bad::new(
+            "contains whitespace or control characters",
+            "a short word ending in a separator, e.g. \"wxgate:\"",
+        ))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// `admin.token`: a bearer token, one word. Secret: messages never show the value.
+pub(super) fn check_admin_token(value: &str) -> Result<String, Bad> {
+    if value.chars().any(char::is_whitespace) {
+        Err(Bad::new(
+            "contains whitespace",
+            "a bearer token is one word, e.g. the output of `openssl rand -hex 32`",
+        ))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// A database URL `Store::open` takes: SQLite (`sqlite:...`) or PostgreSQL (`postgres://...`,
+/// `postgresql://...`). Problems name the scheme only, never the URL: it may hold a password.
+pub(super) fn check_database(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "sqlite://FILE for one host (created on first start), e.g. sqlite://wxgate.db or sqlite:///var/lib/wxgate/wxgate.db; or postgres://USER:PASSWORD@HOST:PORT/DATABASE for a database several gateways share";
+    let scheme = value.split_once(':').map_or(value, |(scheme, _)| scheme);
+    match scheme {
+        "sqlite" => Ok(value.to_owned()),
+        "postgres" | "postgresql" => match value[scheme.len() + 1..].strip_prefix("//") {
+            Some(rest) if !rest.is_empty() => Ok(value.to_owned()),
+            _ => Err(Bad::new(
+                format!("a PostgreSQL database is a URL starting `{scheme}://`"),
+                HINT,
+            )),
+        },
+        _ => Err(Bad::new(
+            format!("unsupported database {}", quote(scheme)),
+            HINT,
+        )),
+    }
+}
+
+/// An absolute http or https URL (an upstream bot, an API base).
+pub(super) fn check_http_url(value: &str) -> Result<&str, Bad> {
+    const HINT: &str = "an absolute http:// or https:// URL, e.g. http://127.0.0.1:9000/wechat";
+    let rest = value
+        .strip_prefix("http://")
+        .or_else(|| value.strip_prefix("https://"));
+    match rest {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !value.contains(char::is_whitespace) =>
+        {
+            Ok(value)
+        }
+        _ => Err(Bad::new(
+            format!("{} is not an http(s) URL", quote(value)),
+            HINT,
+        )),
+    }
+}
+
+/// `token_source`: how an account's access_token is fetched.
+pub(super) fn check_token_source(value: &str) -> Result<TokenSource, Bad> {
+    TokenSource::from_word(value).ok_or_else(|| {
+        Bad::new(
+            format!("unknown token source {}", quote(value)),
+            "token_source is `stable_token` (the default: instances share one token) or \
+             `client_credential`",
+        )
+    })
+}
+
+/// The AppSecret: printable ASCII without spaces. Secret: messages never show the value.
+pub(super) fn check_secret(value: &str) -> Result<String, Bad> {
+    if value.is_empty() || value.chars().any(|c| !c.is_ascii_graphic()) {
+        Err(Bad::new(
+            "must be printable ASCII without spaces",
+            "copy the AppSecret from the WeChat admin page",
+        ))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// `server.listen`: an IP address and a port (a host name is refused).
+pub(super) fn check_listen(value: &str) -> Result<SocketAddr, Bad> {
+    value.parse().map_err(|_| {
+        Bad::new(
+            format!("{} is not a socket address", quote(value)),
+            "host:port with an IP address, not a host name, e.g. 127.0.0.1:8080 or [::]:8080",
+        )
+    })
+}
+
+/// An account's name: 1 to 64 ASCII letters, digits, `_` or `-` (it is the callback path).
+pub(super) fn check_name(value: &str) -> Result<String, Bad> {
+    const HINT: &str =
+        "use 1 to 64 ASCII letters, digits, `_` or `-`; the name is the callback path /wx/{name}";
+    if value.is_empty() {
+        return Err(Bad::new("must not be empty", HINT));
+    }
+    if let Some((position, c)) =
+        first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(Bad::new(
+            format!(
+                "{} has {} at position {position}",
+                quote(value),
+                describe_char(c)
+            ),
+            HINT,
+        ));
+    }
+    let len = value.chars().count();
+    if len > MAX_NAME_LEN {
+        return Err(Bad::new(
+            format!("is {len} characters long, more than {MAX_NAME_LEN}"),
+            HINT,
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// An AppID: ASCII letters and digits, not empty.
+pub(super) fn check_appid(value: &str) -> Result<String, Bad> {
+    const HINT: &str =
+        "the AppID from the WeChat admin page: ASCII letters and digits, e.g. wx1234567890abcdef";
+    if value.is_empty() {
+        return Err(Bad::new("must not be empty", HINT));
+    }
+    if let Some((position, c)) = first_bad_char(value, |c| c.is_ascii_alphanumeric()) {
+        return Err(Bad::new(
+            format!(
+                "{} has {} at position {position}",
+                quote(value),
+                describe_char(c)
+            ),
+            HINT,
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// The callback Token. Secret: messages name its length and a bad character, never the value.
+pub(super) fn check_token(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "use the Token set on the WeChat admin page: 3 to 32 printable ASCII \
+                        characters without spaces (the console itself asks for letters and digits)";
+    let len = value.chars().count();
+    let mut wrong = Vec::new();
+    if len == 0 {
+        wrong.push("is empty".to_owned());
+    } else if !TOKEN_LEN.contains(&len) {
+        wrong.push(format!(
+            "is {len} characters long, not {} to {}",
+            TOKEN_LEN.start(),
+            TOKEN_LEN.end()
+        ));
+    }
+    if let Some((position, c)) = first_bad_char(value, |c| c.is_ascii_graphic()) {
+        wrong.push(format!(
+            "has {} at position {position}, not a printable ASCII character",
+            describe_char(c)
+        ));
+    }
+    if wrong.is_empty() {
+        Ok(value.to_owned())
+    } else {
+        Err(Bad::new(wrong.join(" and "), HINT))
+    }
+}
+
+/// The EncodingAESKey, decoded once here so that a loaded config always holds a usable key.
+/// Secret: messages name its length or a bad character, never the value.
+pub(super) fn check_aes_key(value: &str) -> Result<AesKey, Bad> {
+    AesKey::from_encoding_aes_key(value).map_err(|error| {
+        let message = match error {
+            KeyError::Length { got } => format!("is {got} characters long, not {AES_KEY_LEN}"),
+            KeyError::InvalidChar { ch, position } => format!(
+                "has {} at position {}, which is not in the base64 alphabet",
+                describe_char(ch),
+                position + 1
+            ),
+            KeyError::Malformed => "does not decode to 32 bytes".to_owned(),
+        };
+        let mut hint = format!(
+            "the EncodingAESKey is exactly {AES_KEY_LEN} characters of A-Z, a-z, 0-9, `+` and \
+             `/`; copy it again from the WeChat admin page"
+        );
+        if value.ends_with('=') {
+            hint.push_str(" and leave out the trailing `=`");
+        }
+        Bad::new(message, hint)
+    })
+}
+
+/// `mode`: one of the [`Mode`] words, exact and lower case.
+pub(super) fn check_mode(value: &str) -> Result<Mode, Bad> {
+    Mode::from_word(value).ok_or_else(|| {
+        let words = Mode::ALL.map(Mode::as_str);
+        let modes = format!("mode is one of {}", list(&words));
+        let hint = match closest(value, &words) {
+            Some(word) => format!("did you mean `{word}`? {modes}"),
+            None => modes,
+        };
+        Bad::new(format!("unknown mode {}", quote(value)), hint)
+    })
+}
+
+/// The 1-based position and the first character of `value` that `ok` refuses.
+fn first_bad_char(value: &str, ok: impl Fn(char) -> bool) -> Option<(usize, char)> {
+    value
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| !ok(c))
+        .map(|(i, c)| (i + 1, c))
+}
+
+#[cfg(test)]
+#[path = "values_test.rs"]
+mod tests;
