@@ -121,3 +121,7 @@ fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
         .and_then(|rest| rest.iter().position(|&byte| !is_space(byte)))
         .map_or(bytes.len(), |skipped| at + skipped)
 }
+
+#[cfg(test)]
+#[path = "flat_test.rs"]
+mod tests;

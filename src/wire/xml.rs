@@ -436,3 +436,7 @@ fn position(reader: &Reader<&[u8]>) -> usize {
 fn position_of_error(reader: &Reader<&[u8]>) -> usize {
     usize::try_from(reader.error_position()).unwrap_or(usize::MAX)
 }
+
+#[cfg(test)]
+#[path = "xml_test.rs"]
+pub(super) mod tests;
