@@ -122,3 +122,7 @@ impl fmt::Debug for WeChatApi {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+#[path = "client_test.rs"]
+mod tests;

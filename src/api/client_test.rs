@@ -6,12 +6,13 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::test_support::{
+use super::WeChatApi;
+use crate::api::test_support::{
     APPID, SECRET, TOKEN1, TOKEN2, api, api_at, api_call, assert_no_credentials,
     client_credential_request, closed_port_base, config, mount_token, refusal,
     stable_token_request, token_answer, token_request,
 };
-use super::{ApiConfig, ApiError, TokenSource, WeChatApi};
+use crate::api::{ApiConfig, ApiError, TokenSource};
 
 const MENU: &str = "/cgi-bin/menu/get";
 

@@ -92,3 +92,7 @@ pub(super) fn custom_message(to_user: &str, reply: &Reply) -> Result<Value, ApiE
     body.insert(msgtype.to_owned(), content);
     Ok(Value::Object(body))
 }
+
+#[cfg(test)]
+#[path = "custom_test.rs"]
+mod tests;

@@ -3,9 +3,9 @@ use wiremock::MockServer;
 use wiremock::matchers::body_json;
 use wxgate_handlers::{Article, CustomerService, Media, Music, Reply, SendError, Transfer, Video};
 
-use super::custom::custom_message;
-use super::test_support::{TOKEN1, api, api_call, mount_token, ok};
-use super::{ApiError, TokenSource};
+use super::custom_message;
+use crate::api::test_support::{TOKEN1, api, api_call, mount_token, ok};
+use crate::api::{ApiError, TokenSource};
 
 const OPENID: &str = "oDF3iY9ffA-hqb2vVvbr7qxf6A0Q";
 
@@ -160,7 +160,7 @@ async fn a_send_refusal_is_a_wechat_error() {
     let server = MockServer::start().await;
     mount_token(&server).await;
     api_call("POST", "/cgi-bin/message/custom/send", TOKEN1)
-        .respond_with(super::test_support::refusal(
+        .respond_with(crate::api::test_support::refusal(
             45015,
             "response out of time limit or subscription is canceled",
         ))

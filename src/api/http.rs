@@ -174,3 +174,7 @@ pub(super) fn scrub(mut message: String, secrets: &[&str]) -> String {
     }
     message
 }
+
+#[cfg(test)]
+#[path = "http_test.rs"]
+mod tests;

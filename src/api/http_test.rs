@@ -1,8 +1,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::error::ApiError;
-use super::http::{Request, parse_answer, required_str, scrub, url};
+use super::{Request, parse_answer, required_str, scrub, url};
+use crate::api::error::ApiError;
 
 #[test]
 fn urls_join_the_base_and_encode_the_query() {

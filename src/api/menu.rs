@@ -33,3 +33,7 @@ impl WeChatApi {
             .map(drop)
     }
 }
+
+#[cfg(test)]
+#[path = "menu_test.rs"]
+mod tests;

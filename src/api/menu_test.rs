@@ -2,8 +2,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::body_json;
 use wiremock::{MockServer, ResponseTemplate};
 
-use super::test_support::{TOKEN1, api, api_call, mount_token, ok, refusal};
-use super::{ApiError, TokenSource};
+use crate::api::test_support::{TOKEN1, api, api_call, mount_token, ok, refusal};
+use crate::api::{ApiError, TokenSource};
 
 fn menu() -> Value {
     json!({

@@ -52,18 +52,4 @@ pub use error::ApiError;
 pub use qrcode::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};
 
 #[cfg(test)]
-mod client_test;
-#[cfg(test)]
-mod custom_test;
-#[cfg(test)]
-mod http_test;
-#[cfg(test)]
-mod menu_test;
-#[cfg(test)]
-mod qrcode_test;
-#[cfg(test)]
-mod shared_token_test;
-#[cfg(test)]
 pub(crate) mod test_support;
-#[cfg(test)]
-mod token_test;

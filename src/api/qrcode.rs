@@ -115,3 +115,7 @@ impl WeChatApi {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "qrcode_test.rs"]
+mod tests;

@@ -2,8 +2,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::body_json;
 use wiremock::{MockServer, ResponseTemplate};
 
-use super::test_support::{TOKEN1, api, api_call, mount_token, refusal};
-use super::{ApiError, QrCodeRequest, QrCodeTicket, QrScene, TokenSource, qr_image_url};
+use super::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};
+use crate::api::test_support::{TOKEN1, api, api_call, mount_token, refusal};
+use crate::api::{ApiError, TokenSource};
 
 const TICKET: &str = "gQH47joAAAAAAAAAASxodHRwOi8vd2VpeGluLnFxLmNvbS9xL2taZ2Z3TVRtNzJXV1Brb3ZhYmJJAAIEZ23sUwMEmm3sUw==";
 const URL: &str = "http://weixin.qq.com/q/kZgfwMTm72WWPkovabbI";

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};
 
-use super::test_support::{
+use crate::api::test_support::{
     APPID, TOKEN1, TOKEN2, api_call, config, refusal, stable_token_request, token_answer,
     token_request,
 };
-use super::{TokenSource, WeChatApi};
+use crate::api::{TokenSource, WeChatApi};
 use crate::cluster::Redis;
 use crate::cluster::redis_server::RedisServer;
 use crate::cluster::tokens::SharedTokens;
@@ -654,7 +654,7 @@ async fn the_fallback_is_logged_without_tokens_or_secrets() {
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("Redis unavailable"), "{text}");
     assert!(text.contains("this instance fetches its own"), "{text}");
-    for secret in [TOKEN1, TOKEN2, super::test_support::SECRET] {
+    for secret in [TOKEN1, TOKEN2, crate::api::test_support::SECRET] {
         assert!(
             !text.contains(secret),
             "{secret} leaked into the log:\n{text}"

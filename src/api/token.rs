@@ -493,3 +493,7 @@ pub(super) async fn fetch(
         })?;
     Ok(Fetched { value, lifetime })
 }
+
+#[cfg(test)]
+#[path = "token_test.rs"]
+mod tests;

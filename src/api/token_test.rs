@@ -2,8 +2,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::error::ApiError;
-use super::token::{Fetched, TokenCache, refresh_lead};
+use super::{Fetched, TokenCache, refresh_lead};
+use crate::api::error::ApiError;
+
+#[path = "shared_token_test.rs"]
+mod shared;
 
 fn fetched(value: &str, secs: u64) -> Result<Fetched, ApiError> {
     Ok(Fetched {

@@ -239,3 +239,7 @@ impl DecryptError {
         matches!(self, DecryptError::AppId { .. })
     }
 }
+
+#[cfg(test)]
+#[path = "cipher_test.rs"]
+mod tests;

@@ -7,10 +7,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
 
-use super::cipher::{DecryptError, MsgCipher, decode_base64};
-use super::key::AesKey;
-use super::signature::verify;
-use super::test_vectors::{v1, v2, v3};
+use super::{DecryptError, MsgCipher, decode_base64};
+use crate::crypto::key::AesKey;
+use crate::crypto::signature::verify;
+use crate::crypto::test_vectors::{v1, v2, v3};
 
 fn key(encoding: &str) -> AesKey {
     AesKey::from_encoding_aes_key(encoding).unwrap()

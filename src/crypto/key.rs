@@ -110,3 +110,7 @@ pub enum KeyError {
     #[error("EncodingAESKey did not decode to 32 bytes")]
     Malformed,
 }
+
+#[cfg(test)]
+#[path = "key_test.rs"]
+mod tests;

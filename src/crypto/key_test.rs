@@ -1,8 +1,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::key::{AesKey, KeyError};
-use super::test_vectors::{v1, v2};
+use super::{AesKey, KeyError};
+use crate::crypto::test_vectors::{v1, v2};
 
 // V1 key: w7corp/easywechat tests/Kernel/EncryptorTest.php (test_decrypt).
 // V2 key: JeffreySu/WeiXinMPSDK .../MessageHandlers/MessageHandlersTest.cs

@@ -31,12 +31,6 @@ mod key;
 mod signature;
 
 #[cfg(test)]
-mod cipher_test;
-#[cfg(test)]
-mod key_test;
-#[cfg(test)]
-mod signature_test;
-#[cfg(test)]
 mod test_vectors;
 
 pub use cipher::{DecryptError, MsgCipher};

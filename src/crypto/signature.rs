@@ -96,3 +96,7 @@ fn hash(sorted: &[&str]) -> [u8; DIGEST_LEN] {
     }
     hasher.finalize().into()
 }
+
+#[cfg(test)]
+#[path = "signature_test.rs"]
+mod tests;

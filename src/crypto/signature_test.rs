@@ -1,7 +1,7 @@
 use sha1::{Digest, Sha1};
 
-use super::signature::{sign, verify};
-use super::test_vectors::{v1, v2};
+use super::{sign, verify};
+use crate::crypto::test_vectors::{v1, v2};
 
 /// Reference implementation: sort owned strings, join, hash.
 fn reference(parts: &[&str]) -> String {

@@ -248,3 +248,7 @@ fn menu_from_row(row: MenuRow) -> Result<MenuVersion, StoreError> {
         current,
     })
 }
+
+#[cfg(test)]
+#[path = "menus_test.rs"]
+mod tests;

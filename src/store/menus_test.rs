@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::test_util::{on_every_backend, on_file_and_postgres};
-use super::{Store, StoreError};
+use crate::store::test_util::{on_every_backend, on_file_and_postgres};
+use crate::store::{Store, StoreError};
 
 fn menu(name: &str) -> serde_json::Value {
     json!({ "button": [ { "type": "click", "name": name, "key": "K" } ] })

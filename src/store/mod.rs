@@ -29,14 +29,6 @@ mod qrcodes;
 mod sqlite;
 
 #[cfg(test)]
-mod menus_test;
-#[cfg(test)]
-mod postgres_test;
-#[cfg(test)]
-mod qrcodes_test;
-#[cfg(test)]
-mod store_test;
-#[cfg(test)]
 #[path = "../../tests/support/postgres.rs"]
 mod test_postgres;
 #[cfg(test)]
@@ -132,3 +124,7 @@ fn scheme(url: &str) -> Option<&str> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     valid.then_some(scheme)
 }
+
+#[cfg(test)]
+#[path = "store_test.rs"]
+mod tests;

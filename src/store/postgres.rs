@@ -101,3 +101,7 @@ pub(super) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let _ = conn.close().await;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "postgres_test.rs"]
+mod tests;

@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
 
-use super::store_test::applied_migrations;
-use super::test_postgres::fresh_database_url;
-use super::test_util::postgres_store;
-use super::{Store, StoreError};
+use crate::store::test_postgres::fresh_database_url;
+use crate::store::test_util::postgres_store;
+use crate::store::tests::applied_migrations;
+use crate::store::{Store, StoreError};
 
 #[tokio::test]
 async fn first_open_creates_the_schema() {
@@ -49,7 +49,7 @@ async fn migrating_waits_for_the_advisory_lock() {
     let url = fresh_database_url();
     let mut holder = PgConnection::connect(&url).await.unwrap();
     sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(super::postgres::MIGRATION_LOCK)
+        .bind(super::MIGRATION_LOCK)
         .execute(&mut holder)
         .await
         .unwrap();
@@ -72,7 +72,7 @@ async fn migrating_waits_for_the_advisory_lock() {
     assert_eq!(tables, 0, "nothing is created before the lock is held");
 
     sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(super::postgres::MIGRATION_LOCK)
+        .bind(super::MIGRATION_LOCK)
         .execute(&mut holder)
         .await
         .unwrap();
@@ -233,7 +233,7 @@ fn connections_outlive_the_runtime_that_used_them() {
             assert_eq!(read.unwrap().len(), 8);
         }
         store
-            .add_qr_counts(&[super::QrCountDelta {
+            .add_qr_counts(&[crate::store::QrCountDelta {
                 account: "a".into(),
                 scene: "s".into(),
                 scans: 1,

@@ -223,3 +223,7 @@ fn qrcode_from_row(row: QrCodeRow) -> QrCode {
         subscribes,
     }
 }
+
+#[cfg(test)]
+#[path = "qrcodes_test.rs"]
+mod tests;

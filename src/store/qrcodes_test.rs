@@ -1,7 +1,8 @@
 //! QR codes: recording and listing, the permanent count, and counts per scene.
 
-use super::test_util::{on_every_backend, on_file_and_postgres};
-use super::{NewQrCode, QrCountDelta, Store};
+use super::{NewQrCode, QrCountDelta};
+use crate::store::Store;
+use crate::store::test_util::{on_every_backend, on_file_and_postgres};
 
 fn permanent(scene: &str, scene_is_int: bool) -> NewQrCode {
     NewQrCode {

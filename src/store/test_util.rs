@@ -67,19 +67,19 @@ macro_rules! on_every_backend {
         mod $check {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn on_file() {
-                let (store, _dir, _url) = super::super::test_util::file_store().await;
+                let (store, _dir, _url) = crate::store::test_util::file_store().await;
                 super::$check(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn in_memory() {
-                let store = super::super::test_util::memory_store().await;
+                let store = crate::store::test_util::memory_store().await;
                 super::$check(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn on_postgres() {
-                let (store, _url) = super::super::test_util::postgres_store().await;
+                let (store, _url) = crate::store::test_util::postgres_store().await;
                 super::$check(store).await;
             }
         }
@@ -95,13 +95,13 @@ macro_rules! on_file_and_postgres {
         mod $check {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn on_file() {
-                let (url, _dir) = super::super::test_util::new_database(false);
+                let (url, _dir) = crate::store::test_util::new_database(false);
                 super::$check(url).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn on_postgres() {
-                let (url, _dir) = super::super::test_util::new_database(true);
+                let (url, _dir) = crate::store::test_util::new_database(true);
                 super::$check(url).await;
             }
         }

@@ -2,7 +2,7 @@
 
 use wxgate_handlers::{Fields, Value};
 
-use super::{Format, decode, detect};
+use crate::wire::{Format, decode, detect};
 
 const ACCOUNT: &str = "gh_3ad31b1e8f7c";
 const USER: &str = "oF3PcsnsrMiJzEwalZZbAfWQpxCI";
@@ -37,7 +37,7 @@ fn parse(body: &[u8], content_type: Option<&str>) -> Fields {
     };
     if format == Format::Xml {
         let src = std::str::from_utf8(body).expect("fixtures are UTF-8");
-        assert_eq!(super::xml::parse_general(src).as_ref(), Ok(&fields));
+        assert_eq!(crate::wire::xml::parse_general(src).as_ref(), Ok(&fields));
     }
     fields
 }

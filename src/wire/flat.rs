@@ -15,6 +15,15 @@
 //! every error. So this path can only ever accept a subset of what the general parser accepts,
 //! and `flat_path_agrees_with_the_general_parser` (in `flat_test.rs`) checks that the fields
 //! are the same.
+//!
+//! This module and [`xml`](super::xml) import each other, on purpose. The calls go one way:
+//! `xml`'s entry points, [`parse_xml`](super::parse_xml) and
+//! [`parse_xml_field`](super::parse_xml_field), call [`parse`] or [`visit`] here first and, when
+//! it answers `None`, run the general parser on the whole document themselves. Nothing here
+//! calls the general parser: stepping aside is all it takes to hand a document over. What this
+//! module takes from `xml` are two character classes, its table of name characters
+//! (`ASCII_NAME`) and its whitespace test (`is_space`), so that the fast path tells element
+//! names and whitespace exactly as the general parser does, from one definition.
 
 use wxgate_handlers::{Fields, Value};
 
@@ -121,3 +130,7 @@ fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
         .and_then(|rest| rest.iter().position(|&byte| !is_space(byte)))
         .map_or(bytes.len(), |skipped| at + skipped)
 }
+
+#[cfg(test)]
+#[path = "flat_test.rs"]
+mod tests;

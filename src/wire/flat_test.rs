@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use proptest::prelude::*;
 use wxgate_handlers::Fields;
 
-use super::xml::parse_general;
-use super::xml_test::{err, fields, text, xml_soup};
-use super::{MAX_ELEMENTS, WireError, flat, parse_xml, parse_xml_field};
+use crate::wire::xml::parse_general;
+use crate::wire::xml::tests::{err, fields, text, xml_soup};
+use crate::wire::{MAX_ELEMENTS, WireError, flat, parse_xml, parse_xml_field};
 
 /// The fast path's answer for `body`, checked against the general parser: when it reads a
 /// document at all, it must give exactly the general parser's fields.

@@ -218,3 +218,7 @@ impl<'de> Visitor<'de> for Entry<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "json_test.rs"]
+mod tests;

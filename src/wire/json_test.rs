@@ -1,7 +1,8 @@
 use proptest::prelude::*;
 use wxgate_handlers::{Fields, Value};
 
-use super::{MAX_DEPTH, WireError, parse_json};
+use super::parse_json;
+use crate::wire::{MAX_DEPTH, WireError};
 
 fn ok(body: &str) -> Fields {
     match parse_json(body.as_bytes()) {

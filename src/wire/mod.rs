@@ -37,19 +37,6 @@ pub(crate) use render::decimal;
 pub use render::{render_encrypted, render_reply, render_reply_body, render_reply_with_body};
 pub use xml::{parse_xml, parse_xml_field};
 
-#[cfg(test)]
-mod detect_test;
-#[cfg(test)]
-mod fixtures_test;
-#[cfg(test)]
-mod flat_test;
-#[cfg(test)]
-mod json_test;
-#[cfg(test)]
-mod render_test;
-#[cfg(test)]
-mod xml_test;
-
 /// The deepest element nesting accepted, the root element (or top-level JSON object) being 1.
 pub const MAX_DEPTH: usize = 32;
 
@@ -258,3 +245,7 @@ fn strip_bom(body: &[u8]) -> &[u8] {
 fn is_xml_char(ch: char) -> bool {
     matches!(ch, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
+
+#[cfg(test)]
+#[path = "wire_test.rs"]
+mod tests;

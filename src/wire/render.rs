@@ -217,22 +217,6 @@ fn all_plain(text: &str) -> bool {
     })
 }
 
-#[cfg(test)]
-#[test]
-fn plain_bytes_are_exactly_those_needing_no_closer_look() {
-    for byte in 0..=u8::MAX {
-        let expected = !matches!(byte, 0x00..=0x08 | 0x0B..=0x1F | b']' | 0xEF);
-        assert_eq!(is_plain_byte(byte), expected, "{byte:#04x}");
-    }
-    let long = "a".repeat(200);
-    assert!(all_plain(&long));
-    for at in [0, 63, 64, 150, 199] {
-        let mut bad = long.clone().into_bytes();
-        bad[at] = b']';
-        assert!(!all_plain(std::str::from_utf8(&bad).unwrap()), "{at}");
-    }
-}
-
 fn cdata_element(out: &mut String, name: &str, text: &str) {
     out.push('<');
     out.push_str(name);
@@ -306,3 +290,7 @@ pub(super) fn capacity(reply: &Reply, to_user: &str, from_user: &str) -> usize {
 fn article_len(article: &Article) -> usize {
     article.title.len() + article.description.len() + article.pic_url.len() + article.url.len()
 }
+
+#[cfg(test)]
+#[path = "render_test.rs"]
+mod tests;

@@ -239,7 +239,7 @@ fn read_reply(fields: &Fields) -> Result<(Reply, String, String, u64), String> {
 fn carried(text: &str) -> String {
     text.chars()
         .map(|ch| {
-            if super::super::is_xml_char(ch) {
+            if crate::wire::is_xml_char(ch) {
                 ch
             } else {
                 char::REPLACEMENT_CHARACTER

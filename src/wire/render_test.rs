@@ -1,7 +1,7 @@
 use wxgate_handlers::{Article, Fields, Media, Music, Reply, Transfer, Value, Video};
 
-use super::render::{capacity, push_cdata};
-use super::{parse_xml, render_encrypted, render_reply};
+use super::{all_plain, capacity, is_plain_byte, push_cdata, render_encrypted, render_reply};
+use crate::wire::parse_xml;
 
 #[path = "render_props_test.rs"]
 mod props;
@@ -179,6 +179,21 @@ fn create_time_extremes() {
     }
 }
 
+#[test]
+fn plain_bytes_are_exactly_those_needing_no_closer_look() {
+    for byte in 0..=u8::MAX {
+        let expected = !matches!(byte, 0x00..=0x08 | 0x0B..=0x1F | b']' | 0xEF);
+        assert_eq!(is_plain_byte(byte), expected, "{byte:#04x}");
+    }
+    let long = "a".repeat(200);
+    assert!(all_plain(&long));
+    for at in [0, 63, 64, 150, 199] {
+        let mut bad = long.clone().into_bytes();
+        bad[at] = b']';
+        assert!(!all_plain(std::str::from_utf8(&bad).unwrap()), "{at}");
+    }
+}
+
 fn cdata(text: &str) -> String {
     let mut out = String::new();
     push_cdata(&mut out, text);
@@ -259,7 +274,7 @@ fn every_character_round_trips() {
     let content = fields.text("Content").expect("Content");
     assert_eq!(content.chars().count(), all.chars().count());
     for (got, sent) in content.chars().zip(all.chars()) {
-        let expected = if super::is_xml_char(sent) {
+        let expected = if crate::wire::is_xml_char(sent) {
             sent
         } else {
             char::REPLACEMENT_CHARACTER
@@ -269,7 +284,7 @@ fn every_character_round_trips() {
     // Exactly the C0 controls other than TAB, LF and CR, and U+FFFE and U+FFFF, are replaced.
     let replaced: Vec<u32> = all
         .chars()
-        .filter(|&ch| !super::is_xml_char(ch))
+        .filter(|&ch| !crate::wire::is_xml_char(ch))
         .map(u32::from)
         .collect();
     let mut illegal: Vec<u32> = (0..0x20).filter(|c| ![0x9, 0xA, 0xD].contains(c)).collect();

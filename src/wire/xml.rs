@@ -4,6 +4,13 @@
 //! (`wire::flat`, private) that gives exactly the fields this parser gives; it steps aside for
 //! anything else, and everything below applies to what reaches the parser here.
 //!
+//! This module and `flat` import each other, on purpose. [`parse_xml`] and [`parse_xml_field`]
+//! call the fast path first and, when it steps aside (`None`), run the general parser here on
+//! the whole document; the fast path never calls the general parser, so the fallback lives in
+//! these two functions alone. In the other direction `flat` uses only two character classes
+//! from here, the table of name characters (`ASCII_NAME`) and the whitespace test
+//! (`is_space`), so that both paths tell element names and whitespace by one definition.
+//!
 //! The parser is deliberately small and strict. It reads the body in place (no copy of the body;
 //! only element names and text are allocated, once each, for the resulting [`Fields`]) with an
 //! explicit stack instead of recursion, so nesting depth costs heap, never call stack.
@@ -436,3 +443,7 @@ fn position(reader: &Reader<&[u8]>) -> usize {
 fn position_of_error(reader: &Reader<&[u8]>) -> usize {
     usize::try_from(reader.error_position()).unwrap_or(usize::MAX)
 }
+
+#[cfg(test)]
+#[path = "xml_test.rs"]
+pub(super) mod tests;

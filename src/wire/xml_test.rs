@@ -3,7 +3,8 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use wxgate_handlers::{Fields, Value};
 
-use super::{MAX_DEPTH, MAX_ELEMENTS, WireError, parse_xml};
+use super::parse_xml;
+use crate::wire::{MAX_DEPTH, MAX_ELEMENTS, WireError};
 
 fn ok(body: &str) -> Fields {
     match parse_xml(body.as_bytes()) {
@@ -12,14 +13,14 @@ fn ok(body: &str) -> Fields {
     }
 }
 
-pub(super) fn err(body: impl AsRef<[u8]>) -> WireError {
+pub(crate) fn err(body: impl AsRef<[u8]>) -> WireError {
     match parse_xml(body.as_ref()) {
         Ok(fields) => panic!("accepted: {fields:?}"),
         Err(err) => err,
     }
 }
 
-pub(super) fn text(name: &str, text: &str) -> (String, Value) {
+pub(crate) fn text(name: &str, text: &str) -> (String, Value) {
     (name.to_owned(), Value::Text(text.to_owned()))
 }
 
@@ -27,7 +28,7 @@ fn node(name: &str, children: Vec<(String, Value)>) -> (String, Value) {
     (name.to_owned(), Value::Node(children.into_iter().collect()))
 }
 
-pub(super) fn fields(entries: Vec<(String, Value)>) -> Fields {
+pub(crate) fn fields(entries: Vec<(String, Value)>) -> Fields {
     entries.into_iter().collect()
 }
 
@@ -538,7 +539,7 @@ fn write_xml(fields: &Fields) -> String {
 
 /// Up to `max_parts` pieces of XML markup, text and whitespace run together: mostly not XML,
 /// often nearly so.
-pub(super) fn xml_soup(max_parts: usize) -> impl Strategy<Value = String> {
+pub(crate) fn xml_soup(max_parts: usize) -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             Just("<xml>"),
@@ -651,7 +652,7 @@ proptest! {
 /// The ASCII table behind the name check agrees with the grammar's character classes.
 #[test]
 fn the_ascii_name_table_follows_the_grammar() {
-    use super::xml::{ASCII_NAME, is_name_char, is_name_start_char, is_xml_name};
+    use super::{ASCII_NAME, is_name_char, is_name_start_char, is_xml_name};
     for b in 0u8..128 {
         let ch = char::from(b);
         let expected = if is_name_start_char(ch) {

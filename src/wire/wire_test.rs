@@ -1,5 +1,8 @@
 use super::{Format, WireError, decode, detect};
 
+#[path = "fixtures_test.rs"]
+mod fixtures;
+
 #[test]
 fn json_by_media_type_ignoring_parameters_and_case() {
     for content_type in [
