@@ -4,7 +4,8 @@
 //! 2. no HTTP surface (`src/surfaces/*`) imports another surface, nor the server that mounts
 //!    them;
 //! 3. the wall clock is read in `src/clock.rs` only (one clock for the whole gateway);
-//! 4. no file inside a top-level module imports a sibling that imports it back, except the pairs
+//! 4. unit tests sit in sibling `x_test.rs` files, never in an inline `mod tests { .. }`;
+//! 5. no file inside a top-level module imports a sibling that imports it back, except the pairs
 //!    listed in [`ALLOWED_PAIRS`], whose module docs say why.
 //!
 //! A module "imports" another where its code (not its comments, not its tests) names
@@ -131,6 +132,32 @@ fn the_wall_clock_is_read_in_clock_rs_only() {
         }
     }
     assert!(readers.is_empty(), "use crate::clock instead: {readers:#?}");
+}
+
+#[test]
+fn unit_tests_sit_in_sibling_test_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inline = Vec::new();
+    let mut stack = vec![src(), root.join("handlers").join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs")
+                && fs::read_to_string(&path)
+                    .unwrap()
+                    .lines()
+                    .any(|line| line.trim_start().starts_with("mod tests {"))
+            {
+                inline.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        inline.is_empty(),
+        "move these tests to a sibling x_test.rs (#[path = \"x_test.rs\"] mod tests;): {inline:#?}"
+    );
 }
 
 #[test]
