@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::validate::{parse_menu, validate_menu};
 use super::{AdminAccount, AdminError, body};
-use crate::clock::unix_secs_i64 as now;
+use crate::clock::unix_secs_i64;
 use crate::state::State;
 use crate::store::MenuVersion;
 
@@ -39,7 +39,7 @@ pub async fn put(
         .map_err(|e| AdminError::BadRequest(format!("menu does not serialize: {e}")))?;
     let stored = state
         .store
-        .add_menu_version(&account.name, &menu, now())
+        .add_menu_version(&account.name, &menu, unix_secs_i64())
         .await?;
     tracing::info!(account = %account.name, version = stored.version, "menu version stored");
     let published = publish(&state, &account, stored).await?;
@@ -52,7 +52,7 @@ pub async fn delete(
     account: AdminAccount,
 ) -> Result<HttpResponse, AdminError> {
     account.api()?.delete_menu().await?;
-    state.store.clear_current_menu(&account.name, now()).await?;
+    state.store.clear_current_menu(&account.name, unix_secs_i64()).await?;
     tracing::info!(account = %account.name, "menu deleted");
     Ok(HttpResponse::Ok().json(json!({ "deleted": true })))
 }
@@ -106,7 +106,7 @@ async fn publish(
     }
     state
         .store
-        .publish_menu(&account.name, version, now())
+        .publish_menu(&account.name, version, unix_secs_i64())
         .await?;
     tracing::info!(account = %account.name, version, "menu published");
     state
