@@ -115,45 +115,31 @@ fn sibling_files_do_not_import_each_other() {
 
 #[test]
 fn the_wall_clock_is_read_in_clock_rs_only() {
-    let mut readers = Vec::new();
-    let mut stack = vec![src()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs")
-                && !is_test(&path)
-                && path != src().join("clock.rs")
-                && code_of(&path).contains("SystemTime::now")
-            {
-                readers.push(path.display().to_string());
-            }
-        }
-    }
+    let readers: Vec<String> = rust_files(&src())
+        .into_iter()
+        .filter(|path| !is_test(path) && *path != src().join("clock.rs"))
+        .filter(|path| code_of(path).contains("SystemTime::now"))
+        .map(|path| path.display().to_string())
+        .collect();
     assert!(readers.is_empty(), "use crate::clock instead: {readers:#?}");
 }
 
 #[test]
 fn unit_tests_sit_in_sibling_test_files() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut inline = Vec::new();
-    let mut stack = vec![src(), root.join("handlers").join("src")];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "rs")
-                && fs::read_to_string(&path)
-                    .unwrap()
-                    .lines()
-                    .any(|line| line.trim_start().starts_with("mod tests {"))
-            {
-                inline.push(path.display().to_string());
-            }
-        }
-    }
+    let handlers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("handlers")
+        .join("src");
+    let inline: Vec<String> = [src(), handlers]
+        .iter()
+        .flat_map(|root| rust_files(root))
+        .filter(|path| {
+            fs::read_to_string(path)
+                .unwrap()
+                .lines()
+                .any(|line| line.trim_start().starts_with("mod tests {"))
+        })
+        .map(|path| path.display().to_string())
+        .collect();
     assert!(
         inline.is_empty(),
         "move these tests to a sibling x_test.rs (#[path = \"x_test.rs\"] mod tests;): {inline:#?}"
@@ -259,22 +245,33 @@ fn module_files(dir: &Path, name: &str) -> Vec<(String, String)> {
         files.push(file);
     }
     if folder.is_dir() {
-        let mut stack = vec![folder];
-        while let Some(dir) = stack.pop() {
-            for entry in fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|ext| ext == "rs") && !is_test(&path) {
-                    files.push(path);
-                }
-            }
-        }
+        files.extend(
+            rust_files(&folder)
+                .into_iter()
+                .filter(|path| !is_test(path)),
+        );
     }
     files
         .into_iter()
         .map(|path| (path.display().to_string(), code_of(&path)))
         .collect()
+}
+
+/// Every `.rs` file below `root`.
+fn rust_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files
 }
 
 /// Every folder below `root` that holds Rust files (module folders), `bin` excepted.

@@ -52,7 +52,10 @@ pub async fn delete(
     account: AdminAccount,
 ) -> Result<HttpResponse, AdminError> {
     account.api()?.delete_menu().await?;
-    state.store.clear_current_menu(&account.name, unix_secs_i64()).await?;
+    state
+        .store
+        .clear_current_menu(&account.name, unix_secs_i64())
+        .await?;
     tracing::info!(account = %account.name, "menu deleted");
     Ok(HttpResponse::Ok().json(json!({ "deleted": true })))
 }
