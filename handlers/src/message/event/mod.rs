@@ -4,6 +4,14 @@
 //! case-insensitively. A name this crate does not know becomes [`Event::Unknown`]; the message's
 //! `raw` fields still hold everything WeChat sent.
 
+pub mod audit;
+pub mod cards;
+pub mod commerce;
+pub mod content;
+pub mod devices;
+pub mod invoices;
+pub mod stores;
+
 use super::error::MessageError;
 use super::read::Reader;
 

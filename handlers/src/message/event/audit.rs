@@ -1,0 +1,1 @@
+//! Verification, audit and authorization events of official accounts and mini programs.

@@ -1,0 +1,1 @@
+//! Mini-program commerce, logistics, virtual payment, live and guide events.

@@ -1,0 +1,1 @@
+//! Publishing and content checks: PUBLISHJOBFINISH, wxa_media_check, secvod_*.

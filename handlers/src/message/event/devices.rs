@@ -1,0 +1,1 @@
+//! Devices, Wi-Fi, shake and product scan.
