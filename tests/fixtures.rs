@@ -65,7 +65,7 @@ fn every_event_parses_into_its_variant() {
     }
     assert!(matches!(
         event("xml/event_unsubscribe.xml"),
-        Event::Unsubscribe
+        Event::Unsubscribe(_)
     ));
     assert!(
         matches!(event("xml/event_scan.xml"), Event::Scan(s) if s.ticket.is_some() && !s.event_key.is_empty())

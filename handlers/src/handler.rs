@@ -12,13 +12,10 @@
 
 use async_trait::async_trait;
 
+use crate::message::event::*;
 use crate::message::{
-    ClickEvent, Event, ImageMessage, KfSessionEvent, KfSwitchSessionEvent, LinkMessage,
-    LocationEvent, LocationMessage, LocationSelectEvent, MassSendJobFinishEvent, Message,
-    MiniProgramPageMessage, PicEvent, ScanCodeEvent, ScanEvent, SubscribeEvent,
-    SubscribeMsgChangeEvent, SubscribeMsgPopupEvent, SubscribeMsgSentEvent,
-    TemplateSendJobFinishEvent, TextMessage, UserEnterTempSessionEvent, VideoMessage, ViewEvent,
-    ViewMiniProgramEvent, VoiceMessage,
+    ImageMessage, LinkMessage, LocationMessage, Message, MiniProgramPageMessage, TextMessage,
+    VideoMessage, VoiceMessage,
 };
 use crate::reply::{Outcome, Reply};
 
@@ -92,276 +89,119 @@ impl<'a> Context<'a> {
     }
 }
 
-/// A handler plugin: one async method per message type and event.
-///
-/// Every method has a default that falls back (`on_event_*` -> [`on_event`](Handler::on_event)
-/// -> [`on_message`](Handler::on_message) -> [`Outcome::Pass`]), so a plugin overrides only what
-/// it handles. Return [`Outcome::Pass`] to let the next plugin try, [`Outcome::NoReply`] to stop
-/// without replying, or a reply.
-///
-/// Implement it with [`#[async_trait]`](macro@crate::async_trait) (re-exported by this crate).
-/// Handlers are shared between requests: keep state behind `Arc`s, atomics or locks.
-#[async_trait]
-pub trait Handler: Send + Sync + 'static {
-    /// A name for logs and metrics; the type's name by default.
-    fn name(&self) -> &str {
-        std::any::type_name::<Self>()
-    }
+/// Generates [`Handler`] from the event catalogue (see [`crate::for_each_event`]): the methods of
+/// messages written out here, one `on_event_*` method per catalogued event.
+macro_rules! define_handler {
+    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident; )*) => {
+        /// A handler plugin: one async method per message type and event.
+        ///
+        /// Every method has a default that falls back (`on_event_*` -> [`on_event`](Handler::on_event)
+        /// -> [`on_message`](Handler::on_message) -> [`Outcome::Pass`]), so a plugin overrides only what
+        /// it handles. Return [`Outcome::Pass`] to let the next plugin try, [`Outcome::NoReply`] to stop
+        /// without replying, or a reply.
+        ///
+        /// Implement it with [`#[async_trait]`](macro@crate::async_trait) (re-exported by this crate).
+        /// Handlers are shared between requests: keep state behind `Arc`s, atomics or locks.
+        #[async_trait]
+        pub trait Handler: Send + Sync + 'static {
+            /// A name for logs and metrics; the type's name by default.
+            fn name(&self) -> &str {
+                std::any::type_name::<Self>()
+            }
 
-    /// The last fallback of every other method. Defaults to [`Outcome::Pass`].
-    async fn on_message(&self, ctx: &Context<'_>) -> Outcome {
-        let _ = ctx;
-        Outcome::Pass
-    }
+            /// The last fallback of every other method. Defaults to [`Outcome::Pass`].
+            async fn on_message(&self, ctx: &Context<'_>) -> Outcome {
+                let _ = ctx;
+                Outcome::Pass
+            }
 
-    /// A text message. Defaults to [`on_message`](Handler::on_message).
-    async fn on_text(&self, ctx: &Context<'_>, text: &TextMessage) -> Outcome {
-        let _ = text;
-        self.on_message(ctx).await
-    }
+            /// A text message. Defaults to [`on_message`](Handler::on_message).
+            async fn on_text(&self, ctx: &Context<'_>, text: &TextMessage) -> Outcome {
+                let _ = text;
+                self.on_message(ctx).await
+            }
 
-    /// An image message. Defaults to [`on_message`](Handler::on_message).
-    async fn on_image(&self, ctx: &Context<'_>, image: &ImageMessage) -> Outcome {
-        let _ = image;
-        self.on_message(ctx).await
-    }
+            /// An image message. Defaults to [`on_message`](Handler::on_message).
+            async fn on_image(&self, ctx: &Context<'_>, image: &ImageMessage) -> Outcome {
+                let _ = image;
+                self.on_message(ctx).await
+            }
 
-    /// A voice message. Defaults to [`on_message`](Handler::on_message).
-    async fn on_voice(&self, ctx: &Context<'_>, voice: &VoiceMessage) -> Outcome {
-        let _ = voice;
-        self.on_message(ctx).await
-    }
+            /// A voice message. Defaults to [`on_message`](Handler::on_message).
+            async fn on_voice(&self, ctx: &Context<'_>, voice: &VoiceMessage) -> Outcome {
+                let _ = voice;
+                self.on_message(ctx).await
+            }
 
-    /// A video message. Defaults to [`on_message`](Handler::on_message).
-    async fn on_video(&self, ctx: &Context<'_>, video: &VideoMessage) -> Outcome {
-        let _ = video;
-        self.on_message(ctx).await
-    }
+            /// A video message. Defaults to [`on_message`](Handler::on_message).
+            async fn on_video(&self, ctx: &Context<'_>, video: &VideoMessage) -> Outcome {
+                let _ = video;
+                self.on_message(ctx).await
+            }
 
-    /// A short video message. Defaults to [`on_message`](Handler::on_message).
-    async fn on_shortvideo(&self, ctx: &Context<'_>, video: &VideoMessage) -> Outcome {
-        let _ = video;
-        self.on_message(ctx).await
-    }
+            /// A short video message. Defaults to [`on_message`](Handler::on_message).
+            async fn on_shortvideo(&self, ctx: &Context<'_>, video: &VideoMessage) -> Outcome {
+                let _ = video;
+                self.on_message(ctx).await
+            }
 
-    /// A location message. Defaults to [`on_message`](Handler::on_message).
-    async fn on_location(&self, ctx: &Context<'_>, location: &LocationMessage) -> Outcome {
-        let _ = location;
-        self.on_message(ctx).await
-    }
+            /// A location message. Defaults to [`on_message`](Handler::on_message).
+            async fn on_location(&self, ctx: &Context<'_>, location: &LocationMessage) -> Outcome {
+                let _ = location;
+                self.on_message(ctx).await
+            }
 
-    /// A link message. Defaults to [`on_message`](Handler::on_message).
-    async fn on_link(&self, ctx: &Context<'_>, link: &LinkMessage) -> Outcome {
-        let _ = link;
-        self.on_message(ctx).await
-    }
+            /// A link message. Defaults to [`on_message`](Handler::on_message).
+            async fn on_link(&self, ctx: &Context<'_>, link: &LinkMessage) -> Outcome {
+                let _ = link;
+                self.on_message(ctx).await
+            }
 
-    /// A mini program page card. Defaults to [`on_message`](Handler::on_message).
-    async fn on_miniprogrampage(
-        &self,
-        ctx: &Context<'_>,
-        page: &MiniProgramPageMessage,
-    ) -> Outcome {
-        let _ = page;
-        self.on_message(ctx).await
-    }
+            /// A mini program page card. Defaults to [`on_message`](Handler::on_message).
+            async fn on_miniprogrampage(
+                &self,
+                ctx: &Context<'_>,
+                page: &MiniProgramPageMessage,
+            ) -> Outcome {
+                let _ = page;
+                self.on_message(ctx).await
+            }
 
-    /// A message of a type this crate does not know (`msg_type` as received); the context's
-    /// message keeps every raw field. Defaults to [`on_message`](Handler::on_message).
-    async fn on_unknown(&self, ctx: &Context<'_>, msg_type: &str) -> Outcome {
-        let _ = msg_type;
-        self.on_message(ctx).await
-    }
+            /// A message of a type this crate does not know (`msg_type` as received); the context's
+            /// message keeps every raw field. Defaults to [`on_message`](Handler::on_message).
+            async fn on_unknown(&self, ctx: &Context<'_>, msg_type: &str) -> Outcome {
+                let _ = msg_type;
+                self.on_message(ctx).await
+            }
 
-    /// The fallback of every `on_event_*` method. Defaults to
-    /// [`on_message`](Handler::on_message).
-    async fn on_event(&self, ctx: &Context<'_>, event: &Event) -> Outcome {
-        let _ = event;
-        self.on_message(ctx).await
-    }
+            /// The fallback of every `on_event_*` method. Defaults to
+            /// [`on_message`](Handler::on_message).
+            async fn on_event(&self, ctx: &Context<'_>, event: &Event) -> Outcome {
+                let _ = event;
+                self.on_message(ctx).await
+            }
 
-    /// `subscribe`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_subscribe(&self, ctx: &Context<'_>, event: &SubscribeEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
+            $(
+                $(#[doc = $doc])*
+                ///
+                /// Defaults to [`on_event`](Handler::on_event).
+                async fn $method(&self, ctx: &Context<'_>, event: &$payload) -> Outcome {
+                    let _ = event;
+                    event_fallback(self, ctx).await
+                }
+            )*
 
-    /// `unsubscribe`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_unsubscribe(&self, ctx: &Context<'_>) -> Outcome {
-        event_fallback(self, ctx).await
-    }
-
-    /// `SCAN`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_scan(&self, ctx: &Context<'_>, event: &ScanEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `LOCATION`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_location(&self, ctx: &Context<'_>, event: &LocationEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `CLICK`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_click(&self, ctx: &Context<'_>, event: &ClickEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `VIEW`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_view(&self, ctx: &Context<'_>, event: &ViewEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `scancode_push`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_scancode_push(&self, ctx: &Context<'_>, event: &ScanCodeEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `scancode_waitmsg`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_scancode_waitmsg(&self, ctx: &Context<'_>, event: &ScanCodeEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `pic_sysphoto`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_pic_sysphoto(&self, ctx: &Context<'_>, event: &PicEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `pic_photo_or_album`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_pic_photo_or_album(&self, ctx: &Context<'_>, event: &PicEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `pic_weixin`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_pic_weixin(&self, ctx: &Context<'_>, event: &PicEvent) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `location_select`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_location_select(
-        &self,
-        ctx: &Context<'_>,
-        event: &LocationSelectEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `view_miniprogram`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_view_miniprogram(
-        &self,
-        ctx: &Context<'_>,
-        event: &ViewMiniProgramEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `TEMPLATESENDJOBFINISH`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_template_send_job_finish(
-        &self,
-        ctx: &Context<'_>,
-        event: &TemplateSendJobFinishEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `MASSSENDJOBFINISH`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_mass_send_job_finish(
-        &self,
-        ctx: &Context<'_>,
-        event: &MassSendJobFinishEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `subscribe_msg_popup_event`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_subscribe_msg_popup(
-        &self,
-        ctx: &Context<'_>,
-        event: &SubscribeMsgPopupEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `subscribe_msg_change_event`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_subscribe_msg_change(
-        &self,
-        ctx: &Context<'_>,
-        event: &SubscribeMsgChangeEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `subscribe_msg_sent_event`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_subscribe_msg_sent(
-        &self,
-        ctx: &Context<'_>,
-        event: &SubscribeMsgSentEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `kf_create_session`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_kf_create_session(
-        &self,
-        ctx: &Context<'_>,
-        event: &KfSessionEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `kf_close_session`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_kf_close_session(
-        &self,
-        ctx: &Context<'_>,
-        event: &KfSessionEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `kf_switch_session`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_kf_switch_session(
-        &self,
-        ctx: &Context<'_>,
-        event: &KfSwitchSessionEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// `user_enter_tempsession`. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_user_enter_tempsession(
-        &self,
-        ctx: &Context<'_>,
-        event: &UserEnterTempSessionEvent,
-    ) -> Outcome {
-        let _ = event;
-        event_fallback(self, ctx).await
-    }
-
-    /// An event this crate does not know (`name` as received); the context's message keeps every
-    /// raw field. Defaults to [`on_event`](Handler::on_event).
-    async fn on_event_unknown(&self, ctx: &Context<'_>, name: &str) -> Outcome {
-        let _ = name;
-        event_fallback(self, ctx).await
-    }
+            /// An event this crate does not know (`name` as received); the context's message keeps every
+            /// raw field. Defaults to [`on_event`](Handler::on_event).
+            async fn on_event_unknown(&self, ctx: &Context<'_>, name: &str) -> Outcome {
+                let _ = name;
+                event_fallback(self, ctx).await
+            }
+        }
+    };
 }
+
+crate::for_each_event!(define_handler);
 
 /// The default of every `on_event_*` method: [`Handler::on_event`] with the context's event, or
 /// [`Handler::on_message`] if the method was called for a message that is not an event.

@@ -72,15 +72,7 @@ mod test_util;
 pub use async_trait::async_trait;
 pub use fields::{Fields, Value};
 pub use handler::{Context, CustomerService, Handler, SendError};
-pub use message::{
-    ClickEvent, Event, ImageMessage, KfSessionEvent, KfSwitchSessionEvent, LinkMessage,
-    LocationEvent, LocationMessage, LocationSelectEvent, MassSendJobFinishEvent, Message,
-    MessageError, MessageKind, MiniProgramPageMessage, PicEvent, ScanCodeEvent, ScanCodeInfo,
-    ScanEvent, SendLocationInfo, SendPicsInfo, SubscribeChangeItem, SubscribeEvent,
-    SubscribeMsgChangeEvent, SubscribeMsgPopupEvent, SubscribeMsgSentEvent, SubscribePopupItem,
-    SubscribeSentItem, TemplateSendJobFinishEvent, TextMessage, UserEnterTempSessionEvent,
-    VideoMessage, ViewEvent, ViewMiniProgramEvent, VoiceMessage,
-};
+pub use message::*;
 pub use plugins::auto_reply::{AutoReply, Forwarder, RuleAction, RuleConfig, RuleError};
 pub use registry::{Registry, dispatch_one};
 pub use reply::{Article, HandlerError, Media, Music, Outcome, Reply, Transfer, Video};

@@ -70,49 +70,34 @@ impl fmt::Debug for Registry {
     }
 }
 
-/// Calls the [`Handler`] method that matches the context's message: `on_text` for a text
-/// message, `on_event_scan` for a `SCAN` event, and so on. This is the only place that maps
-/// message variants to methods.
-pub async fn dispatch_one(handler: &dyn Handler, ctx: &Context<'_>) -> Outcome {
-    match &ctx.message().kind {
-        MessageKind::Text(text) => handler.on_text(ctx, text).await,
-        MessageKind::Image(image) => handler.on_image(ctx, image).await,
-        MessageKind::Voice(voice) => handler.on_voice(ctx, voice).await,
-        MessageKind::Video(video) => handler.on_video(ctx, video).await,
-        MessageKind::ShortVideo(video) => handler.on_shortvideo(ctx, video).await,
-        MessageKind::Location(location) => handler.on_location(ctx, location).await,
-        MessageKind::Link(link) => handler.on_link(ctx, link).await,
-        MessageKind::MiniProgramPage(page) => handler.on_miniprogrampage(ctx, page).await,
-        MessageKind::Unknown { msg_type } => handler.on_unknown(ctx, msg_type).await,
-        MessageKind::Event(event) => match event {
-            Event::Subscribe(e) => handler.on_event_subscribe(ctx, e).await,
-            Event::Unsubscribe => handler.on_event_unsubscribe(ctx).await,
-            Event::Scan(e) => handler.on_event_scan(ctx, e).await,
-            Event::Location(e) => handler.on_event_location(ctx, e).await,
-            Event::Click(e) => handler.on_event_click(ctx, e).await,
-            Event::View(e) => handler.on_event_view(ctx, e).await,
-            Event::ScancodePush(e) => handler.on_event_scancode_push(ctx, e).await,
-            Event::ScancodeWaitmsg(e) => handler.on_event_scancode_waitmsg(ctx, e).await,
-            Event::PicSysphoto(e) => handler.on_event_pic_sysphoto(ctx, e).await,
-            Event::PicPhotoOrAlbum(e) => handler.on_event_pic_photo_or_album(ctx, e).await,
-            Event::PicWeixin(e) => handler.on_event_pic_weixin(ctx, e).await,
-            Event::LocationSelect(e) => handler.on_event_location_select(ctx, e).await,
-            Event::ViewMiniprogram(e) => handler.on_event_view_miniprogram(ctx, e).await,
-            Event::TemplateSendJobFinish(e) => {
-                handler.on_event_template_send_job_finish(ctx, e).await
+/// Generates [`dispatch_one`] from the event catalogue (see [`crate::for_each_event`]): the
+/// message types written out here, one arm per catalogued event.
+macro_rules! define_dispatch {
+    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident; )*) => {
+        /// Calls the [`Handler`] method that matches the context's message: `on_text` for a text
+        /// message, `on_event_scan` for a `SCAN` event, and so on. This is the only place that
+        /// maps message variants to methods.
+        pub async fn dispatch_one(handler: &dyn Handler, ctx: &Context<'_>) -> Outcome {
+            match &ctx.message().kind {
+                MessageKind::Text(text) => handler.on_text(ctx, text).await,
+                MessageKind::Image(image) => handler.on_image(ctx, image).await,
+                MessageKind::Voice(voice) => handler.on_voice(ctx, voice).await,
+                MessageKind::Video(video) => handler.on_video(ctx, video).await,
+                MessageKind::ShortVideo(video) => handler.on_shortvideo(ctx, video).await,
+                MessageKind::Location(location) => handler.on_location(ctx, location).await,
+                MessageKind::Link(link) => handler.on_link(ctx, link).await,
+                MessageKind::MiniProgramPage(page) => handler.on_miniprogrampage(ctx, page).await,
+                MessageKind::Unknown { msg_type } => handler.on_unknown(ctx, msg_type).await,
+                MessageKind::Event(event) => match event {
+                    $( Event::$variant(e) => handler.$method(ctx, e).await, )*
+                    Event::Unknown { name } => handler.on_event_unknown(ctx, name).await,
+                },
             }
-            Event::MassSendJobFinish(e) => handler.on_event_mass_send_job_finish(ctx, e).await,
-            Event::SubscribeMsgPopup(e) => handler.on_event_subscribe_msg_popup(ctx, e).await,
-            Event::SubscribeMsgChange(e) => handler.on_event_subscribe_msg_change(ctx, e).await,
-            Event::SubscribeMsgSent(e) => handler.on_event_subscribe_msg_sent(ctx, e).await,
-            Event::KfCreateSession(e) => handler.on_event_kf_create_session(ctx, e).await,
-            Event::KfCloseSession(e) => handler.on_event_kf_close_session(ctx, e).await,
-            Event::KfSwitchSession(e) => handler.on_event_kf_switch_session(ctx, e).await,
-            Event::UserEnterTempSession(e) => handler.on_event_user_enter_tempsession(ctx, e).await,
-            Event::Unknown { name } => handler.on_event_unknown(ctx, name).await,
-        },
-    }
+        }
+    };
 }
+
+crate::for_each_event!(define_dispatch);
 
 #[cfg(test)]
 #[path = "registry_test.rs"]

@@ -9,7 +9,8 @@ use crate::message::{
     LocationMessage, LocationSelectEvent, MassSendJobFinishEvent, Message, MiniProgramPageMessage,
     PicEvent, ScanCodeEvent, ScanEvent, SubscribeEvent, SubscribeMsgChangeEvent,
     SubscribeMsgPopupEvent, SubscribeMsgSentEvent, TemplateSendJobFinishEvent, TextMessage,
-    UserEnterTempSessionEvent, VideoMessage, ViewEvent, ViewMiniProgramEvent, VoiceMessage,
+    UnsubscribeEvent, UserEnterTempSessionEvent, VideoMessage, ViewEvent, ViewMiniProgramEvent,
+    VoiceMessage,
 };
 use crate::reply::Reply;
 use crate::test_util::{event_push, push, xml_message};
@@ -253,7 +254,7 @@ impl Handler for Recorder {
     async fn on_event_subscribe(&self, _: &Context<'_>, _: &SubscribeEvent) -> Outcome {
         text("on_event_subscribe")
     }
-    async fn on_event_unsubscribe(&self, _: &Context<'_>) -> Outcome {
+    async fn on_event_unsubscribe(&self, _: &Context<'_>, _: &UnsubscribeEvent) -> Outcome {
         text("on_event_unsubscribe")
     }
     async fn on_event_scan(&self, _: &Context<'_>, _: &ScanEvent) -> Outcome {

@@ -7,21 +7,15 @@
 
 mod basic;
 mod error;
-mod event;
-mod read;
+pub(crate) mod event;
+pub(crate) mod read;
 
 pub use basic::{
     ImageMessage, LinkMessage, LocationMessage, MiniProgramPageMessage, TextMessage, VideoMessage,
     VoiceMessage,
 };
 pub use error::MessageError;
-pub use event::{
-    ClickEvent, Event, KfSessionEvent, KfSwitchSessionEvent, LocationEvent, LocationSelectEvent,
-    MassSendJobFinishEvent, PicEvent, ScanCodeEvent, ScanCodeInfo, ScanEvent, SendLocationInfo,
-    SendPicsInfo, SubscribeChangeItem, SubscribeEvent, SubscribeMsgChangeEvent,
-    SubscribeMsgPopupEvent, SubscribeMsgSentEvent, SubscribePopupItem, SubscribeSentItem,
-    TemplateSendJobFinishEvent, UserEnterTempSessionEvent, ViewEvent, ViewMiniProgramEvent,
-};
+pub use event::*;
 
 use crate::fields::Fields;
 use read::Reader;
@@ -159,30 +153,46 @@ impl Message {
 }
 
 impl MessageKind {
+    /// The typed content of a push of type `msg_type`. A known type whose own fields do not
+    /// parse (an old-format image without `MediaId`, say) becomes [`MessageKind::Unknown`], so
+    /// the push still reaches plugins with every raw field; only an event push without its
+    /// `Event` field is an error.
     fn read(msg_type: &str, r: &Reader<'_>) -> Result<MessageKind, MessageError> {
-        let is = |known: &str| msg_type.eq_ignore_ascii_case(known);
-        Ok(if is("text") {
-            MessageKind::Text(TextMessage::read(r)?)
-        } else if is("image") {
-            MessageKind::Image(ImageMessage::read(r)?)
-        } else if is("voice") {
-            MessageKind::Voice(VoiceMessage::read(r)?)
-        } else if is("video") {
-            MessageKind::Video(VideoMessage::read(r)?)
-        } else if is("shortvideo") {
-            MessageKind::ShortVideo(VideoMessage::read(r)?)
-        } else if is("location") {
-            MessageKind::Location(LocationMessage::read(r)?)
-        } else if is("link") {
-            MessageKind::Link(LinkMessage::read(r)?)
-        } else if is("miniprogrampage") {
-            MessageKind::MiniProgramPage(MiniProgramPageMessage::read(r)?)
-        } else if is("event") {
-            MessageKind::Event(Event::read(r.str("Event")?, r)?)
-        } else {
-            MessageKind::Unknown {
+        if msg_type.eq_ignore_ascii_case("event") {
+            return Ok(MessageKind::Event(Event::read(r.str("Event")?, r)));
+        }
+        Ok(MessageKind::parse(msg_type, r)
+            .and_then(Result::ok)
+            .unwrap_or_else(|| MessageKind::Unknown {
                 msg_type: msg_type.to_owned(),
-            }
+            }))
+    }
+
+    /// The typed parse alone of a message type other than `event`: `None` for a type this
+    /// crate does not know, else the content or why it did not parse.
+    pub(crate) fn parse(
+        msg_type: &str,
+        r: &Reader<'_>,
+    ) -> Option<Result<MessageKind, MessageError>> {
+        let is = |known: &str| msg_type.eq_ignore_ascii_case(known);
+        Some(if is("text") {
+            TextMessage::read(r).map(MessageKind::Text)
+        } else if is("image") {
+            ImageMessage::read(r).map(MessageKind::Image)
+        } else if is("voice") {
+            VoiceMessage::read(r).map(MessageKind::Voice)
+        } else if is("video") {
+            VideoMessage::read(r).map(MessageKind::Video)
+        } else if is("shortvideo") {
+            VideoMessage::read(r).map(MessageKind::ShortVideo)
+        } else if is("location") {
+            LocationMessage::read(r).map(MessageKind::Location)
+        } else if is("link") {
+            LinkMessage::read(r).map(MessageKind::Link)
+        } else if is("miniprogrampage") {
+            MiniProgramPageMessage::read(r).map(MessageKind::MiniProgramPage)
+        } else {
+            return None;
         })
     }
 }

@@ -1,399 +1,171 @@
-//! Events (`MsgType=event`): the [`Event`] enum and one payload type per event.
+//! Events (`MsgType=event`): the catalogue of every event this crate types, the [`Event`] enum
+//! built from it, and one payload type per event, in one file per family (`standard.rs`,
+//! `content.rs`, `audit.rs`, `commerce.rs`, `cards.rs`, `stores.rs`, `invoices.rs`,
+//! `devices.rs`), all re-exported here.
 //!
 //! Event names arrive in mixed case (`SCAN`, `subscribe`, `kf_create_session`) and are matched
 //! case-insensitively. A name this crate does not know becomes [`Event::Unknown`]; the message's
 //! `raw` fields still hold everything WeChat sent.
+//!
+//! # One declaration per event
+//!
+//! [`for_each_event!`](crate::for_each_event) lists every event once: its wire name, its
+//! [`Event`] variant, its payload type and its [`Handler`](crate::Handler) method. From that one
+//! list come the enum, the name <-> variant mapping ([`Event::name`], the parse table), the
+//! handler method with its default fallback (`on_event_*` -> `on_event` -> `on_message`), and
+//! the dispatch arm ([`dispatch_one`](crate::dispatch_one)). Adding an event is one line there
+//! and its payload type (a struct with a `read` function) in its family's file.
+//!
+//! # When a known event does not parse
+//!
+//! A payload's fields are optional wherever a peer SDK or WeChat's samples show them missing,
+//! so a push without them still parses. If a known event's typed parse fails all the same (a
+//! required field absent, a number that is not one), the push is not refused: it becomes
+//! [`Event::Unknown`] with its name, and [`Message::raw`](crate::Message::raw) keeps every field,
+//! so plugins (and `forward` bots) still see all of it through `on_event_unknown`.
 
-pub mod audit;
-pub mod cards;
-pub mod commerce;
-pub mod content;
-pub mod devices;
-pub mod invoices;
-pub mod stores;
+mod audit;
+mod cards;
+mod commerce;
+mod content;
+mod devices;
+mod invoices;
+mod standard;
+mod stores;
+
+pub use audit::*;
+pub use cards::*;
+pub use commerce::*;
+pub use content::*;
+pub use devices::*;
+pub use invoices::*;
+pub use standard::*;
+pub use stores::*;
 
 use super::error::MessageError;
 use super::read::Reader;
 
-/// The prefix WeChat puts before the scene of a QR code in a `subscribe` event's EventKey.
-const QR_SCENE_PREFIX: &str = "qrscene_";
-
-/// An event, by its `Event` field.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Event {
-    /// `subscribe`: the user followed the account, possibly by scanning a parametric QR code.
-    Subscribe(SubscribeEvent),
-    /// `unsubscribe`: the user unfollowed the account.
-    Unsubscribe,
-    /// `SCAN`: a follower scanned a parametric QR code.
-    Scan(ScanEvent),
-    /// `LOCATION`: the periodic location report, when the account enabled it.
-    Location(LocationEvent),
-    /// `CLICK`: a `click` menu button.
-    Click(ClickEvent),
-    /// `VIEW`: a `view` (link) menu button.
-    View(ViewEvent),
-    /// `scancode_push`: a scan-code menu button; WeChat shows the result itself.
-    ScancodePush(ScanCodeEvent),
-    /// `scancode_waitmsg`: a scan-code menu button waiting for the account's reply.
-    ScancodeWaitmsg(ScanCodeEvent),
-    /// `pic_sysphoto`: a take-a-photo menu button.
-    PicSysphoto(PicEvent),
-    /// `pic_photo_or_album`: a photo-or-album menu button.
-    PicPhotoOrAlbum(PicEvent),
-    /// `pic_weixin`: a WeChat-album menu button.
-    PicWeixin(PicEvent),
-    /// `location_select`: a send-location menu button.
-    LocationSelect(LocationSelectEvent),
-    /// `view_miniprogram`: a menu button opening a mini program page.
-    ViewMiniprogram(ViewMiniProgramEvent),
-    /// `TEMPLATESENDJOBFINISH`: the delivery report of a template message.
-    TemplateSendJobFinish(TemplateSendJobFinishEvent),
-    /// `MASSSENDJOBFINISH`: the delivery report of a mass send.
-    MassSendJobFinish(MassSendJobFinishEvent),
-    /// `subscribe_msg_popup_event`: the user answered a subscribe-message prompt.
-    SubscribeMsgPopup(SubscribeMsgPopupEvent),
-    /// `subscribe_msg_change_event`: the user changed subscribe-message settings.
-    SubscribeMsgChange(SubscribeMsgChangeEvent),
-    /// `subscribe_msg_sent_event`: the delivery report of a subscribe message.
-    SubscribeMsgSent(SubscribeMsgSentEvent),
-    /// `kf_create_session`: a customer-service agent took the conversation.
-    KfCreateSession(KfSessionEvent),
-    /// `kf_close_session`: a customer-service agent closed the conversation.
-    KfCloseSession(KfSessionEvent),
-    /// `kf_switch_session`: the conversation moved to another customer-service agent.
-    KfSwitchSession(KfSwitchSessionEvent),
-    /// `user_enter_tempsession`: the user opened a mini program's customer-service conversation.
-    UserEnterTempSession(UserEnterTempSessionEvent),
-    /// Any other event; the message's `raw` fields hold all of it.
-    Unknown {
-        /// The `Event` field as received.
-        name: String,
-    },
+/// Calls `$callback!` with the catalogue: every typed event, in the order the [`Event`] enum
+/// lists them, each as
+///
+/// ```text
+/// /// doc
+/// "WireName" => Variant(PayloadType), on_event_method;
+/// ```
+///
+/// The enum, its parse table and names, the [`Handler`](crate::Handler) methods and the
+/// dispatch are all generated from this one list.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_event {
+    ($callback:ident) => {
+        $callback! {
+            /// `subscribe`: the user followed the account, possibly by scanning a parametric QR code.
+            "subscribe" => Subscribe(SubscribeEvent), on_event_subscribe;
+            /// `unsubscribe`: the user unfollowed the account.
+            "unsubscribe" => Unsubscribe(UnsubscribeEvent), on_event_unsubscribe;
+            /// `SCAN`: a follower scanned a parametric QR code.
+            "SCAN" => Scan(ScanEvent), on_event_scan;
+            /// `LOCATION`: the periodic location report, when the account enabled it.
+            "LOCATION" => Location(LocationEvent), on_event_location;
+            /// `CLICK`: a `click` menu button.
+            "CLICK" => Click(ClickEvent), on_event_click;
+            /// `VIEW`: a `view` (link) menu button.
+            "VIEW" => View(ViewEvent), on_event_view;
+            /// `scancode_push`: a scan-code menu button; WeChat shows the result itself.
+            "scancode_push" => ScancodePush(ScanCodeEvent), on_event_scancode_push;
+            /// `scancode_waitmsg`: a scan-code menu button waiting for the account's reply.
+            "scancode_waitmsg" => ScancodeWaitmsg(ScanCodeEvent), on_event_scancode_waitmsg;
+            /// `pic_sysphoto`: a take-a-photo menu button.
+            "pic_sysphoto" => PicSysphoto(PicEvent), on_event_pic_sysphoto;
+            /// `pic_photo_or_album`: a photo-or-album menu button.
+            "pic_photo_or_album" => PicPhotoOrAlbum(PicEvent), on_event_pic_photo_or_album;
+            /// `pic_weixin`: a WeChat-album menu button.
+            "pic_weixin" => PicWeixin(PicEvent), on_event_pic_weixin;
+            /// `location_select`: a send-location menu button.
+            "location_select" => LocationSelect(LocationSelectEvent), on_event_location_select;
+            /// `view_miniprogram`: a menu button opening a mini program page.
+            "view_miniprogram" => ViewMiniprogram(ViewMiniProgramEvent), on_event_view_miniprogram;
+            /// `TEMPLATESENDJOBFINISH`: the delivery report of a template message.
+            "TEMPLATESENDJOBFINISH" => TemplateSendJobFinish(TemplateSendJobFinishEvent), on_event_template_send_job_finish;
+            /// `MASSSENDJOBFINISH`: the delivery report of a mass send.
+            "MASSSENDJOBFINISH" => MassSendJobFinish(MassSendJobFinishEvent), on_event_mass_send_job_finish;
+            /// `subscribe_msg_popup_event`: the user answered a subscribe-message prompt.
+            "subscribe_msg_popup_event" => SubscribeMsgPopup(SubscribeMsgPopupEvent), on_event_subscribe_msg_popup;
+            /// `subscribe_msg_change_event`: the user changed subscribe-message settings.
+            "subscribe_msg_change_event" => SubscribeMsgChange(SubscribeMsgChangeEvent), on_event_subscribe_msg_change;
+            /// `subscribe_msg_sent_event`: the delivery report of a subscribe message.
+            "subscribe_msg_sent_event" => SubscribeMsgSent(SubscribeMsgSentEvent), on_event_subscribe_msg_sent;
+            /// `kf_create_session`: a customer-service agent took the conversation.
+            "kf_create_session" => KfCreateSession(KfSessionEvent), on_event_kf_create_session;
+            /// `kf_close_session`: a customer-service agent closed the conversation.
+            "kf_close_session" => KfCloseSession(KfSessionEvent), on_event_kf_close_session;
+            /// `kf_switch_session`: the conversation moved to another customer-service agent.
+            "kf_switch_session" => KfSwitchSession(KfSwitchSessionEvent), on_event_kf_switch_session;
+            /// `user_enter_tempsession`: the user opened a mini program's customer-service conversation.
+            "user_enter_tempsession" => UserEnterTempSession(UserEnterTempSessionEvent), on_event_user_enter_tempsession;
+        }
+    };
 }
 
-/// `subscribe`: the user followed the account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscribeEvent {
-    /// `EventKey` as received: `qrscene_<scene>` when the follow came from a parametric QR code,
-    /// absent or empty otherwise.
-    pub event_key: Option<String>,
-    /// `Ticket`: the QR code's ticket, when the follow came from a parametric QR code.
-    pub ticket: Option<String>,
-}
+/// Generates [`Event`], its parse table and [`Event::name`] from the catalogue.
+macro_rules! define_events {
+    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident; )*) => {
+        /// An event, by its `Event` field: one variant per event of the catalogue (see the
+        /// [module documentation](self)), each with its payload.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum Event {
+            $( $(#[doc = $doc])* $variant($payload), )*
+            /// Any other event, or a known one whose typed parse failed; the message's `raw`
+            /// fields hold all of it.
+            Unknown {
+                /// The `Event` field as received.
+                name: String,
+            },
+        }
 
-impl SubscribeEvent {
-    /// The QR code's scene (the EventKey without its `qrscene_` prefix), or `None` when the follow
-    /// did not come from a parametric QR code.
-    pub fn scene(&self) -> Option<&str> {
-        self.event_key
-            .as_deref()
-            .and_then(|key| key.strip_prefix(QR_SCENE_PREFIX))
-            .filter(|scene| !scene.is_empty())
-    }
-}
+        /// Every typed event's wire name and parser, in catalogue order.
+        const EVENTS: &[(&str, Parse)] = &[
+            $( ($name, |r| Ok(Event::$variant(<$payload>::read(r)?))), )*
+        ];
 
-/// `SCAN`: a follower scanned a parametric QR code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanEvent {
-    /// `EventKey`: the QR code's scene (`scene_id` or `scene_str`), without any prefix.
-    pub event_key: String,
-    /// `Ticket`: the QR code's ticket.
-    pub ticket: Option<String>,
-}
-
-/// `LOCATION`: the user's location, reported periodically.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LocationEvent {
-    /// `Latitude`.
-    pub latitude: f64,
-    /// `Longitude`.
-    pub longitude: f64,
-    /// `Precision`: the accuracy radius.
-    pub precision: f64,
-}
-
-/// `CLICK`: a `click` menu button.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClickEvent {
-    /// `EventKey`: the button's `key`.
-    pub event_key: String,
-}
-
-/// `VIEW`: a `view` menu button; WeChat opens the link itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewEvent {
-    /// `EventKey`: the link opened.
-    pub event_key: String,
-    /// `MenuId`: the menu's id, for personalized menus.
-    pub menu_id: Option<String>,
-}
-
-impl ViewEvent {
-    /// The link opened (the EventKey).
-    pub fn url(&self) -> &str {
-        &self.event_key
-    }
-}
-
-/// `scancode_push` and `scancode_waitmsg`: a scan-code menu button.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanCodeEvent {
-    /// `EventKey`: the button's `key`.
-    pub event_key: String,
-    /// `ScanCodeInfo`: what was scanned.
-    pub scan_code_info: ScanCodeInfo,
-}
-
-/// `ScanCodeInfo`: the result of a scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScanCodeInfo {
-    /// `ScanType`: usually `qrcode` or `barcode`.
-    pub scan_type: String,
-    /// `ScanResult`: the decoded content.
-    pub scan_result: String,
-}
-
-/// `pic_sysphoto`, `pic_photo_or_album` and `pic_weixin`: a send-pictures menu button.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PicEvent {
-    /// `EventKey`: the button's `key`.
-    pub event_key: String,
-    /// `SendPicsInfo`: the pictures sent.
-    pub send_pics_info: SendPicsInfo,
-}
-
-/// `SendPicsInfo`: the pictures sent through a menu button.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendPicsInfo {
-    /// `Count`: the number of pictures, as WeChat reports it.
-    pub count: u32,
-    /// `PicList/item/PicMd5Sum`: the MD5 of every picture, in order.
-    pub pic_md5_sums: Vec<String>,
-}
-
-/// `location_select`: a send-location menu button.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LocationSelectEvent {
-    /// `EventKey`: the button's `key`.
-    pub event_key: String,
-    /// `SendLocationInfo`: the location chosen.
-    pub send_location_info: SendLocationInfo,
-}
-
-/// `SendLocationInfo`: a location chosen through a menu button.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SendLocationInfo {
-    /// `Location_X`: latitude.
-    pub location_x: f64,
-    /// `Location_Y`: longitude.
-    pub location_y: f64,
-    /// `Scale`: the map zoom level.
-    pub scale: u32,
-    /// `Label`: a human-readable place description.
-    pub label: String,
-    /// `Poiname`: the point of interest's name, when one was picked.
-    pub poiname: Option<String>,
-}
-
-/// `view_miniprogram`: a menu button opening a mini program page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ViewMiniProgramEvent {
-    /// `EventKey`: the page path opened.
-    pub event_key: String,
-    /// `MenuId`: the menu's id, for personalized menus.
-    pub menu_id: Option<String>,
-}
-
-impl ViewMiniProgramEvent {
-    /// The page path opened (the EventKey).
-    pub fn page_path(&self) -> &str {
-        &self.event_key
-    }
-}
-
-/// `TEMPLATESENDJOBFINISH`: the delivery report of a template message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateSendJobFinishEvent {
-    /// `MsgID`: the id returned when the template message was sent.
-    pub msg_id: String,
-    /// `Status`: `success`, `failed:user block` or `failed: system failed`.
-    pub status: String,
-}
-
-/// `MASSSENDJOBFINISH`: the delivery report of a mass send. The copyright-check and article-url
-/// details stay in the message's `raw` fields.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MassSendJobFinishEvent {
-    /// `MsgID`: the id returned when the mass send was started.
-    pub msg_id: String,
-    /// `Status`: `send success`, `send fail` or `err(<code>)`.
-    pub status: String,
-    /// `TotalCount`: followers targeted.
-    pub total_count: u64,
-    /// `FilterCount`: followers left after filtering.
-    pub filter_count: u64,
-    /// `SentCount`: sends that succeeded.
-    pub sent_count: u64,
-    /// `ErrorCount`: sends that failed.
-    pub error_count: u64,
-}
-
-/// `subscribe_msg_popup_event`: the user answered a subscribe-message prompt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscribeMsgPopupEvent {
-    /// One entry per template in the prompt.
-    pub items: Vec<SubscribePopupItem>,
-}
-
-/// One template's answer in a [`SubscribeMsgPopupEvent`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscribePopupItem {
-    /// `TemplateId`.
-    pub template_id: String,
-    /// `SubscribeStatusString`: `accept` or `reject`.
-    pub subscribe_status: String,
-    /// `PopupScene`: where the prompt was shown (`0` web page, `1` payment, `2` article).
-    pub popup_scene: Option<String>,
-}
-
-/// `subscribe_msg_change_event`: the user changed subscribe-message settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscribeMsgChangeEvent {
-    /// One entry per template changed.
-    pub items: Vec<SubscribeChangeItem>,
-}
-
-/// One template's change in a [`SubscribeMsgChangeEvent`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscribeChangeItem {
-    /// `TemplateId`.
-    pub template_id: String,
-    /// `SubscribeStatusString`: `accept` or `reject`.
-    pub subscribe_status: String,
-}
-
-/// `subscribe_msg_sent_event`: the delivery report of a subscribe message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscribeMsgSentEvent {
-    /// One entry per message reported.
-    pub items: Vec<SubscribeSentItem>,
-}
-
-/// One message's delivery in a [`SubscribeMsgSentEvent`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubscribeSentItem {
-    /// `TemplateId`.
-    pub template_id: String,
-    /// `MsgID`: the id returned when the message was sent.
-    pub msg_id: String,
-    /// `ErrorCode`: `0` on success.
-    pub error_code: i64,
-    /// `ErrorStatus`: `success` or the failure's description.
-    pub error_status: String,
-}
-
-/// `kf_create_session` and `kf_close_session`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KfSessionEvent {
-    /// `KfAccount`: the agent, `prefix@account`.
-    pub kf_account: String,
-}
-
-/// `kf_switch_session`: the conversation moved between customer-service agents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KfSwitchSessionEvent {
-    /// `FromKfAccount`: the agent who had the conversation.
-    pub from_kf_account: String,
-    /// `ToKfAccount`: the agent who has it now.
-    pub to_kf_account: String,
-}
-
-/// `user_enter_tempsession`: the user opened a mini program's customer-service conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserEnterTempSessionEvent {
-    /// `SessionFrom`: the `session-from` attribute of the contact button, when set.
-    pub session_from: Option<String>,
+        impl Event {
+            /// The event's canonical wire name (`subscribe`, `SCAN`, `TEMPLATESENDJOBFINISH`,
+            /// ...); for [`Event::Unknown`], the name as received.
+            pub fn name(&self) -> &str {
+                match self {
+                    $( Event::$variant(_) => $name, )*
+                    Event::Unknown { name } => name,
+                }
+            }
+        }
+    };
 }
 
 type Parse = fn(&Reader<'_>) -> Result<Event, MessageError>;
 
-/// Every known event: its canonical wire name and its parser. Names are matched
-/// case-insensitively.
-const EVENTS: &[(&str, Parse)] = &[
-    ("subscribe", |r| {
-        Ok(Event::Subscribe(SubscribeEvent::read(r)?))
-    }),
-    ("unsubscribe", |_| Ok(Event::Unsubscribe)),
-    ("SCAN", |r| Ok(Event::Scan(ScanEvent::read(r)?))),
-    ("LOCATION", |r| Ok(Event::Location(LocationEvent::read(r)?))),
-    ("CLICK", |r| Ok(Event::Click(ClickEvent::read(r)?))),
-    ("VIEW", |r| Ok(Event::View(ViewEvent::read(r)?))),
-    ("scancode_push", |r| {
-        Ok(Event::ScancodePush(ScanCodeEvent::read(r)?))
-    }),
-    ("scancode_waitmsg", |r| {
-        Ok(Event::ScancodeWaitmsg(ScanCodeEvent::read(r)?))
-    }),
-    ("pic_sysphoto", |r| {
-        Ok(Event::PicSysphoto(PicEvent::read(r)?))
-    }),
-    ("pic_photo_or_album", |r| {
-        Ok(Event::PicPhotoOrAlbum(PicEvent::read(r)?))
-    }),
-    ("pic_weixin", |r| Ok(Event::PicWeixin(PicEvent::read(r)?))),
-    ("location_select", |r| {
-        Ok(Event::LocationSelect(LocationSelectEvent::read(r)?))
-    }),
-    ("view_miniprogram", |r| {
-        Ok(Event::ViewMiniprogram(ViewMiniProgramEvent::read(r)?))
-    }),
-    ("TEMPLATESENDJOBFINISH", |r| {
-        Ok(Event::TemplateSendJobFinish(
-            TemplateSendJobFinishEvent::read(r)?,
-        ))
-    }),
-    ("MASSSENDJOBFINISH", |r| {
-        Ok(Event::MassSendJobFinish(MassSendJobFinishEvent::read(r)?))
-    }),
-    ("subscribe_msg_popup_event", |r| {
-        Ok(Event::SubscribeMsgPopup(SubscribeMsgPopupEvent::read(r)?))
-    }),
-    ("subscribe_msg_change_event", |r| {
-        Ok(Event::SubscribeMsgChange(SubscribeMsgChangeEvent::read(r)?))
-    }),
-    ("subscribe_msg_sent_event", |r| {
-        Ok(Event::SubscribeMsgSent(SubscribeMsgSentEvent::read(r)?))
-    }),
-    ("kf_create_session", |r| {
-        Ok(Event::KfCreateSession(KfSessionEvent::read(r)?))
-    }),
-    ("kf_close_session", |r| {
-        Ok(Event::KfCloseSession(KfSessionEvent::read(r)?))
-    }),
-    ("kf_switch_session", |r| {
-        Ok(Event::KfSwitchSession(KfSwitchSessionEvent::read(r)?))
-    }),
-    ("user_enter_tempsession", |r| {
-        Ok(Event::UserEnterTempSession(
-            UserEnterTempSessionEvent::read(r)?,
-        ))
-    }),
-];
+for_each_event!(define_events);
 
 impl Event {
     /// Parses the event named `name` (matched case-insensitively) from the message's fields.
-    pub(crate) fn read(name: &str, r: &Reader<'_>) -> Result<Event, MessageError> {
-        match EVENTS
+    /// A known event whose payload does not parse becomes [`Event::Unknown`] (see the
+    /// [module documentation](self)).
+    pub(crate) fn read(name: &str, r: &Reader<'_>) -> Event {
+        Event::parse(name, r)
+            .and_then(Result::ok)
+            .unwrap_or_else(|| Event::Unknown {
+                name: name.to_owned(),
+            })
+    }
+
+    /// The typed parse alone: `None` for a name the catalogue does not know, else the payload
+    /// or why it did not parse.
+    pub(crate) fn parse(name: &str, r: &Reader<'_>) -> Option<Result<Event, MessageError>> {
+        EVENTS
             .iter()
             .find(|(known, _)| known.eq_ignore_ascii_case(name))
-        {
-            Some((_, parse)) => parse(r),
-            None => Ok(Event::Unknown {
-                name: name.to_owned(),
-            }),
-        }
+            .map(|(_, parse)| parse(r))
     }
 
     /// Whether `name` is an event this crate parses into its own variant (case-insensitively).
@@ -403,34 +175,9 @@ impl Event {
             .any(|(known, _)| known.eq_ignore_ascii_case(name))
     }
 
-    /// The event's canonical wire name (`subscribe`, `SCAN`, `TEMPLATESENDJOBFINISH`, ...); for
-    /// [`Event::Unknown`], the name as received.
-    pub fn name(&self) -> &str {
-        match self {
-            Event::Subscribe(_) => "subscribe",
-            Event::Unsubscribe => "unsubscribe",
-            Event::Scan(_) => "SCAN",
-            Event::Location(_) => "LOCATION",
-            Event::Click(_) => "CLICK",
-            Event::View(_) => "VIEW",
-            Event::ScancodePush(_) => "scancode_push",
-            Event::ScancodeWaitmsg(_) => "scancode_waitmsg",
-            Event::PicSysphoto(_) => "pic_sysphoto",
-            Event::PicPhotoOrAlbum(_) => "pic_photo_or_album",
-            Event::PicWeixin(_) => "pic_weixin",
-            Event::LocationSelect(_) => "location_select",
-            Event::ViewMiniprogram(_) => "view_miniprogram",
-            Event::TemplateSendJobFinish(_) => "TEMPLATESENDJOBFINISH",
-            Event::MassSendJobFinish(_) => "MASSSENDJOBFINISH",
-            Event::SubscribeMsgPopup(_) => "subscribe_msg_popup_event",
-            Event::SubscribeMsgChange(_) => "subscribe_msg_change_event",
-            Event::SubscribeMsgSent(_) => "subscribe_msg_sent_event",
-            Event::KfCreateSession(_) => "kf_create_session",
-            Event::KfCloseSession(_) => "kf_close_session",
-            Event::KfSwitchSession(_) => "kf_switch_session",
-            Event::UserEnterTempSession(_) => "user_enter_tempsession",
-            Event::Unknown { name } => name,
-        }
+    /// The wire names of every typed event, in catalogue order.
+    pub fn known_names() -> impl Iterator<Item = &'static str> {
+        EVENTS.iter().map(|(name, _)| *name)
     }
 
     /// The scene of a parametric QR code: from a `subscribe` event (prefix removed) or a `SCAN`
@@ -441,258 +188,6 @@ impl Event {
             Event::Scan(scan) => Some(&scan.event_key),
             _ => None,
         }
-    }
-}
-
-impl SubscribeEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(SubscribeEvent {
-            event_key: r.opt_string("EventKey")?,
-            ticket: r.opt_string("Ticket")?,
-        })
-    }
-}
-
-impl ScanEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(ScanEvent {
-            event_key: r.string("EventKey")?,
-            ticket: r.opt_string("Ticket")?,
-        })
-    }
-}
-
-impl LocationEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(LocationEvent {
-            latitude: r.float("Latitude")?,
-            longitude: r.float("Longitude")?,
-            precision: r.float("Precision")?,
-        })
-    }
-}
-
-impl ClickEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(ClickEvent {
-            event_key: r.string("EventKey")?,
-        })
-    }
-}
-
-impl ViewEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(ViewEvent {
-            event_key: r.string("EventKey")?,
-            menu_id: r.opt_string("MenuId")?,
-        })
-    }
-}
-
-impl ScanCodeEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        let event_key = r.string("EventKey")?;
-        let info = r.node("ScanCodeInfo", "ScanCodeInfo")?;
-        Ok(ScanCodeEvent {
-            event_key,
-            scan_code_info: ScanCodeInfo {
-                scan_type: info.string("ScanType")?,
-                scan_result: info.string("ScanResult")?,
-            },
-        })
-    }
-}
-
-impl PicEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        let event_key = r.string("EventKey")?;
-        let info = r.node("SendPicsInfo", "SendPicsInfo")?;
-        let count = info.unsigned("Count")?;
-        let mut pic_md5_sums = Vec::new();
-        // XML: one <PicList> holding repeated <item>s. JSON: "PicList" is an array of objects,
-        // each either {"PicMd5Sum": ..} or {"item": {"PicMd5Sum": ..}}.
-        for list in info.nodes("PicList", "SendPicsInfo.PicList") {
-            let list = list?;
-            if list.has("PicMd5Sum") {
-                pic_md5_sums.push(list.string("PicMd5Sum")?);
-            }
-            for item in list.nodes("item", "SendPicsInfo.PicList.item") {
-                pic_md5_sums.push(item?.string("PicMd5Sum")?);
-            }
-        }
-        Ok(PicEvent {
-            event_key,
-            send_pics_info: SendPicsInfo {
-                count,
-                pic_md5_sums,
-            },
-        })
-    }
-}
-
-impl LocationSelectEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        let event_key = r.string("EventKey")?;
-        let info = r.node("SendLocationInfo", "SendLocationInfo")?;
-        Ok(LocationSelectEvent {
-            event_key,
-            send_location_info: SendLocationInfo {
-                location_x: info.float("Location_X")?,
-                location_y: info.float("Location_Y")?,
-                scale: info.unsigned("Scale")?,
-                label: info.string("Label")?,
-                poiname: info.opt_string("Poiname")?,
-            },
-        })
-    }
-}
-
-impl ViewMiniProgramEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(ViewMiniProgramEvent {
-            event_key: r.string("EventKey")?,
-            menu_id: r.opt_string("MenuId")?,
-        })
-    }
-}
-
-impl TemplateSendJobFinishEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(TemplateSendJobFinishEvent {
-            msg_id: r.string("MsgID")?,
-            status: r.string("Status")?,
-        })
-    }
-}
-
-impl MassSendJobFinishEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(MassSendJobFinishEvent {
-            msg_id: r.string("MsgID")?,
-            status: r.string("Status")?,
-            total_count: r.unsigned("TotalCount")?,
-            filter_count: r.unsigned("FilterCount")?,
-            sent_count: r.unsigned("SentCount")?,
-            error_count: r.unsigned("ErrorCount")?,
-        })
-    }
-}
-
-/// The dotted paths of one subscribe-message event's list.
-struct ListShape {
-    /// The wrapper element, e.g. `SubscribeMsgPopupEvent`.
-    wrapper: &'static str,
-    /// The items inside the wrapper, e.g. `SubscribeMsgPopupEvent.List`.
-    wrapped_items: &'static str,
-}
-
-/// The `List` items of a subscribe-message event, in every shape WeChat uses:
-/// XML `<Wrapper><List>..</List><List>..</List></Wrapper>`; JSON `"Wrapper": {"List": [..]}`,
-/// `"Wrapper": [..]` (the items directly) or a top-level `"List": [..]`.
-fn list_items<'a, T>(
-    r: &Reader<'a>,
-    shape: &ListShape,
-    read_item: fn(&Reader<'a>) -> Result<T, MessageError>,
-) -> Result<Vec<T>, MessageError> {
-    let mut items = Vec::new();
-    if r.has(shape.wrapper) {
-        for wrapper in r.nodes(shape.wrapper, shape.wrapper) {
-            let wrapper = wrapper?;
-            if wrapper.has("List") {
-                for item in wrapper.nodes("List", shape.wrapped_items) {
-                    items.push(read_item(&item?)?);
-                }
-            } else if !wrapper.is_empty() {
-                items.push(read_item(&wrapper)?);
-            }
-        }
-    } else {
-        for item in r.nodes("List", "List") {
-            items.push(read_item(&item?)?);
-        }
-    }
-    Ok(items)
-}
-
-impl SubscribeMsgPopupEvent {
-    const SHAPE: ListShape = ListShape {
-        wrapper: "SubscribeMsgPopupEvent",
-        wrapped_items: "SubscribeMsgPopupEvent.List",
-    };
-
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(SubscribeMsgPopupEvent {
-            items: list_items(r, &Self::SHAPE, |item| {
-                Ok(SubscribePopupItem {
-                    template_id: item.string("TemplateId")?,
-                    subscribe_status: item.string("SubscribeStatusString")?,
-                    popup_scene: item.opt_string("PopupScene")?,
-                })
-            })?,
-        })
-    }
-}
-
-impl SubscribeMsgChangeEvent {
-    const SHAPE: ListShape = ListShape {
-        wrapper: "SubscribeMsgChangeEvent",
-        wrapped_items: "SubscribeMsgChangeEvent.List",
-    };
-
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(SubscribeMsgChangeEvent {
-            items: list_items(r, &Self::SHAPE, |item| {
-                Ok(SubscribeChangeItem {
-                    template_id: item.string("TemplateId")?,
-                    subscribe_status: item.string("SubscribeStatusString")?,
-                })
-            })?,
-        })
-    }
-}
-
-impl SubscribeMsgSentEvent {
-    const SHAPE: ListShape = ListShape {
-        wrapper: "SubscribeMsgSentEvent",
-        wrapped_items: "SubscribeMsgSentEvent.List",
-    };
-
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(SubscribeMsgSentEvent {
-            items: list_items(r, &Self::SHAPE, |item| {
-                Ok(SubscribeSentItem {
-                    template_id: item.string("TemplateId")?,
-                    msg_id: item.string("MsgID")?,
-                    error_code: item.signed("ErrorCode")?,
-                    error_status: item.string("ErrorStatus")?,
-                })
-            })?,
-        })
-    }
-}
-
-impl KfSessionEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(KfSessionEvent {
-            kf_account: r.string("KfAccount")?,
-        })
-    }
-}
-
-impl KfSwitchSessionEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(KfSwitchSessionEvent {
-            from_kf_account: r.string("FromKfAccount")?,
-            to_kf_account: r.string("ToKfAccount")?,
-        })
-    }
-}
-
-impl UserEnterTempSessionEvent {
-    fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
-        Ok(UserEnterTempSessionEvent {
-            session_from: r.opt_string("SessionFrom")?,
-        })
     }
 }
 
