@@ -11,8 +11,6 @@
 
 // Until these payloads are wired into `Event`, only the tests construct them; remove this
 // allowance with the wiring.
-#![allow(dead_code, reason = "not yet wired into the Event enum")]
-
 use std::str::FromStr;
 
 use super::super::error::MessageError;

@@ -104,6 +104,80 @@ macro_rules! for_each_event {
             "kf_switch_session" => KfSwitchSession(KfSwitchSessionEvent), on_event_kf_switch_session;
             /// `user_enter_tempsession`: the user opened a mini program's customer-service conversation.
             "user_enter_tempsession" => UserEnterTempSession(UserEnterTempSessionEvent), on_event_user_enter_tempsession;
+            /// `PUBLISHJOBFINISH`: the result of a publish job.
+            "PUBLISHJOBFINISH" => PublishJobFinish(PublishJobFinishEvent), on_event_publish_job_finish;
+            /// `wxa_media_check`: the result of an asynchronous media security check (payload v1 or v2).
+            "wxa_media_check" => WxaMediaCheck(MediaCheckEvent), on_event_wxa_media_check;
+            /// `secvod_upload_event`: a mini-drama media upload finished.
+            "secvod_upload_event" => SecvodUpload(SecVodUploadEvent), on_event_secvod_upload;
+            /// `secvod_audit_event`: a mini-drama review changed status.
+            "secvod_audit_event" => SecvodAudit(SecVodAuditEvent), on_event_secvod_audit;
+            /// `qualification_verify_success`: the account's qualification verification passed.
+            "qualification_verify_success" => QualificationVerifySuccess(VerifyExpiryEvent), on_event_qualification_verify_success;
+            /// `qualification_verify_fail`: the account's qualification verification failed.
+            "qualification_verify_fail" => QualificationVerifyFail(VerifyFailEvent), on_event_qualification_verify_fail;
+            /// `naming_verify_success`: the account's naming verification passed.
+            "naming_verify_success" => NamingVerifySuccess(VerifyExpiryEvent), on_event_naming_verify_success;
+            /// `naming_verify_fail`: the account's naming verification failed.
+            "naming_verify_fail" => NamingVerifyFail(VerifyFailEvent), on_event_naming_verify_fail;
+            /// `annual_renew`: the account's verification must be renewed.
+            "annual_renew" => AnnualRenew(VerifyExpiryEvent), on_event_annual_renew;
+            /// `verify_expired`: the account's verification expired.
+            "verify_expired" => VerifyExpired(VerifyExpiryEvent), on_event_verify_expired;
+            /// `weapp_audit_success`: the mini program's code passed review.
+            "weapp_audit_success" => WeappAuditSuccess(WeappAuditSuccessEvent), on_event_weapp_audit_success;
+            /// `weapp_audit_fail`: the mini program's code failed review.
+            "weapp_audit_fail" => WeappAuditFail(WeappAuditFailEvent), on_event_weapp_audit_fail;
+            /// `weapp_audit_delay`: the mini program's code review is delayed.
+            "weapp_audit_delay" => WeappAuditDelay(WeappAuditDelayEvent), on_event_weapp_audit_delay;
+            /// `wxa_nickname_audit`: the review of the mini program's name change.
+            "wxa_nickname_audit" => WxaNicknameAudit(NicknameAuditEvent), on_event_wxa_nickname_audit;
+            /// `wxa_illegal_record`: a violation was recorded against the mini program.
+            "wxa_illegal_record" => WxaIllegalRecord(IllegalRecordEvent), on_event_wxa_illegal_record;
+            /// `wxa_appeal_record`: an appeal against a violation record changed status.
+            "wxa_appeal_record" => WxaAppealRecord(AppealRecordEvent), on_event_wxa_appeal_record;
+            /// `wxa_privacy_apply`: the review of an application for a privacy API.
+            "wxa_privacy_apply" => WxaPrivacyApply(PrivacyApplyEvent), on_event_wxa_privacy_apply;
+            /// `wxa_category_audit`: the review of a category added to the mini program.
+            "wxa_category_audit" => WxaCategoryAudit(CategoryAuditEvent), on_event_wxa_category_audit;
+            /// `wx_verify_pay_succ`: the mini program's verification fee was paid.
+            "wx_verify_pay_succ" => WxVerifyPaySucc(WxVerifyPaySuccEvent), on_event_wx_verify_pay_succ;
+            /// `wx_verify_dispatch`: the verification order was dispatched to an auditing agency.
+            "wx_verify_dispatch" => WxVerifyDispatch(WxVerifyDispatchEvent), on_event_wx_verify_dispatch;
+            /// `user_info_modified`: an authorized user changed their information.
+            "user_info_modified" => UserInfoModified(AuthorizedUserEvent), on_event_user_info_modified;
+            /// `user_authorization_revoke`: an authorized user revoked an authorization.
+            "user_authorization_revoke" => UserAuthorizationRevoke(AuthorizedUserEvent), on_event_user_authorization_revoke;
+            /// `user_authorization_cancellation`: an authorized user closed their account.
+            "user_authorization_cancellation" => UserAuthorizationCancellation(AuthorizedUserEvent), on_event_user_authorization_cancellation;
+            /// `add_express_path`: a waybill's trace was updated.
+            "add_express_path" => AddExpressPath(ExpressPathEvent), on_event_add_express_path;
+            /// `trade_manage_remind_access_api`: a reminder to integrate the shipping-information API.
+            "trade_manage_remind_access_api" => TradeManageRemindAccessApi(RemindAccessApiEvent), on_event_trade_manage_remind_access_api;
+            /// `trade_manage_remind_shipping`: a reminder to upload an order's shipping information.
+            "trade_manage_remind_shipping" => TradeManageRemindShipping(RemindShippingEvent), on_event_trade_manage_remind_shipping;
+            /// `trade_manage_order_settlement`: an order was shipped, or confirmed received and settled.
+            "trade_manage_order_settlement" => TradeManageOrderSettlement(OrderSettlementEvent), on_event_trade_manage_order_settlement;
+            /// `xpay_goods_deliver_notify`: an item bought through virtual payment must be delivered.
+            "xpay_goods_deliver_notify" => XpayGoodsDeliverNotify(XPayGoodsDeliverEvent), on_event_xpay_goods_deliver_notify;
+            /// `xpay_coin_pay_notify`: tokens bought through virtual payment were paid.
+            "xpay_coin_pay_notify" => XpayCoinPayNotify(XPayCoinPayEvent), on_event_xpay_coin_pay_notify;
+            /// `xpay_refund_notify`: the result of a virtual-payment refund.
+            "xpay_refund_notify" => XpayRefundNotify(XPayRefundEvent), on_event_xpay_refund_notify;
+            /// `xpay_apple_subscribe_signing_result_notify`: the result of signing an iOS subscription.
+            "xpay_apple_subscribe_signing_result_notify" => XpayAppleSubscribeSigningResultNotify(XPayAppleSubscribeSigningEvent), on_event_xpay_apple_subscribe_signing_result_notify;
+            /// `xpay_subscribe_ios_refund_query_notify`: Apple asks whether an iOS subscription order may be refunded.
+            "xpay_subscribe_ios_refund_query_notify" => XpaySubscribeIosRefundQueryNotify(XPaySubscribeIosRefundQueryEvent), on_event_xpay_subscribe_ios_refund_query_notify;
+            /// `retail_refund_notify`: the result of a retail (store assistant) refund.
+            "retail_refund_notify" => RetailRefundNotify(RetailRefundEvent), on_event_retail_refund_notify;
+            /// `charge_service_quota_notify`: a paid service's quota is running out.
+            "charge_service_quota_notify" => ChargeServiceQuotaNotify(ChargeServiceQuotaEvent), on_event_charge_service_quota_notify;
+            /// `open_product_order_pay`: an order of the custom trading component was paid.
+            "open_product_order_pay" => OpenProductOrderPay(OpenProductOrderPayEvent), on_event_open_product_order_pay;
+            /// `wxalive_follow_notify`: a user followed or unfollowed a live room.
+            "wxalive_follow_notify" => WxaliveFollowNotify(LiveFollowEvent), on_event_wxalive_follow_notify;
+            /// `wxalive_push_message_notify`: the result of notifying a live room's followers.
+            "wxalive_push_message_notify" => WxalivePushMessageNotify(LivePushMessageEvent), on_event_wxalive_push_message_notify;
         }
     };
 }
