@@ -35,6 +35,28 @@ pub(super) fn opt_signed(r: &Reader<'_>, name: &str) -> Result<Option<i64>, Mess
     }
 }
 
+/// An optional decimal number: `None` when `name` is absent or blank.
+pub(super) fn opt_float(r: &Reader<'_>, name: &str) -> Result<Option<f64>, MessageError> {
+    match r.opt_str(name)? {
+        Some(text) if !text.trim_ascii().is_empty() => r.float(name).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The text of the first of `names` present, `None` when none is (for fields whose case differs
+/// between sources).
+pub(super) fn opt_string_any(
+    r: &Reader<'_>,
+    names: &[&str],
+) -> Result<Option<String>, MessageError> {
+    for name in names {
+        if let Some(text) = r.opt_string(name)? {
+            return Ok(Some(text));
+        }
+    }
+    Ok(None)
+}
+
 /// `card_pass_check` and `card_not_pass_check`: WeChat's review of a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardCheckEvent {
