@@ -91,6 +91,9 @@ pub struct UserGetCardEvent {
     pub is_recommend_by_friend: Option<u32>,
     /// `UnionId`: the user's unionid, when the account is bound to an open platform account.
     pub union_id: Option<String>,
+    /// `SourceScene`: where the card was claimed, e.g. `SOURCE_SCENE_APPMSG_JSAPI` (seen in real
+    /// pushes, not in the docs).
+    pub source_scene: Option<String>,
 }
 
 /// `user_gifting_card`: a user gave a card to a friend.
@@ -275,6 +278,7 @@ impl UserGetCardEvent {
             is_restore_member_card: opt_unsigned(r, "IsRestoreMemberCard")?,
             is_recommend_by_friend: opt_unsigned(r, "IsRecommendByFriend")?,
             union_id: r.opt_string("UnionId")?,
+            source_scene: r.opt_string("SourceScene")?,
         })
     }
 }

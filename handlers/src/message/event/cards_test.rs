@@ -68,6 +68,32 @@ fn user_get_card() {
             is_restore_member_card: Some(0),
             is_recommend_by_friend: Some(0),
             union_id: Some("o6_bmasdasdsad6_2sgVt7hMZOPfL".to_owned()),
+            source_scene: None,
+        }
+    );
+}
+
+// Source: a real push kept in a public repository's WXPayUtil.java, found by the code index
+// (repository not named there): no OuterStr, and a SourceScene the docs do not list.
+#[test]
+fn user_get_card_real_push() {
+    let fields = xml(
+        "<xml><ToUserName><![CDATA[gh_b3ac48e83f7d]]></ToUserName>\n<FromUserName><![CDATA[oDqlM1T1RcLQuv48d0iVr0r1VpLQ]]></FromUserName>\n<CreateTime>1563090095</CreateTime>\n<MsgType><![CDATA[event]]></MsgType>\n<Event><![CDATA[user_get_card]]></Event>\n<CardId><![CDATA[pDqlM1YsEzf5pU_DZzo8v63You64]]></CardId>\n<IsGiveByFriend>0</IsGiveByFriend>\n<UserCardCode><![CDATA[401838674686]]></UserCardCode>\n<FriendUserName><![CDATA[]]></FriendUserName>\n<OuterId>0</OuterId>\n<OldUserCardCode><![CDATA[]]></OldUserCardCode>\n<IsRestoreMemberCard>0</IsRestoreMemberCard>\n<IsRecommendByFriend>0</IsRecommendByFriend>\n<SourceScene><![CDATA[SOURCE_SCENE_APPMSG_JSAPI]]></SourceScene>\n<UnionId><![CDATA[oAAAAAOtb28yY2_C54hSN7gj6YpA]]></UnionId>\n</xml>",
+    );
+    assert_eq!(
+        UserGetCardEvent::read(&Reader::top(&fields)).expect("valid"),
+        UserGetCardEvent {
+            card_id: "pDqlM1YsEzf5pU_DZzo8v63You64".to_owned(),
+            is_give_by_friend: 0,
+            user_card_code: "401838674686".to_owned(),
+            friend_user_name: Some(String::new()),
+            outer_id: Some(0),
+            old_user_card_code: Some(String::new()),
+            outer_str: None,
+            is_restore_member_card: Some(0),
+            is_recommend_by_friend: Some(0),
+            union_id: Some("oAAAAAOtb28yY2_C54hSN7gj6YpA".to_owned()),
+            source_scene: Some("SOURCE_SCENE_APPMSG_JSAPI".to_owned()),
         }
     );
 }
@@ -333,8 +359,9 @@ fn pushes_missing_every_optional_field_still_parse() {
             get.is_restore_member_card,
             get.is_recommend_by_friend,
             get.union_id,
+            get.source_scene,
         ),
-        (None, None, None, None, None, None, None)
+        (None, None, None, None, None, None, None, None)
     );
 
     // Blank optional numbers read as absent.
