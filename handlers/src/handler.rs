@@ -167,6 +167,20 @@ macro_rules! define_handler {
                 self.on_message(ctx).await
             }
 
+            /// `device_event`: a hardware device was bound or unbound, or a user subscribed to or
+            /// unsubscribed from its status. Defaults to [`on_message`](Handler::on_message).
+            async fn on_device_event(&self, ctx: &Context<'_>, device: &DeviceEvent) -> Outcome {
+                let _ = device;
+                self.on_message(ctx).await
+            }
+
+            /// `device_text`: a hardware device sent a message. Defaults to
+            /// [`on_message`](Handler::on_message).
+            async fn on_device_text(&self, ctx: &Context<'_>, device: &DeviceTextMessage) -> Outcome {
+                let _ = device;
+                self.on_message(ctx).await
+            }
+
             /// A message of a type this crate does not know (`msg_type` as received); the context's
             /// message keeps every raw field. Defaults to [`on_message`](Handler::on_message).
             async fn on_unknown(&self, ctx: &Context<'_>, msg_type: &str) -> Outcome {

@@ -87,6 +87,8 @@ macro_rules! define_dispatch {
                 MessageKind::Location(location) => handler.on_location(ctx, location).await,
                 MessageKind::Link(link) => handler.on_link(ctx, link).await,
                 MessageKind::MiniProgramPage(page) => handler.on_miniprogrampage(ctx, page).await,
+                MessageKind::DeviceEvent(device) => handler.on_device_event(ctx, device).await,
+                MessageKind::DeviceText(device) => handler.on_device_text(ctx, device).await,
                 MessageKind::Unknown { msg_type } => handler.on_unknown(ctx, msg_type).await,
                 MessageKind::Event(event) => match event {
                     $( Event::$variant(e) => handler.$method(ctx, e).await, )*

@@ -57,6 +57,12 @@ pub enum MessageKind {
     MiniProgramPage(MiniProgramPageMessage),
     /// `event`, by its `Event` field.
     Event(Event),
+    /// `device_event`: a hardware device was bound or unbound, or a user subscribed to or
+    /// unsubscribed from its status (`Event` `bind`, `unbind`, `subscribe_status`,
+    /// `unsubscribe_status`).
+    DeviceEvent(DeviceEvent),
+    /// `device_text`: a hardware device sent a message through the account.
+    DeviceText(DeviceTextMessage),
     /// Any other `MsgType`; [`Message::raw`] holds all of it.
     Unknown {
         /// The `MsgType` as received.
@@ -77,6 +83,8 @@ impl MessageKind {
             MessageKind::Location(_) => "location",
             MessageKind::Link(_) => "link",
             MessageKind::MiniProgramPage(_) => "miniprogrampage",
+            MessageKind::DeviceEvent(_) => "device_event",
+            MessageKind::DeviceText(_) => "device_text",
             MessageKind::Event(_) => "event",
             MessageKind::Unknown { msg_type } => msg_type,
         }
@@ -191,6 +199,10 @@ impl MessageKind {
             LinkMessage::read(r).map(MessageKind::Link)
         } else if is("miniprogrampage") {
             MiniProgramPageMessage::read(r).map(MessageKind::MiniProgramPage)
+        } else if is("device_event") {
+            DeviceEvent::read(r).map(MessageKind::DeviceEvent)
+        } else if is("device_text") {
+            DeviceTextMessage::read(r).map(MessageKind::DeviceText)
         } else {
             return None;
         })

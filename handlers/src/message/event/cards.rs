@@ -3,14 +3,6 @@
 //! Card (卡券) events reach official accounts as XML only. Text keeps whatever surrounds the
 //! CDATA sections exactly as the decoder hands it over; numbers tolerate surrounding whitespace.
 //! The small `opt_*` helpers here read optional numbers for every event family in this folder.
-#![cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "read by the `Event` enum once these payloads are wired into it; until then by the tests only"
-    )
-)]
-
 use std::str::FromStr;
 
 use crate::message::error::MessageError;

@@ -5,14 +5,6 @@
 //! `Event` of `bind`, `unbind`, `subscribe_status` or `unsubscribe_status`, and `device_text`),
 //! typed here as [`DeviceEvent`] and [`DeviceTextMessage`]. Their id elements spell `ID` in
 //! capitals (`DeviceID`, `SessionID`, `OpenID`).
-#![cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "read by the `Event` enum and the message kinds once these payloads are wired in; until then by the tests only"
-    )
-)]
-
 use super::cards::{opt_signed, opt_unsigned};
 use crate::message::error::MessageError;
 use crate::message::read::Reader;

@@ -4,14 +4,6 @@
 //! them: the fields come from the peers' types, and the case of a few differs between peers
 //! (`Source`/`source`, `AuthorizeAppId`/`AppId`), so both spellings are read. `submit_invoice_title`
 //! and `cloud_invoice_invoiceresult_event` use lower-case fields.
-#![cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "read by the `Event` enum once these payloads are wired into it; until then by the tests only"
-    )
-)]
-
 use super::cards::opt_string_any;
 use crate::message::error::MessageError;
 use crate::message::read::Reader;

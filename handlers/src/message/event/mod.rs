@@ -178,6 +178,74 @@ macro_rules! for_each_event {
             "wxalive_follow_notify" => WxaliveFollowNotify(LiveFollowEvent), on_event_wxalive_follow_notify;
             /// `wxalive_push_message_notify`: the result of notifying a live room's followers.
             "wxalive_push_message_notify" => WxalivePushMessageNotify(LivePushMessageEvent), on_event_wxalive_push_message_notify;
+            /// `card_pass_check`: a card passed WeChat's review.
+            "card_pass_check" => CardPassCheck(CardCheckEvent), on_event_card_pass_check;
+            /// `card_not_pass_check`: a card failed WeChat's review.
+            "card_not_pass_check" => CardNotPassCheck(CardCheckEvent), on_event_card_not_pass_check;
+            /// `user_get_card`: a user received (claimed) a card.
+            "user_get_card" => UserGetCard(UserGetCardEvent), on_event_user_get_card;
+            /// `user_gifting_card`: a user gave a card to a friend.
+            "user_gifting_card" => UserGiftingCard(UserGiftingCardEvent), on_event_user_gifting_card;
+            /// `user_del_card`: a user deleted a card.
+            "user_del_card" => UserDelCard(CardCodeEvent), on_event_user_del_card;
+            /// `user_consume_card`: a card was redeemed.
+            "user_consume_card" => UserConsumeCard(UserConsumeCardEvent), on_event_user_consume_card;
+            /// `user_pay_from_pay_cell`: a user paid through a card's pay cell.
+            "user_pay_from_pay_cell" => UserPayFromPayCell(UserPayFromPayCellEvent), on_event_user_pay_from_pay_cell;
+            /// `user_view_card`: a user opened a member card.
+            "user_view_card" => UserViewCard(UserViewCardEvent), on_event_user_view_card;
+            /// `user_enter_session_from_card`: a user entered the account's conversation from a card.
+            "user_enter_session_from_card" => UserEnterSessionFromCard(CardCodeEvent), on_event_user_enter_session_from_card;
+            /// `update_member_card`: a member card's bonus points or balance changed.
+            "update_member_card" => UpdateMemberCard(UpdateMemberCardEvent), on_event_update_member_card;
+            /// `card_sku_remind`: a card's stock ran low.
+            "card_sku_remind" => CardSkuRemind(CardSkuRemindEvent), on_event_card_sku_remind;
+            /// `card_pay_order`: a coupon-point order changed status.
+            "card_pay_order" => CardPayOrder(CardPayOrderEvent), on_event_card_pay_order;
+            /// `submit_membercard_user_info`: a user submitted a member card's activation form.
+            "submit_membercard_user_info" => SubmitMembercardUserInfo(CardCodeEvent), on_event_submit_membercard_user_info;
+            /// `giftcard_pay_done`: a gift card purchase was paid.
+            "giftcard_pay_done" => GiftcardPayDone(GiftCardPayDoneEvent), on_event_giftcard_pay_done;
+            /// `giftcard_send_to_friend`: a purchased gift card was sent to a friend.
+            "giftcard_send_to_friend" => GiftcardSendToFriend(GiftCardSendToFriendEvent), on_event_giftcard_send_to_friend;
+            /// `giftcard_user_accept`: a friend accepted a gift card.
+            "giftcard_user_accept" => GiftcardUserAccept(GiftCardUserAcceptEvent), on_event_giftcard_user_accept;
+            /// `poi_check_notify`: WeChat's review of a store created through the POI API.
+            "poi_check_notify" => PoiCheckNotify(PoiCheckNotifyEvent), on_event_poi_check_notify;
+            /// `apply_merchant_audit_info`: the review of a store mini program's merchant.
+            "apply_merchant_audit_info" => ApplyMerchantAuditInfo(StoreAuditEvent), on_event_apply_merchant_audit_info;
+            /// `create_map_poi_audit_info`: the review of a POI created in Tencent Maps.
+            "create_map_poi_audit_info" => CreateMapPoiAuditInfo(CreateMapPoiAuditEvent), on_event_create_map_poi_audit_info;
+            /// `add_store_audit_info`: the review of a store added through the store mini program.
+            "add_store_audit_info" => AddStoreAuditInfo(StoreAuditEvent), on_event_add_store_audit_info;
+            /// `modify_store_audit_info`: the review of a store modified through the store mini program.
+            "modify_store_audit_info" => ModifyStoreAuditInfo(StoreAuditEvent), on_event_modify_store_audit_info;
+            /// `add_nearby_poi_audit_info`: the review of a mini program's "nearby" location.
+            "add_nearby_poi_audit_info" => AddNearbyPoiAuditInfo(NearbyPoiAuditEvent), on_event_add_nearby_poi_audit_info;
+            /// `nearby_category_audit_info`: the review of a "nearby" category.
+            "nearby_category_audit_info" => NearbyCategoryAuditInfo(NearbyCategoryAuditEvent), on_event_nearby_category_audit_info;
+            /// `merchant_order`: an order of the legacy WeChat shop was paid.
+            "merchant_order" => MerchantOrder(MerchantOrderEvent), on_event_merchant_order;
+            /// `user_authorize_invoice`: a user finished (or failed) authorising an invoice for an order.
+            "user_authorize_invoice" => UserAuthorizeInvoice(UserAuthorizeInvoiceEvent), on_event_user_authorize_invoice;
+            /// `submit_invoice_title`: a user submitted an invoice title through quick invoicing.
+            "submit_invoice_title" => SubmitInvoiceTitle(SubmitInvoiceTitleEvent), on_event_submit_invoice_title;
+            /// `update_invoice_status`: an invoice's reimbursement status changed.
+            "update_invoice_status" => UpdateInvoiceStatus(UpdateInvoiceStatusEvent), on_event_update_invoice_status;
+            /// `cloud_invoice_invoiceresult_event`: the result of an invoice issued through cloud invoicing.
+            "cloud_invoice_invoiceresult_event" => CloudInvoiceResult(CloudInvoiceResultEvent), on_event_cloud_invoice_invoiceresult;
+            /// `WifiConnected`: a user connected to a store's Wi-Fi.
+            "WifiConnected" => WifiConnected(WifiConnectedEvent), on_event_wifi_connected;
+            /// `ShakearoundUserShake`: a user shook near iBeacon devices.
+            "ShakearoundUserShake" => ShakearoundUserShake(ShakearoundUserShakeEvent), on_event_shakearound_user_shake;
+            /// `user_scan_product`: a user opened a product page by scanning its code.
+            "user_scan_product" => UserScanProduct(UserScanProductEvent), on_event_user_scan_product;
+            /// `user_scan_product_enter_session`: a user entered the account's conversation from a product page.
+            "user_scan_product_enter_session" => UserScanProductEnterSession(UserScanProductEnterSessionEvent), on_event_user_scan_product_enter_session;
+            /// `user_scan_product_async`: the asynchronous report of a product scan, with the user's region.
+            "user_scan_product_async" => UserScanProductAsync(UserScanProductAsyncEvent), on_event_user_scan_product_async;
+            /// `user_scan_product_verify_action`: WeChat's review of a product.
+            "user_scan_product_verify_action" => UserScanProductVerifyAction(UserScanProductVerifyActionEvent), on_event_user_scan_product_verify_action;
         }
     };
 }

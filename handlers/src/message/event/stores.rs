@@ -4,14 +4,6 @@
 //! store mini program and "nearby" audits use snake_case ones. No source publishes a sample of
 //! the audit events: their fields come from the peers' types, and everything a peer disagrees
 //! on or marks conditional is optional.
-#![cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "read by the `Event` enum once these payloads are wired into it; until then by the tests only"
-    )
-)]
-
 use super::cards::{opt_float, opt_string_any, opt_unsigned};
 use crate::message::error::MessageError;
 use crate::message::read::Reader;
