@@ -60,6 +60,20 @@ impl Fields {
         self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
+    /// The text at a dotted `path` (`PublishEventInfo.publish_id`): each segment but the last
+    /// names a nested element (its first entry), the last a text field.
+    pub fn text_at(&self, path: &str) -> Option<&str> {
+        let (nodes, last) = match path.rsplit_once('.') {
+            Some((nodes, last)) => (Some(nodes), last),
+            None => (None, path),
+        };
+        let mut fields = self;
+        for name in nodes.into_iter().flat_map(|nodes| nodes.split('.')) {
+            fields = fields.node(name)?;
+        }
+        fields.text(last)
+    }
+
     /// The text of the first entry named `name`, if it is text.
     pub fn text(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(Value::as_text)

@@ -92,7 +92,7 @@ impl<'a> Context<'a> {
 /// Generates [`Handler`] from the event catalogue (see [`crate::for_each_event`]): the methods of
 /// messages written out here, one `on_event_*` method per catalogued event.
 macro_rules! define_handler {
-    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
         /// A handler plugin: one async method per message type and event.
         ///
         /// Every method has a default that falls back (`on_event_*` -> [`on_event`](Handler::on_event)

@@ -73,7 +73,7 @@ impl fmt::Debug for Registry {
 /// Generates [`dispatch_one`] from the event catalogue (see [`crate::for_each_event`]): the
 /// message types written out here, one arm per catalogued event.
 macro_rules! define_dispatch {
-    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
         /// Calls the [`Handler`] method that matches the context's message: `on_text` for a text
         /// message, `on_event_scan` for a `SCAN` event, and so on. This is the only place that
         /// maps message variants to methods.

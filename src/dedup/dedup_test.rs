@@ -77,6 +77,73 @@ fn two_clicks_in_one_second_are_two_pushes() {
 }
 
 /// A text reply to `click("A")`.
+/// A media-check push (no MsgId, no EventKey) from the same sender in the same second.
+fn media_check(trace_id: &str) -> Message {
+    message(&[
+        ("ToUserName", "gh_1"),
+        ("FromUserName", "o_system"),
+        ("CreateTime", "1700000000"),
+        ("MsgType", "event"),
+        ("Event", "wxa_media_check"),
+        ("appid", "wx1"),
+        ("trace_id", trace_id),
+        ("version", "2"),
+    ])
+}
+
+#[test]
+fn events_with_their_own_id_are_told_apart_by_it() {
+    // Two checks in the same second (WxJava's key of sender, time and event merged them).
+    assert_ne!(
+        DedupKey::of(0, &media_check("T1")),
+        DedupKey::of(0, &media_check("T2"))
+    );
+    // A retry of one check has its key.
+    assert_eq!(
+        DedupKey::of(0, &media_check("T1")),
+        DedupKey::of(0, &media_check("T1"))
+    );
+    // A nested id: the publish job's PublishEventInfo.publish_id.
+    let publish = |id: &str| {
+        let mut fields = Fields::new();
+        for (k, v) in [
+            ("ToUserName", "gh_1"),
+            ("FromUserName", "o_system"),
+            ("CreateTime", "1700000000"),
+            ("MsgType", "event"),
+            ("Event", "PUBLISHJOBFINISH"),
+        ] {
+            fields.push_text(k, v);
+        }
+        let mut info = Fields::new();
+        info.push_text("publish_id", id);
+        info.push_text("publish_status", "0");
+        fields.push("PublishEventInfo", wxgate_handlers::Value::Node(info));
+        Message::from_fields(fields).unwrap()
+    };
+    assert_ne!(
+        DedupKey::of(0, &publish("1")),
+        DedupKey::of(0, &publish("2"))
+    );
+    assert_eq!(
+        DedupKey::of(0, &publish("1")),
+        DedupKey::of(0, &publish("1"))
+    );
+    // Without its id the event falls back to sender, time, event and key: still one push.
+    let without = message(&[
+        ("ToUserName", "gh_1"),
+        ("FromUserName", "o_system"),
+        ("CreateTime", "1700000000"),
+        ("MsgType", "event"),
+        ("Event", "wxa_media_check"),
+    ]);
+    assert_eq!(DedupKey::of(0, &without), DedupKey::of(0, &without.clone()));
+    assert_ne!(
+        DedupKey::of(0, &without),
+        DedupKey::of(0, &media_check("T1"))
+    );
+}
+
 fn rendered(text: &str) -> Answer {
     Some(Arc::new(Rendered::new(
         Reply::Text(text.into()),

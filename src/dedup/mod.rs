@@ -27,9 +27,13 @@ mod table;
 
 use table::{Found, LocalKey, Table};
 
-/// Identifies one push within one account: `MsgId` (or `MsgID`) when the push has one, else
-/// sender, CreateTime, event and event key — two menu clicks by one user in the same second are
-/// two pushes.
+/// Identifies one push within one account: `MsgId` (or `MsgID`) when the push has one; else
+/// the event's own id when the catalogue names one ([`Event::id_fields`]: a media check's
+/// `trace_id`, an order id, ...) and the push carries it — two media checks in the same second
+/// are two pushes; else sender, CreateTime, event and event key — two menu clicks by one user
+/// in the same second are two pushes.
+///
+/// [`Event::id_fields`]: wxgate_handlers::Event::id_fields
 ///
 /// Kept as a 128-bit digest of those fields (SHA-1, truncated): 20 bytes per entry whatever
 /// the sender's length, and the same value on every instance, so it also names the push in
@@ -51,6 +55,7 @@ impl DedupKey {
                 hasher.update(SEP);
                 hasher.update(msg_id.as_bytes());
             }
+            None if own_id(message, &mut hasher) => {}
             None => {
                 hasher.update(b"ev");
                 for part in [
@@ -81,6 +86,30 @@ impl DedupKey {
     pub fn hex(&self) -> String {
         format!("{:016x}{:016x}", self.digest[0], self.digest[1])
     }
+}
+
+/// Hashes the event's own id into `hasher` (its name, then each id field present), when the
+/// event has id fields and the push carries at least one; else leaves `hasher` untouched.
+fn own_id(message: &Message, hasher: &mut Sha1) -> bool {
+    const SEP: &[u8] = b"\x1f";
+    let Some(event) = message.event() else {
+        return false;
+    };
+    let fields = event.id_fields();
+    if !fields
+        .iter()
+        .any(|path| message.raw.text_at(path).is_some())
+    {
+        return false;
+    }
+    hasher.update(b"eid");
+    hasher.update(SEP);
+    hasher.update(event.name().as_bytes());
+    for path in fields {
+        hasher.update(SEP);
+        hasher.update(message.raw.text_at(path).unwrap_or_default().as_bytes());
+    }
+    true
 }
 
 /// Where a finished handler's reply goes; see [`Slot::complete`].

@@ -38,7 +38,7 @@ fn fixtures() -> Vec<(String, String, String)> {
 
 /// Generates [`Recorder`]: a plugin whose every `on_event_*` method answers its own name.
 macro_rules! define_recorder {
-    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
         /// Answers every event with the name of the method it reached.
         struct Recorder;
 

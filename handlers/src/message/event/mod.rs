@@ -51,7 +51,11 @@ use super::read::Reader;
 /// ```text
 /// /// doc
 /// "WireName" => Variant(PayloadType), on_event_method;
+/// "WireName" => Variant(PayloadType), on_event_method, id ["Field", "Nested.field"];
 /// ```
+///
+/// `id` names the fields that tell two distinct pushes of the event apart when it carries no
+/// `MsgId` (see [`Event::id_fields`]).
 ///
 /// The enum, its parse table and names, the [`Handler`](crate::Handler) methods and the
 /// dispatch are all generated from this one list.
@@ -105,13 +109,13 @@ macro_rules! for_each_event {
             /// `user_enter_tempsession`: the user opened a mini program's customer-service conversation.
             "user_enter_tempsession" => UserEnterTempSession(UserEnterTempSessionEvent), on_event_user_enter_tempsession;
             /// `PUBLISHJOBFINISH`: the result of a publish job.
-            "PUBLISHJOBFINISH" => PublishJobFinish(PublishJobFinishEvent), on_event_publish_job_finish;
+            "PUBLISHJOBFINISH" => PublishJobFinish(PublishJobFinishEvent), on_event_publish_job_finish, id ["PublishEventInfo.publish_id"];
             /// `wxa_media_check`: the result of an asynchronous media security check (payload v1 or v2).
-            "wxa_media_check" => WxaMediaCheck(MediaCheckEvent), on_event_wxa_media_check;
+            "wxa_media_check" => WxaMediaCheck(MediaCheckEvent), on_event_wxa_media_check, id ["trace_id"];
             /// `secvod_upload_event`: a mini-drama media upload finished.
-            "secvod_upload_event" => SecvodUpload(SecVodUploadEvent), on_event_secvod_upload;
+            "secvod_upload_event" => SecvodUpload(SecVodUploadEvent), on_event_secvod_upload, id ["upload_event.media_id"];
             /// `secvod_audit_event`: a mini-drama review changed status.
-            "secvod_audit_event" => SecvodAudit(SecVodAuditEvent), on_event_secvod_audit;
+            "secvod_audit_event" => SecvodAudit(SecVodAuditEvent), on_event_secvod_audit, id ["audit_event.drama_id", "audit_event.audit_detail.audit_time"];
             /// `qualification_verify_success`: the account's qualification verification passed.
             "qualification_verify_success" => QualificationVerifySuccess(VerifyExpiryEvent), on_event_qualification_verify_success;
             /// `qualification_verify_fail`: the account's qualification verification failed.
@@ -133,15 +137,15 @@ macro_rules! for_each_event {
             /// `wxa_nickname_audit`: the review of the mini program's name change.
             "wxa_nickname_audit" => WxaNicknameAudit(NicknameAuditEvent), on_event_wxa_nickname_audit;
             /// `wxa_illegal_record`: a violation was recorded against the mini program.
-            "wxa_illegal_record" => WxaIllegalRecord(IllegalRecordEvent), on_event_wxa_illegal_record;
+            "wxa_illegal_record" => WxaIllegalRecord(IllegalRecordEvent), on_event_wxa_illegal_record, id ["illegal_rec", "d_id"];
             /// `wxa_appeal_record`: an appeal against a violation record changed status.
-            "wxa_appeal_record" => WxaAppealRecord(AppealRecordEvent), on_event_wxa_appeal_record;
+            "wxa_appeal_record" => WxaAppealRecord(AppealRecordEvent), on_event_wxa_appeal_record, id ["appeal_rec", "d_id", "appeal_status"];
             /// `wxa_privacy_apply`: the review of an application for a privacy API.
-            "wxa_privacy_apply" => WxaPrivacyApply(PrivacyApplyEvent), on_event_wxa_privacy_apply;
+            "wxa_privacy_apply" => WxaPrivacyApply(PrivacyApplyEvent), on_event_wxa_privacy_apply, id ["result_info.audit_id"];
             /// `wxa_category_audit`: the review of a category added to the mini program.
             "wxa_category_audit" => WxaCategoryAudit(CategoryAuditEvent), on_event_wxa_category_audit;
             /// `wx_verify_pay_succ`: the mini program's verification fee was paid.
-            "wx_verify_pay_succ" => WxVerifyPaySucc(WxVerifyPaySuccEvent), on_event_wx_verify_pay_succ;
+            "wx_verify_pay_succ" => WxVerifyPaySucc(WxVerifyPaySuccEvent), on_event_wx_verify_pay_succ, id ["OrderId"];
             /// `wx_verify_dispatch`: the verification order was dispatched to an auditing agency.
             "wx_verify_dispatch" => WxVerifyDispatch(WxVerifyDispatchEvent), on_event_wx_verify_dispatch;
             /// `user_info_modified`: an authorized user changed their information.
@@ -151,47 +155,47 @@ macro_rules! for_each_event {
             /// `user_authorization_cancellation`: an authorized user closed their account.
             "user_authorization_cancellation" => UserAuthorizationCancellation(AuthorizedUserEvent), on_event_user_authorization_cancellation;
             /// `add_express_path`: a waybill's trace was updated.
-            "add_express_path" => AddExpressPath(ExpressPathEvent), on_event_add_express_path;
+            "add_express_path" => AddExpressPath(ExpressPathEvent), on_event_add_express_path, id ["WayBillId", "Version"];
             /// `trade_manage_remind_access_api`: a reminder to integrate the shipping-information API.
             "trade_manage_remind_access_api" => TradeManageRemindAccessApi(RemindAccessApiEvent), on_event_trade_manage_remind_access_api;
             /// `trade_manage_remind_shipping`: a reminder to upload an order's shipping information.
             "trade_manage_remind_shipping" => TradeManageRemindShipping(RemindShippingEvent), on_event_trade_manage_remind_shipping;
             /// `trade_manage_order_settlement`: an order was shipped, or confirmed received and settled.
-            "trade_manage_order_settlement" => TradeManageOrderSettlement(OrderSettlementEvent), on_event_trade_manage_order_settlement;
+            "trade_manage_order_settlement" => TradeManageOrderSettlement(OrderSettlementEvent), on_event_trade_manage_order_settlement, id ["transaction_id", "settlement_time"];
             /// `xpay_goods_deliver_notify`: an item bought through virtual payment must be delivered.
-            "xpay_goods_deliver_notify" => XpayGoodsDeliverNotify(XPayGoodsDeliverEvent), on_event_xpay_goods_deliver_notify;
+            "xpay_goods_deliver_notify" => XpayGoodsDeliverNotify(XPayGoodsDeliverEvent), on_event_xpay_goods_deliver_notify, id ["OutTradeNo"];
             /// `xpay_coin_pay_notify`: tokens bought through virtual payment were paid.
-            "xpay_coin_pay_notify" => XpayCoinPayNotify(XPayCoinPayEvent), on_event_xpay_coin_pay_notify;
+            "xpay_coin_pay_notify" => XpayCoinPayNotify(XPayCoinPayEvent), on_event_xpay_coin_pay_notify, id ["OutTradeNo"];
             /// `xpay_refund_notify`: the result of a virtual-payment refund.
-            "xpay_refund_notify" => XpayRefundNotify(XPayRefundEvent), on_event_xpay_refund_notify;
+            "xpay_refund_notify" => XpayRefundNotify(XPayRefundEvent), on_event_xpay_refund_notify, id ["MchRefundId"];
             /// `xpay_apple_subscribe_signing_result_notify`: the result of signing an iOS subscription.
-            "xpay_apple_subscribe_signing_result_notify" => XpayAppleSubscribeSigningResultNotify(XPayAppleSubscribeSigningEvent), on_event_xpay_apple_subscribe_signing_result_notify;
+            "xpay_apple_subscribe_signing_result_notify" => XpayAppleSubscribeSigningResultNotify(XPayAppleSubscribeSigningEvent), on_event_xpay_apple_subscribe_signing_result_notify, id ["OutTradeNo"];
             /// `xpay_subscribe_ios_refund_query_notify`: Apple asks whether an iOS subscription order may be refunded.
-            "xpay_subscribe_ios_refund_query_notify" => XpaySubscribeIosRefundQueryNotify(XPaySubscribeIosRefundQueryEvent), on_event_xpay_subscribe_ios_refund_query_notify;
+            "xpay_subscribe_ios_refund_query_notify" => XpaySubscribeIosRefundQueryNotify(XPaySubscribeIosRefundQueryEvent), on_event_xpay_subscribe_ios_refund_query_notify, id ["pay_", "der_id", "refund_time"];
             /// `retail_refund_notify`: the result of a retail (store assistant) refund.
-            "retail_refund_notify" => RetailRefundNotify(RetailRefundEvent), on_event_retail_refund_notify;
+            "retail_refund_notify" => RetailRefundNotify(RetailRefundEvent), on_event_retail_refund_notify, id ["out_refund_no"];
             /// `charge_service_quota_notify`: a paid service's quota is running out.
             "charge_service_quota_notify" => ChargeServiceQuotaNotify(ChargeServiceQuotaEvent), on_event_charge_service_quota_notify;
             /// `open_product_order_pay`: an order of the custom trading component was paid.
-            "open_product_order_pay" => OpenProductOrderPay(OpenProductOrderPayEvent), on_event_open_product_order_pay;
+            "open_product_order_pay" => OpenProductOrderPay(OpenProductOrderPayEvent), on_event_open_product_order_pay, id ["", "der_info.", "der_id"];
             /// `wxalive_follow_notify`: a user followed or unfollowed a live room.
             "wxalive_follow_notify" => WxaliveFollowNotify(LiveFollowEvent), on_event_wxalive_follow_notify;
             /// `wxalive_push_message_notify`: the result of notifying a live room's followers.
-            "wxalive_push_message_notify" => WxalivePushMessageNotify(LivePushMessageEvent), on_event_wxalive_push_message_notify;
+            "wxalive_push_message_notify" => WxalivePushMessageNotify(LivePushMessageEvent), on_event_wxalive_push_message_notify, id ["PushMessageApiNotify.message_id"];
             /// `card_pass_check`: a card passed WeChat's review.
             "card_pass_check" => CardPassCheck(CardCheckEvent), on_event_card_pass_check;
             /// `card_not_pass_check`: a card failed WeChat's review.
             "card_not_pass_check" => CardNotPassCheck(CardCheckEvent), on_event_card_not_pass_check;
             /// `user_get_card`: a user received (claimed) a card.
-            "user_get_card" => UserGetCard(UserGetCardEvent), on_event_user_get_card;
+            "user_get_card" => UserGetCard(UserGetCardEvent), on_event_user_get_card, id ["CardId", "UserCardCode"];
             /// `user_gifting_card`: a user gave a card to a friend.
-            "user_gifting_card" => UserGiftingCard(UserGiftingCardEvent), on_event_user_gifting_card;
+            "user_gifting_card" => UserGiftingCard(UserGiftingCardEvent), on_event_user_gifting_card, id ["CardId", "UserCardCode"];
             /// `user_del_card`: a user deleted a card.
-            "user_del_card" => UserDelCard(CardCodeEvent), on_event_user_del_card;
+            "user_del_card" => UserDelCard(CardCodeEvent), on_event_user_del_card, id ["CardId", "UserCardCode"];
             /// `user_consume_card`: a card was redeemed.
-            "user_consume_card" => UserConsumeCard(UserConsumeCardEvent), on_event_user_consume_card;
+            "user_consume_card" => UserConsumeCard(UserConsumeCardEvent), on_event_user_consume_card, id ["CardId", "UserCardCode"];
             /// `user_pay_from_pay_cell`: a user paid through a card's pay cell.
-            "user_pay_from_pay_cell" => UserPayFromPayCell(UserPayFromPayCellEvent), on_event_user_pay_from_pay_cell;
+            "user_pay_from_pay_cell" => UserPayFromPayCell(UserPayFromPayCellEvent), on_event_user_pay_from_pay_cell, id ["TransId"];
             /// `user_view_card`: a user opened a member card.
             "user_view_card" => UserViewCard(UserViewCardEvent), on_event_user_view_card;
             /// `user_enter_session_from_card`: a user entered the account's conversation from a card.
@@ -201,39 +205,39 @@ macro_rules! for_each_event {
             /// `card_sku_remind`: a card's stock ran low.
             "card_sku_remind" => CardSkuRemind(CardSkuRemindEvent), on_event_card_sku_remind;
             /// `card_pay_order`: a coupon-point order changed status.
-            "card_pay_order" => CardPayOrder(CardPayOrderEvent), on_event_card_pay_order;
+            "card_pay_order" => CardPayOrder(CardPayOrderEvent), on_event_card_pay_order, id ["OrderId", "Status"];
             /// `submit_membercard_user_info`: a user submitted a member card's activation form.
             "submit_membercard_user_info" => SubmitMembercardUserInfo(CardCodeEvent), on_event_submit_membercard_user_info;
             /// `giftcard_pay_done`: a gift card purchase was paid.
-            "giftcard_pay_done" => GiftcardPayDone(GiftCardPayDoneEvent), on_event_giftcard_pay_done;
+            "giftcard_pay_done" => GiftcardPayDone(GiftCardPayDoneEvent), on_event_giftcard_pay_done, id ["OrderId"];
             /// `giftcard_send_to_friend`: a purchased gift card was sent to a friend.
-            "giftcard_send_to_friend" => GiftcardSendToFriend(GiftCardSendToFriendEvent), on_event_giftcard_send_to_friend;
+            "giftcard_send_to_friend" => GiftcardSendToFriend(GiftCardSendToFriendEvent), on_event_giftcard_send_to_friend, id ["OrderId"];
             /// `giftcard_user_accept`: a friend accepted a gift card.
-            "giftcard_user_accept" => GiftcardUserAccept(GiftCardUserAcceptEvent), on_event_giftcard_user_accept;
+            "giftcard_user_accept" => GiftcardUserAccept(GiftCardUserAcceptEvent), on_event_giftcard_user_accept, id ["OrderId"];
             /// `poi_check_notify`: WeChat's review of a store created through the POI API.
             "poi_check_notify" => PoiCheckNotify(PoiCheckNotifyEvent), on_event_poi_check_notify;
             /// `apply_merchant_audit_info`: the review of a store mini program's merchant.
-            "apply_merchant_audit_info" => ApplyMerchantAuditInfo(StoreAuditEvent), on_event_apply_merchant_audit_info;
+            "apply_merchant_audit_info" => ApplyMerchantAuditInfo(StoreAuditEvent), on_event_apply_merchant_audit_info, id ["audit_id", "status"];
             /// `create_map_poi_audit_info`: the review of a POI created in Tencent Maps.
-            "create_map_poi_audit_info" => CreateMapPoiAuditInfo(CreateMapPoiAuditEvent), on_event_create_map_poi_audit_info;
+            "create_map_poi_audit_info" => CreateMapPoiAuditInfo(CreateMapPoiAuditEvent), on_event_create_map_poi_audit_info, id ["audit_id", "status"];
             /// `add_store_audit_info`: the review of a store added through the store mini program.
-            "add_store_audit_info" => AddStoreAuditInfo(StoreAuditEvent), on_event_add_store_audit_info;
+            "add_store_audit_info" => AddStoreAuditInfo(StoreAuditEvent), on_event_add_store_audit_info, id ["audit_id", "status"];
             /// `modify_store_audit_info`: the review of a store modified through the store mini program.
-            "modify_store_audit_info" => ModifyStoreAuditInfo(StoreAuditEvent), on_event_modify_store_audit_info;
+            "modify_store_audit_info" => ModifyStoreAuditInfo(StoreAuditEvent), on_event_modify_store_audit_info, id ["audit_id", "status"];
             /// `add_nearby_poi_audit_info`: the review of a mini program's "nearby" location.
-            "add_nearby_poi_audit_info" => AddNearbyPoiAuditInfo(NearbyPoiAuditEvent), on_event_add_nearby_poi_audit_info;
+            "add_nearby_poi_audit_info" => AddNearbyPoiAuditInfo(NearbyPoiAuditEvent), on_event_add_nearby_poi_audit_info, id ["audit_id"];
             /// `nearby_category_audit_info`: the review of a "nearby" category.
-            "nearby_category_audit_info" => NearbyCategoryAuditInfo(NearbyCategoryAuditEvent), on_event_nearby_category_audit_info;
+            "nearby_category_audit_info" => NearbyCategoryAuditInfo(NearbyCategoryAuditEvent), on_event_nearby_category_audit_info, id ["audit_id"];
             /// `merchant_order`: an order of the legacy WeChat shop was paid.
-            "merchant_order" => MerchantOrder(MerchantOrderEvent), on_event_merchant_order;
+            "merchant_order" => MerchantOrder(MerchantOrderEvent), on_event_merchant_order, id ["OrderId", "OrderStatus"];
             /// `user_authorize_invoice`: a user finished (or failed) authorising an invoice for an order.
-            "user_authorize_invoice" => UserAuthorizeInvoice(UserAuthorizeInvoiceEvent), on_event_user_authorize_invoice;
+            "user_authorize_invoice" => UserAuthorizeInvoice(UserAuthorizeInvoiceEvent), on_event_user_authorize_invoice, id ["SuccOrderId", "FailOrderId"];
             /// `submit_invoice_title`: a user submitted an invoice title through quick invoicing.
             "submit_invoice_title" => SubmitInvoiceTitle(SubmitInvoiceTitleEvent), on_event_submit_invoice_title;
             /// `update_invoice_status`: an invoice's reimbursement status changed.
-            "update_invoice_status" => UpdateInvoiceStatus(UpdateInvoiceStatusEvent), on_event_update_invoice_status;
+            "update_invoice_status" => UpdateInvoiceStatus(UpdateInvoiceStatusEvent), on_event_update_invoice_status, id ["CardId", "Code", "Status"];
             /// `cloud_invoice_invoiceresult_event`: the result of an invoice issued through cloud invoicing.
-            "cloud_invoice_invoiceresult_event" => CloudInvoiceResult(CloudInvoiceResultEvent), on_event_cloud_invoice_invoiceresult;
+            "cloud_invoice_invoiceresult_event" => CloudInvoiceResult(CloudInvoiceResultEvent), on_event_cloud_invoice_invoiceresult, id ["fpqqlsh"];
             /// `WifiConnected`: a user connected to a store's Wi-Fi.
             "WifiConnected" => WifiConnected(WifiConnectedEvent), on_event_wifi_connected;
             /// `ShakearoundUserShake`: a user shook near iBeacon devices.
@@ -252,7 +256,7 @@ macro_rules! for_each_event {
 
 /// Generates [`Event`], its parse table and [`Event::name`] from the catalogue.
 macro_rules! define_events {
-    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
         /// An event, by its `Event` field: one variant per event of the catalogue (see the
         /// [module documentation](self)), each with its payload.
         #[derive(Debug, Clone, PartialEq)]
@@ -279,6 +283,17 @@ macro_rules! define_events {
                 match self {
                     $( Event::$variant(_) => $name, )*
                     Event::Unknown { name } => name,
+                }
+            }
+
+            /// The raw fields (dotted paths into nested elements) that tell two distinct pushes
+            /// of this event apart when it has no `MsgId`: its own id (a `trace_id`, an order
+            /// id, ...), from the catalogue. Empty for the events that have none; those are
+            /// told apart by sender, CreateTime, event and EventKey.
+            pub fn id_fields(&self) -> &'static [&'static str] {
+                match self {
+                    $( Event::$variant(_) => &[$($($id),+)?], )*
+                    Event::Unknown { .. } => &[],
                 }
             }
         }
