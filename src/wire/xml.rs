@@ -20,7 +20,10 @@
 //! - an element with child elements becomes a [`Value::Node`]; whitespace between its children is
 //!   ignored;
 //! - an element without children becomes [`Value::Text`]: all its text and CDATA sections joined
-//!   in order, exactly as sent (no trimming, no line-end normalization), `""` when empty;
+//!   in order, exactly as sent (no trimming, no line-end normalization), `""` when empty — but
+//!   for whitespace-only text right before or after a CDATA section, which is formatting
+//!   (`<MsgType> <![CDATA[event]]> </MsgType>` is `event`, as WeChat's own samples write it);
+//!   the CDATA section's own content is kept exactly;
 //! - the five predefined entities (`&lt;` `&gt;` `&amp;` `&apos;` `&quot;`) and numeric
 //!   character references (`&#233;` `&#xE9;`) are resolved;
 //! - the XML declaration, processing instructions, comments, attributes and a UTF-8 byte order
@@ -96,8 +99,23 @@ struct Frame<'a> {
     name: &'a str,
     /// Its character data so far; dropped (it must be whitespace) once a child appears.
     text: String,
+    /// The run of plain text (and resolved references) read last, if the last thing read was
+    /// not a CDATA section: where it starts in `text`, whether it is all whitespace so far, and
+    /// whether a CDATA section came right before it. A whitespace-only run next to a section
+    /// is dropped when the run ends (at the next section, or at the end tag).
+    run: Option<Run>,
+    /// Whether the last thing read was a CDATA section.
+    after_cdata: bool,
     /// Its children, once the first one has appeared.
     children: Option<Fields>,
+}
+
+/// See [`Frame::run`].
+#[derive(Clone, Copy)]
+struct Run {
+    start: usize,
+    blank: bool,
+    after_cdata: bool,
 }
 
 impl<'a> Frame<'a> {
@@ -105,13 +123,44 @@ impl<'a> Frame<'a> {
         Frame {
             name,
             text: String::new(),
+            run: None,
+            after_cdata: false,
             children: None,
         }
     }
 
-    /// Appends character data, which must be whitespace once the element has children.
-    fn push_text(&mut self, text: &str, at: usize) -> Result<(), WireError> {
+    /// Appends plain text (or a resolved reference, with `blank` false), which must be
+    /// whitespace once the element has children.
+    fn push_text(&mut self, text: &str, blank: bool, at: usize) -> Result<(), WireError> {
         if self.children.is_none() {
+            match &mut self.run {
+                Some(run) => run.blank &= blank,
+                None => {
+                    self.run = Some(Run {
+                        start: self.text.len(),
+                        blank,
+                        after_cdata: self.after_cdata,
+                    });
+                }
+            }
+            self.after_cdata = false;
+            self.text.push_str(text);
+            Ok(())
+        } else if is_whitespace(text) {
+            Ok(())
+        } else {
+            Err(self.mixed(at))
+        }
+    }
+
+    /// Appends a CDATA section's content, dropping the whitespace-only text right before it.
+    fn push_cdata(&mut self, text: &str, at: usize) -> Result<(), WireError> {
+        if self.children.is_none() {
+            if let Some(Run { start, blank: true, .. }) = self.run {
+                self.text.truncate(start);
+            }
+            self.run = None;
+            self.after_cdata = true;
             self.text.push_str(text);
             Ok(())
         } else if is_whitespace(text) {
@@ -137,10 +186,20 @@ impl<'a> Frame<'a> {
         Ok(())
     }
 
-    fn into_value(self) -> Value {
+    fn into_value(mut self) -> Value {
         match self.children {
             Some(children) => Value::Node(children),
-            None => Value::Text(self.text),
+            None => {
+                if let Some(Run {
+                    start,
+                    blank: true,
+                    after_cdata: true,
+                }) = self.run
+                {
+                    self.text.truncate(start);
+                }
+                Value::Text(self.text)
+            }
         }
     }
 
@@ -239,12 +298,13 @@ impl<'a> Parser<'a> {
                 }
                 Event::CData(cdata) => {
                     let text = self.slice(&cdata, at)?;
-                    self.char_data(text, at)?;
+                    self.innermost(at)?.push_cdata(text, at)?;
                 }
                 Event::GeneralRef(reference) => {
                     let resolved = resolve(&reference, at)?;
                     let mut buf = [0; 4];
-                    self.char_data(resolved.encode_utf8(&mut buf), at)?;
+                    self.innermost(at)?
+                        .push_text(resolved.encode_utf8(&mut buf), false, at)?;
                 }
                 Event::DocType(_) => return Err(WireError::Doctype { at }),
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
@@ -263,18 +323,16 @@ impl<'a> Parser<'a> {
 
     /// Plain text: whitespace is fine anywhere, anything else only inside an element.
     fn text(&mut self, text: &str, at: usize) -> Result<(), WireError> {
-        if self.stack.is_empty() && is_whitespace(text) {
+        let blank = is_whitespace(text);
+        if self.stack.is_empty() && blank {
             return Ok(());
         }
-        self.char_data(text, at)
+        self.innermost(at)?.push_text(text, blank, at)
     }
 
-    /// Character data that belongs to the innermost open element.
-    fn char_data(&mut self, text: &str, at: usize) -> Result<(), WireError> {
-        match self.stack.last_mut() {
-            Some(frame) => frame.push_text(text, at),
-            None => Err(WireError::OutsideRoot { at }),
-        }
+    /// The innermost open element, which character data belongs to.
+    fn innermost(&mut self, at: usize) -> Result<&mut Frame<'a>, WireError> {
+        self.stack.last_mut().ok_or(WireError::OutsideRoot { at })
     }
 
     fn count_element(&mut self, at: usize) -> Result<(), WireError> {
