@@ -33,10 +33,14 @@ impl Value {
 }
 
 /// An ordered list of `(name, value)` pairs. A name may repeat (XML `<item>` lists; a JSON array
-/// becomes one entry per element under the array's key).
+/// becomes one entry per element under the array's key). The names that came as JSON arrays
+/// are remembered, so that an array of one element, or of none, is an array again in
+/// [`Fields::to_json`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Fields {
     entries: Vec<(String, Value)>,
+    /// Names that held a JSON array (empty for XML).
+    lists: Vec<String>,
 }
 
 impl Fields {
@@ -53,6 +57,20 @@ impl Fields {
     /// Appends a text entry.
     pub fn push_text(&mut self, name: impl Into<String>, text: impl Into<String>) {
         self.push(name, Value::Text(text.into()));
+    }
+
+    /// Records that `name` held a list (a JSON array), whatever its length: [`Fields::to_json`]
+    /// renders it as an array even with one element or none.
+    pub fn mark_list(&mut self, name: impl Into<String>) {
+        let name = name.into();
+        if !self.lists.contains(&name) {
+            self.lists.push(name);
+        }
+    }
+
+    /// Whether `name` held a list (see [`Fields::mark_list`]).
+    pub fn is_list(&self, name: &str) -> bool {
+        self.lists.iter().any(|list| list == name)
     }
 
     /// The first entry named `name`.
@@ -110,18 +128,27 @@ impl Fields {
 
 impl Fields {
     /// The fields as a JSON object under their own names: text as strings, nodes as objects,
-    /// and a name that repeats as an array of its values (in document order).
+    /// and a name that repeats, or that held a JSON array, as an array of its values (in
+    /// document order; an empty array stays empty).
     pub fn to_json(&self) -> serde_json::Value {
         let mut object = serde_json::Map::new();
         for (name, value) in &self.entries {
             let value = value.to_json();
             match object.get_mut(name) {
+                None if self.is_list(name) => {
+                    object.insert(name.clone(), serde_json::Value::Array(vec![value]));
+                }
                 None => {
                     object.insert(name.clone(), value);
                 }
                 Some(serde_json::Value::Array(values)) if self.repeats(name) => values.push(value),
                 Some(first) => *first = serde_json::Value::Array(vec![first.take(), value]),
             }
+        }
+        for name in &self.lists {
+            object
+                .entry(name.clone())
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
         }
         serde_json::Value::Object(object)
     }
@@ -145,6 +172,7 @@ impl FromIterator<(String, Value)> for Fields {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
         Fields {
             entries: iter.into_iter().collect(),
+            lists: Vec::new(),
         }
     }
 }

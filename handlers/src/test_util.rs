@@ -125,22 +125,36 @@ impl<'a> XmlParser<'a> {
         }
     }
 
+    /// Text and CDATA sections joined; whitespace-only text next to a section is formatting,
+    /// as the gateway's decoder has it.
     fn text(&mut self, name: &str) -> String {
-        let mut text = String::new();
+        // (is CDATA, content) in order.
+        let mut pieces: Vec<(bool, &str)> = Vec::new();
         loop {
             if let Some(after) = self.rest.strip_prefix("<![CDATA[") {
                 let end = after.find("]]>").expect("CDATA closes");
-                text.push_str(&after[..end]);
+                pieces.push((true, &after[..end]));
                 self.rest = &after[end + 3..];
             } else if self.rest.starts_with("</") {
                 self.eat(&format!("</{name}>"));
-                return text;
+                break;
             } else {
                 let end = self.rest.find('<').expect("element closes");
-                text.push_str(&self.rest[..end]);
+                pieces.push((false, &self.rest[..end]));
                 self.rest = &self.rest[end..];
             }
         }
+        let cdata_at = |i: usize| pieces.get(i).is_some_and(|(cdata, _)| *cdata);
+        pieces
+            .iter()
+            .enumerate()
+            .filter(|(i, (cdata, text))| {
+                *cdata
+                    || !text.trim().is_empty()
+                    || !(cdata_at(i + 1) || i.checked_sub(1).is_some_and(cdata_at))
+            })
+            .map(|(_, (_, text))| *text)
+            .collect()
     }
 }
 

@@ -8,8 +8,9 @@
 //! - A nested object becomes a [`Value::Node`].
 //! - An array becomes one entry per element under the array's key, so an array of objects reads
 //!   like repeated XML `<item>` nodes. Arrays nested directly in arrays are flattened into the
-//!   same key (`{"a": [[1, 2], [3]]}` gives `a=1, a=2, a=3`), and an empty array gives no entry:
-//!   the fields model has no other way to say either.
+//!   same key (`{"a": [[1, 2], [3]]}` gives `a=1, a=2, a=3`), and an empty array gives no entry.
+//!   The key is marked as a list ([`Fields::mark_list`]), so that [`Fields::to_json`] (what
+//!   `forward` bots receive) gives an array back, with one element or none too.
 //! - Strings become [`Value::Text`]; numbers the text of their value (integers exactly, as
 //!   `MsgId` needs; fractions in shortest round-trip form, so `23.137466` stays `23.137466`);
 //!   booleans `true` / `false`; `null` the empty string.
@@ -206,6 +207,7 @@ impl<'de> Visitor<'de> for Entry<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let depth = self.nested()?;
+        self.out.mark_list(self.key.as_str());
         while seq
             .next_element_seed(Entry {
                 key: self.key.clone(),

@@ -239,3 +239,22 @@ proptest! {
         prop_assert_eq!(parsed.as_ref().and_then(|f| f.text("i")).map(str::to_owned), Some(i.to_string()));
     }
 }
+
+#[test]
+fn arrays_stay_arrays_for_forward_bots() {
+    // The `List` of a mini program's subscribe_msg_popup_event, with one element.
+    let fields = ok(
+        r#"{"Event":"subscribe_msg_popup_event","List":[{"TemplateId":"T","SubscribeStatusString":"accept"}],"Empty":[],"Two":[1,2],"One":"x"}"#,
+    );
+    assert!(fields.is_list("List") && fields.is_list("Empty") && !fields.is_list("One"));
+    assert_eq!(
+        fields.to_json(),
+        serde_json::json!({
+            "Event": "subscribe_msg_popup_event",
+            "List": [{"TemplateId": "T", "SubscribeStatusString": "accept"}],
+            "Empty": [],
+            "Two": ["1", "2"],
+            "One": "x",
+        })
+    );
+}

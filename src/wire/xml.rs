@@ -156,7 +156,10 @@ impl<'a> Frame<'a> {
     /// Appends a CDATA section's content, dropping the whitespace-only text right before it.
     fn push_cdata(&mut self, text: &str, at: usize) -> Result<(), WireError> {
         if self.children.is_none() {
-            if let Some(Run { start, blank: true, .. }) = self.run {
+            if let Some(Run {
+                start, blank: true, ..
+            }) = self.run
+            {
                 self.text.truncate(start);
             }
             self.run = None;

@@ -88,6 +88,28 @@ fn text_and_cdata_are_joined_in_order() {
 }
 
 #[test]
+fn whitespace_around_cdata_is_formatting() {
+    // As WeChat's own documentation writes some samples.
+    let parsed = ok("<xml><ToUserName> <![CDATA[gh_1]]> </ToUserName>\n\
+         <MsgType>\n  <![CDATA[event]]>\n</MsgType><A><![CDATA[ x ]]></A>\
+         <B> <![CDATA[p]]> <![CDATA[q]]> </B><C>\t<![CDATA[]]>\t</C></xml>");
+    assert_eq!(parsed.text("ToUserName"), Some("gh_1"));
+    assert_eq!(parsed.text("MsgType"), Some("event"));
+    // A section's own content is kept exactly.
+    assert_eq!(parsed.text("A"), Some(" x "));
+    assert_eq!(parsed.text("B"), Some("pq"));
+    assert_eq!(parsed.text("C"), Some(""));
+    // Text that is not whitespace only is data, with its spaces; so is a reference.
+    let parsed = ok(
+        "<xml><A>one <![CDATA[two]]> three</A><B> &#32;<![CDATA[x]]></B>\
+         <C> &amp; <![CDATA[x]]></C></xml>",
+    );
+    assert_eq!(parsed.text("A"), Some("one two three"));
+    assert_eq!(parsed.text("B"), Some("  x"));
+    assert_eq!(parsed.text("C"), Some(" & x"));
+}
+
+#[test]
 fn text_is_kept_exactly_as_sent() {
     let parsed = ok("<xml><A>  padded\r\n line </A><B> </B></xml>");
     assert_eq!(parsed.text("A"), Some("  padded\r\n line "));

@@ -199,3 +199,20 @@ async fn json_pushes_are_parsed_and_answered_success() {
 
     assert_eq!(gw.post_plain("demo", r#"{"ToUserName": "#).await.0, 400);
 }
+
+#[actix_web::test]
+async fn whitespace_around_cdata_is_formatting_as_in_wechats_samples() {
+    let gw = start().await;
+    let push = format!(
+        "<xml>\n  <ToUserName> <![CDATA[gh_test]]> </ToUserName>\n  \
+         <FromUserName> <![CDATA[o_padded]]> </FromUserName>\n  <CreateTime>{}</CreateTime>\n  \
+         <MsgType> <![CDATA[text]]> </MsgType>\n  <Content> <![CDATA[hello]]> </Content>\n  \
+         <MsgId>4001</MsgId>\n</xml>",
+        now()
+    );
+    let (status, body) = gw.post_plain("demo", &push).await;
+    assert_eq!(status, 200, "{body}");
+    // The keyword rule matched, and the reply goes to the openid without its padding.
+    assert_eq!(xml_field(&body, "Content").as_deref(), Some("world"));
+    assert_eq!(xml_field(&body, "ToUserName").as_deref(), Some("o_padded"));
+}

@@ -1,7 +1,8 @@
 //! Cards and gift cards.
 //!
-//! Card (卡券) events reach official accounts as XML only. Text keeps whatever surrounds the
-//! CDATA sections exactly as the decoder hands it over; numbers tolerate surrounding whitespace.
+//! Card (卡券) events reach official accounts as XML only. WeChat's card samples pad their CDATA
+//! sections with whitespace; the gateway's decoder drops that padding (it is formatting) and
+//! keeps each section's content exactly; numbers tolerate surrounding whitespace.
 //! The small `opt_*` helpers here read optional numbers for every event family in this folder.
 use std::str::FromStr;
 

@@ -58,13 +58,13 @@ fn user_get_card() {
     assert_eq!(
         UserGetCardEvent::read(&Reader::top(&fields)).expect("valid"),
         UserGetCardEvent {
-            card_id: " pZI8Fjwsy5fVPRBeD78J4RmqVvBc ".to_owned(),
+            card_id: "pZI8Fjwsy5fVPRBeD78J4RmqVvBc".to_owned(),
             is_give_by_friend: 0,
-            user_card_code: " 226009850808 ".to_owned(),
-            friend_user_name: Some("  ".to_owned()),
+            user_card_code: "226009850808".to_owned(),
+            friend_user_name: Some("".to_owned()),
             outer_id: Some(0),
-            old_user_card_code: Some("  ".to_owned()),
-            outer_str: Some(" 12b ".to_owned()),
+            old_user_card_code: Some("".to_owned()),
+            outer_str: Some("12b".to_owned()),
             is_restore_member_card: Some(0),
             is_recommend_by_friend: Some(0),
             union_id: Some("o6_bmasdasdsad6_2sgVt7hMZOPfL".to_owned()),
@@ -142,14 +142,14 @@ fn user_consume_card() {
     assert_eq!(
         UserConsumeCardEvent::read(&Reader::top(&fields)).expect("valid"),
         UserConsumeCardEvent {
-            card_id: " pZI8Fj8y-E8hpvho2d1ZvpGwQBvA ".to_owned(),
-            user_card_code: " 452998530302 ".to_owned(),
-            consume_source: " FROM_API ".to_owned(),
-            location_name: Some("  ".to_owned()),
-            staff_open_id: Some(" oZ********nJ3bPJu_Rtjkw4c ".to_owned()),
-            verify_code: Some("  ".to_owned()),
-            remark_amount: Some("  ".to_owned()),
-            outer_str: Some(" xxxxx ".to_owned()),
+            card_id: "pZI8Fj8y-E8hpvho2d1ZvpGwQBvA".to_owned(),
+            user_card_code: "452998530302".to_owned(),
+            consume_source: "FROM_API".to_owned(),
+            location_name: Some("".to_owned()),
+            staff_open_id: Some("oZ********nJ3bPJu_Rtjkw4c".to_owned()),
+            verify_code: Some("".to_owned()),
+            remark_amount: Some("".to_owned()),
+            outer_str: Some("xxxxx".to_owned()),
         }
     );
 }
@@ -182,9 +182,9 @@ fn user_view_card() {
     assert_eq!(
         UserViewCardEvent::read(&Reader::top(&fields)).expect("valid"),
         UserViewCardEvent {
-            card_id: " pZI8Fj2ezBbxxxxxT2UbiiWLb7Bg ".to_owned(),
-            user_card_code: " 4xxxxxxxx8558 ".to_owned(),
-            outer_str: Some(" 12b ".to_owned()),
+            card_id: "pZI8Fj2ezBbxxxxxT2UbiiWLb7Bg".to_owned(),
+            user_card_code: "4xxxxxxxx8558".to_owned(),
+            outer_str: Some("12b".to_owned()),
         }
     );
 }
