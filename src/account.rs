@@ -50,6 +50,14 @@ impl std::fmt::Debug for Account {
 /// A problem turning a validated config into running accounts.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    /// A plugin was registered for an account the config does not have.
+    #[error("plugin {plugin} is registered for account `{name}`, which the config does not have")]
+    UnknownAccount {
+        /// The account named.
+        name: String,
+        /// The plugin's name.
+        plugin: String,
+    },
     /// A rule did not compile.
     #[error("accounts[{index}].rules: {source}")]
     Rules {
@@ -60,6 +68,38 @@ pub enum SetupError {
     },
 }
 
+/// A plugin registered in code: for every account, or for the one named.
+#[derive(Clone)]
+pub struct Plugin {
+    /// The account it serves; `None` for every account.
+    pub account: Option<Arc<str>>,
+    /// The plugin.
+    pub handler: Arc<dyn Handler>,
+}
+
+impl Plugin {
+    /// A plugin for every account.
+    pub fn everywhere(handler: Arc<dyn Handler>) -> Self {
+        Plugin {
+            account: None,
+            handler,
+        }
+    }
+
+    fn serves(&self, account: &str) -> bool {
+        self.account.as_deref().is_none_or(|name| name == account)
+    }
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("account", &self.account)
+            .field("handler", &self.handler.name())
+            .finish()
+    }
+}
+
 /// Every configured account, by name.
 #[derive(Debug)]
 pub struct Accounts {
@@ -68,18 +108,30 @@ pub struct Accounts {
 
 impl Accounts {
     /// Builds the accounts: the config's auto-reply rules come first in each registry, then
-    /// `extra` (plugins registered in code), in registration order. `http` is the shared,
+    /// `extra` (plugins registered in code, each for every account or for the one it names),
+    /// in registration order; a plugin for an account the config does not have is an error. `http` is the shared,
     /// pooled client for WeChat's API and upstream bots. `tokens` shares the access tokens
     /// with the other instances (`[tokens] backend = "redis"`); `None` keeps them in this
     /// process.
     pub fn build(
         configs: &[AccountConfig],
-        extra: &[Arc<dyn Handler>],
+        extra: &[Plugin],
         metrics: &Metrics,
         http: &reqwest::Client,
         upstream_timeout: Duration,
         tokens: Option<&SharedTokens>,
     ) -> Result<Self, SetupError> {
+        if let Some(plugin) = extra.iter().find(|plugin| {
+            plugin
+                .account
+                .as_deref()
+                .is_some_and(|name| !configs.iter().any(|config| config.name == name))
+        }) {
+            return Err(SetupError::UnknownAccount {
+                name: plugin.account.as_deref().unwrap_or_default().to_owned(),
+                plugin: plugin.handler.name().to_owned(),
+            });
+        }
         let mut by_name = HashMap::with_capacity(configs.len());
         for (index, config) in configs.iter().enumerate() {
             let cipher = config
@@ -107,8 +159,8 @@ impl Accounts {
                     .map_err(|source| SetupError::Rules { index, source })?;
                 registry.push(rules);
             }
-            for handler in extra {
-                registry.push_arc(handler.clone());
+            for plugin in extra.iter().filter(|plugin| plugin.serves(&config.name)) {
+                registry.push_arc(plugin.handler.clone());
             }
             let name: Arc<str> = Arc::from(config.name.as_str());
             let account = Account {

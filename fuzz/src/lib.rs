@@ -5,7 +5,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use wxgate::Config;
-use wxgate::internals::account::Accounts;
+use wxgate::internals::account::{Accounts, Plugin};
 use wxgate::handlers::{
     Article, Context, Fields, Handler, Media, Message, Music, Outcome, Reply, Transfer, Value,
     Video, async_trait,
@@ -65,9 +65,10 @@ pub fn config() -> Config {
 /// The accounts of `config`, with `extra` plugins after the rules.
 pub fn accounts(config: &Config, extra: &[Arc<dyn Handler>], metrics: &Metrics) -> Accounts {
     static HTTP: LazyLock<reqwest::Client> = LazyLock::new(reqwest::Client::new);
+    let extra: Vec<Plugin> = extra.iter().cloned().map(Plugin::everywhere).collect();
     Accounts::build(
         &config.accounts,
-        extra,
+        &extra,
         metrics,
         &HTTP,
         Duration::from_millis(config.server.upstream_timeout_ms),

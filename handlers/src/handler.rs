@@ -10,6 +10,8 @@
 //! Which method a message reaches is decided in one place:
 //! [`dispatch_one`](crate::registry::dispatch_one).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use crate::message::event::*;
@@ -43,7 +45,7 @@ pub struct SendError {
 pub struct Context<'a> {
     account: &'a str,
     message: &'a Message,
-    customer_service: Option<&'a dyn CustomerService>,
+    customer_service: Option<Arc<dyn CustomerService>>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -67,15 +69,21 @@ impl<'a> Context<'a> {
     }
 
     /// The same context with a customer-service API to send messages through.
-    pub fn with_customer_service(mut self, api: &'a dyn CustomerService) -> Self {
+    pub fn with_customer_service(mut self, api: Arc<dyn CustomerService>) -> Self {
         self.customer_service = Some(api);
         self
     }
 
     /// The account's customer-service API, when the account is configured for API calls
     /// (it has a `secret`).
-    pub fn customer_service(&self) -> Option<&'a dyn CustomerService> {
-        self.customer_service
+    pub fn customer_service(&self) -> Option<&dyn CustomerService> {
+        self.customer_service.as_deref()
+    }
+
+    /// [`Context::customer_service`], shared: for what outlives the call (see
+    /// [`Ctx`](crate::Ctx)).
+    pub fn customer_service_arc(&self) -> Option<Arc<dyn CustomerService>> {
+        self.customer_service.clone()
     }
 
     /// The account's name in the gateway's configuration (the `{account}` of `/wx/{account}`).

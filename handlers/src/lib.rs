@@ -60,6 +60,7 @@
 #![warn(missing_docs)]
 
 pub mod fields;
+pub mod func;
 pub mod handler;
 pub mod message;
 pub mod plugins;
@@ -71,6 +72,7 @@ mod test_util;
 
 pub use async_trait::async_trait;
 pub use fields::{Fields, Value};
+pub use func::{Ctx, IntoOutcome};
 pub use handler::{Context, CustomerService, Handler, SendError};
 pub use message::*;
 pub use plugins::auto_reply::{AutoReply, Forwarder, RuleAction, RuleConfig, RuleError};

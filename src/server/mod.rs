@@ -5,6 +5,7 @@
 
 pub mod conn;
 pub mod front;
+mod plugins;
 mod stop;
 
 use std::net::TcpListener;
@@ -20,7 +21,7 @@ use actix_web::{App, web};
 use futures_util::future::Either;
 use wxgate_handlers::Handler;
 
-use crate::account::{Accounts, SetupError};
+use crate::account::{Accounts, Plugin, SetupError};
 use crate::cluster::Redis;
 use crate::cluster::dedup::SharedDedup;
 use crate::cluster::tokens::SharedTokens;
@@ -74,7 +75,7 @@ pub enum Error {
 /// override code), then the plugins given to [`Gateway::handler`], in registration order.
 pub struct Gateway {
     config: Config,
-    handlers: Vec<Arc<dyn Handler>>,
+    handlers: Vec<Plugin>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -102,7 +103,7 @@ impl Gateway {
 
     /// Adds a handler plugin for every account, after those added before.
     pub fn handler(mut self, handler: impl Handler) -> Self {
-        self.handlers.push(Arc::new(handler));
+        self.handlers.push(Plugin::everywhere(Arc::new(handler)));
         self
     }
 

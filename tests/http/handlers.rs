@@ -168,3 +168,62 @@ async fn what_handlers_log_carries_the_push_span_before_and_after_they_wait() {
         );
     }
 }
+
+struct Shop;
+
+#[async_trait]
+impl Handler for Shop {
+    async fn on_text(&self, _ctx: &Context<'_>, text: &wxgate::handlers::TextMessage) -> Outcome {
+        Reply::Text(format!("shop: {}", text.content)).into()
+    }
+}
+
+#[actix_web::test]
+async fn closures_answer_their_type_and_plugins_can_serve_one_account() {
+    let gw = start_with(
+        &config_text(""),
+        vec![Box::new(|g: Gateway| {
+            g.handler_for("compat", Shop)
+                .on_text(
+                    |ctx, text| async move { format!("{} says {}", ctx.account(), text.content) },
+                )
+                .on_event_scan(
+                    |_ctx, scan| async move { Some(format!("scene {}", scan.event_key)) },
+                )
+        })],
+    )
+    .await;
+    // The config's rules come first, then the plugins in their order.
+    let (_, body) = gw
+        .post_plain("demo", &text_xml("o_1", "hello", 21_001))
+        .await;
+    assert_eq!(xml_field(&body, "Content").as_deref(), Some("world"));
+    let (_, body) = gw.post_plain("demo", &text_xml("o_1", "hi", 21_002)).await;
+    assert_eq!(xml_field(&body, "Content").as_deref(), Some("demo says hi"));
+    // The shop plugin serves `compat` only, ahead of the closure there.
+    let (_, body) = gw
+        .post_plain("compat", &text_xml("o_1", "hi", 21_003))
+        .await;
+    assert_eq!(xml_field(&body, "Content").as_deref(), Some("shop: hi"));
+    let (_, body) = gw
+        .post_plain("demo", &event_xml("o_2", now(), "SCAN", "42"))
+        .await;
+    assert_eq!(xml_field(&body, "Content").as_deref(), Some("scene 42"));
+}
+
+#[actix_web::test]
+async fn a_plugin_for_an_account_the_config_lacks_stops_the_start() {
+    let config = wxgate::Config::parse(&config_text(""), "test.toml").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let error = Gateway::from_config(config)
+        .handler_for("nobody", Shop)
+        .serve(listener)
+        .await
+        .err()
+        .expect("refused");
+    let message = error.to_string();
+    assert!(
+        message.contains("`nobody`") && message.contains("Shop"),
+        "{message}"
+    );
+}
