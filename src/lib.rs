@@ -6,11 +6,25 @@
 //! handler plugins under WeChat's 5-second deadline, and replies — encrypted where the push was.
 //!
 //! The stock `wxgate` binary runs the plugins config.toml describes. To add your own, depend on
-//! `wxgate` and `wxgate-handlers` and write a small binary:
+//! `wxgate` and write a small binary. A closure answers one message type or event:
 //!
 //! ```no_run
 //! use wxgate::Gateway;
-//! use wxgate_handlers::{async_trait, Context, Handler, Outcome, Reply, ScanEvent};
+//!
+//! fn main() -> Result<(), wxgate::Error> {
+//!     Gateway::load("config.toml")?
+//!         .on_text(|_ctx, text| async move { format!("you said {}", text.content) })
+//!         .on_event_scan(|_ctx, scan| async move { format!("scanned {}", scan.event_key) })
+//!         .run()
+//! }
+//! ```
+//!
+//! A plugin with state, or for many events, implements the [`Handler`](handlers::Handler)
+//! trait (one method per message type and event; override what you handle), for every account
+//! or for one ([`Gateway::handler_for`]):
+//!
+//! ```no_run
+//! use wxgate::prelude::*;
 //!
 //! struct Greeter;
 //!
@@ -22,7 +36,7 @@
 //! }
 //!
 //! fn main() -> Result<(), wxgate::Error> {
-//!     Gateway::load("config.toml")?.handler(Greeter).run()
+//!     Gateway::load("config.toml")?.handler_for("shop", Greeter).run()
 //! }
 //! ```
 //!
@@ -30,7 +44,7 @@
 //!
 //! What an embedding binary needs and nothing more: [`Gateway`] (load a config, add handler
 //! plugins, run or serve), [`Running`] and [`StopHandle`] (stop it), [`Error`], the [`config`]
-//! types, and the plugin crate re-exported as [`handlers`].
+//! types, the plugin crate re-exported as [`handlers`], and a [`prelude`] with all of it.
 //!
 //! Everything else is internal. The project's own benches, fuzz targets, black-box tests and
 //! the `wxgate` binary's tools reach the internals through `wxgate::internals`, a
@@ -50,6 +64,15 @@ pub mod config;
 pub use config::Config;
 pub use server::{Error, Gateway, Running, StopHandle};
 pub use wxgate_handlers as handlers;
+
+/// Everything a custom gateway with plugins needs, from this one crate:
+/// `use wxgate::prelude::*;` brings the [`Gateway`], the [`Handler`](handlers::Handler) trait
+/// and `async_trait`, [`Context`](handlers::Context) and [`Ctx`](handlers::Ctx), replies and
+/// outcomes, and every message and event type.
+pub mod prelude {
+    pub use crate::{Config, Error, Gateway};
+    pub use wxgate_handlers::*;
+}
 
 /// The gateway's internals: every module but [`config`], for the project's own benches, fuzz
 /// targets, black-box tests and the `wxgate` binary's tools. Not part of the public API:
