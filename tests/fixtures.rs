@@ -18,7 +18,7 @@ fn load(relative: &str) -> Message {
 
 fn event(relative: &str) -> Event {
     match load(relative).kind {
-        MessageKind::Event(event) => event,
+        MessageKind::Event(event) => *event,
         other => panic!("{relative}: expected an event, got {other:?}"),
     }
 }
@@ -221,7 +221,7 @@ fn every_catalogued_event_fixture_decodes_parses_and_forwards_whole() {
             panic!("{name}: not an event: {:?}", message.kind);
         };
         assert!(
-            !matches!(event, Event::Unknown { .. }) && event.name().eq_ignore_ascii_case(&name),
+            !matches!(**event, Event::Unknown { .. }) && event.name().eq_ignore_ascii_case(&name),
             "{name}: parsed as {event:?}"
         );
         let forwarded = message.raw.to_json();

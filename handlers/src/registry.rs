@@ -90,7 +90,7 @@ macro_rules! define_dispatch {
                 MessageKind::DeviceEvent(device) => handler.on_device_event(ctx, device).await,
                 MessageKind::DeviceText(device) => handler.on_device_text(ctx, device).await,
                 MessageKind::Unknown { msg_type } => handler.on_unknown(ctx, msg_type).await,
-                MessageKind::Event(event) => match event {
+                MessageKind::Event(event) => match &**event {
                     $( Event::$variant(e) => handler.$method(ctx, e).await, )*
                     Event::Unknown { name } => handler.on_event_unknown(ctx, name).await,
                 },

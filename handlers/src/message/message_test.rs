@@ -408,3 +408,11 @@ fn typed_error(fields: Fields) -> String {
         .expect_err("must fail")
         .to_string()
 }
+
+#[test]
+fn a_message_does_not_carry_the_size_of_every_event() {
+    // Every push is moved several times on the gateway's hot path; the event payloads (the
+    // largest several hundred bytes) sit behind one box.
+    let size = std::mem::size_of::<Message>();
+    assert!(size <= 256, "Message is {size} bytes");
+}

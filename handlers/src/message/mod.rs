@@ -55,8 +55,10 @@ pub enum MessageKind {
     Link(LinkMessage),
     /// `miniprogrampage`.
     MiniProgramPage(MiniProgramPageMessage),
-    /// `event`, by its `Event` field.
-    Event(Event),
+    /// `event`, by its `Event` field. Boxed: the payloads of the whole catalogue make an
+    /// [`Event`] several times the size of a text message, which every message would carry
+    /// (and move) otherwise.
+    Event(Box<Event>),
     /// `device_event`: a hardware device was bound or unbound, or a user subscribed to or
     /// unsubscribed from its status (`Event` `bind`, `unbind`, `subscribe_status`,
     /// `unsubscribe_status`).
@@ -167,7 +169,10 @@ impl MessageKind {
     /// `Event` field is an error.
     fn read(msg_type: &str, r: &Reader<'_>) -> Result<MessageKind, MessageError> {
         if msg_type.eq_ignore_ascii_case("event") {
-            return Ok(MessageKind::Event(Event::read(r.str("Event")?, r)));
+            return Ok(MessageKind::Event(Box::new(Event::read(
+                r.str("Event")?,
+                r,
+            ))));
         }
         Ok(MessageKind::parse(msg_type, r)
             .and_then(Result::ok)

@@ -101,7 +101,7 @@ fn every_fixture_parses_into_its_own_variant_and_reaches_its_own_method() {
             panic!("{name} ({source}): not an event: {:?}", message.kind);
         };
         assert!(
-            !matches!(event, Event::Unknown { .. }),
+            !matches!(**event, Event::Unknown { .. }),
             "{name} ({source}) did not parse into its own variant"
         );
         assert!(

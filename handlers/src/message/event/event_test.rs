@@ -667,7 +667,7 @@ fn empty_event_name_is_unknown() {
     let message = Message::from_fields(event_push("", &[])).expect("valid");
     assert!(matches!(
         &message.kind,
-        MessageKind::Event(Event::Unknown { name }) if name.is_empty()
+        MessageKind::Event(event) if matches!(&**event, Event::Unknown { name } if name.is_empty())
     ));
 }
 
