@@ -62,6 +62,7 @@ fn rule(
         regex: regex.map(str::to_owned),
         event: event.map(str::to_owned),
         event_key: key.map(str::to_owned),
+        msg_type: None,
         action: RuleAction::Reply(reply),
     }
 }

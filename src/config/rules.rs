@@ -22,6 +22,7 @@ pub(super) fn rule(mut r: Section<'_>, p: &mut Problems) -> RuleConfig {
     let regex = r.string_with("regex", p, non_empty);
     let event = r.string_with("event", p, non_empty);
     let event_key = r.string_with("event_key", p, non_empty);
+    let msg_type = r.string_with("msg_type", p, non_empty);
     let reply_value = r.value("reply");
     let forward = r.string_with("forward", p, check_forward_url);
 
@@ -43,6 +44,21 @@ pub(super) fn rule(mut r: Section<'_>, p: &mut Problems) -> RuleConfig {
             "`keyword` and `regex` are both set",
             "use one: `keyword` matches the whole text exactly, `regex` searches it",
         );
+    }
+    if let Some(msg_type) = &msg_type {
+        for (keys, kind) in [(&text_keys, "text"), (&event_keys, "event")] {
+            if !keys.is_empty() && !msg_type.eq_ignore_ascii_case(kind) {
+                p.add(
+                    r.key("msg_type"),
+                    format!(
+                        "is {} but {} only match {kind} messages",
+                        quote(msg_type),
+                        list(keys)
+                    ),
+                    format!("drop msg_type, or set it to \"{kind}\""),
+                );
+            }
+        }
     }
     if !text_keys.is_empty() && !event_keys.is_empty() {
         p.add(
@@ -112,6 +128,7 @@ pub(super) fn rule(mut r: Section<'_>, p: &mut Problems) -> RuleConfig {
         regex,
         event,
         event_key,
+        msg_type,
         action,
     }
 }

@@ -255,3 +255,29 @@ fn rules_are_checked() {
     );
     assert!(hint_of(&errors, "accounts[0].rules[3].reply").contains("{ text = \"..\" }"));
 }
+
+#[test]
+fn msg_type_rules_parse_and_must_agree_with_the_other_conditions() {
+    let account = "[[accounts]]\nname = \"demo\"\nappid = \"wx1234567890abcdef\"\ntoken = \"callbacktoken\"\n";
+    let config = crate::config::tests::parse_ok(&format!(
+        "{account}  [[accounts.rules]]\n  msg_type = \"image\"\n  reply = {{ text = \"nice picture\" }}\n"
+    ));
+    assert_eq!(
+        config.accounts[0].rules[0].msg_type.as_deref(),
+        Some("image")
+    );
+    let errors = crate::config::tests::parse_err(&format!(
+        "{account}  [[accounts.rules]]\n  msg_type = \"image\"\n  keyword = \"hi\"\n  reply = {{ text = \"x\" }}\n"
+    ));
+    let problems = crate::config::tests::keys_and_messages(&errors);
+    assert_eq!(problems.len(), 1, "{errors}");
+    assert_eq!(problems[0].0, "accounts[0].rules[0].msg_type");
+    assert!(
+        problems[0].1.contains("only match text messages"),
+        "{errors}"
+    );
+    assert!(
+        crate::config::tests::hint_of(&errors, "accounts[0].rules[0].msg_type")
+            .contains("\"text\"")
+    );
+}

@@ -9,6 +9,7 @@
 //!         regex: Some(r"^order (?P<id>\d+)$".into()),
 //!         event: None,
 //!         event_key: None,
+//!         msg_type: None,
 //!         action: RuleAction::Reply(Reply::Text("looking up order ${id}".into())),
 //!     },
 //!     RuleConfig {
@@ -16,6 +17,7 @@
 //!         regex: None,
 //!         event: Some("subscribe".into()),
 //!         event_key: None,
+//!         msg_type: None,
 //!         action: RuleAction::Reply(Reply::Text("welcome!".into())),
 //!     },
 //! ])?;
@@ -44,6 +46,9 @@ pub struct RuleConfig {
     pub event: Option<String>,
     /// Exact EventKey of an event.
     pub event_key: Option<String>,
+    /// The message type (`image`, `voice`, `location`, `event`, ... any `MsgType`, unknown ones
+    /// too), compared case-insensitively.
+    pub msg_type: Option<String>,
     /// What to do when the rule matches.
     pub action: RuleAction,
 }
@@ -84,10 +89,12 @@ pub enum RuleError {
         /// The rule's position in the list, from 0.
         index: usize,
     },
-    /// The rule combines text conditions with event conditions, so it can never match.
+    /// The rule combines text conditions with event conditions, or either with a `msg_type`
+    /// of another kind, so it can never match.
     #[error(
         "auto-reply rules[{index}]: keyword/regex only match text messages and event/event_key \
-         only match events, so this rule can never match; split it into two rules"
+         only match events (msg_type must agree), so this rule can never match; split it into \
+         two rules"
     )]
     NeverMatches {
         /// The rule's position in the list, from 0.
@@ -117,6 +124,8 @@ impl RuleError {
 ///   that did not participate expands to nothing.
 /// - `event`: the event name, compared case-insensitively with the name as received.
 /// - `event_key`: the EventKey of an event, exactly.
+/// - `msg_type`: the message's `MsgType` (`image`, `voice`, `location`, any type, unknown ones
+///   too), compared case-insensitively.
 ///
 /// A rule with `keyword` or `regex` never matches anything but text messages; a rule with
 /// `event` or `event_key` never matches anything but events. A rule that does not match costs
@@ -142,6 +151,7 @@ struct Rule {
     regex: Option<Regex>,
     event: Option<String>,
     event_key: Option<String>,
+    msg_type: Option<String>,
     action: RuleAction,
     /// The reply is text with `$` in it and the rule has a regex: expand captures.
     expands: bool,
@@ -220,9 +230,17 @@ impl Rule {
             regex,
             event,
             event_key,
+            msg_type,
             action,
         } = config;
-        if (keyword.is_some() || regex.is_some()) && (event.is_some() || event_key.is_some()) {
+        let text = keyword.is_some() || regex.is_some();
+        let event_rule = event.is_some() || event_key.is_some();
+        let type_is = |name: &str| {
+            msg_type
+                .as_deref()
+                .is_none_or(|t| t.eq_ignore_ascii_case(name))
+        };
+        if (text && event_rule) || (text && !type_is("text")) || (event_rule && !type_is("event")) {
             return Err(RuleError::NeverMatches { index });
         }
         let regex = regex
@@ -236,12 +254,20 @@ impl Rule {
             regex,
             event,
             event_key,
+            msg_type,
             action,
             expands,
         })
     }
 
     fn matches(&self, message: &Message) -> bool {
+        if self
+            .msg_type
+            .as_deref()
+            .is_some_and(|msg_type| !msg_type.eq_ignore_ascii_case(message.msg_type()))
+        {
+            return false;
+        }
         if self.keyword.is_some() || self.regex.is_some() {
             let Some(content) = message.text_content() else {
                 return false;

@@ -10,6 +10,7 @@ fn rule() -> RuleConfig {
         regex: None,
         event: None,
         event_key: None,
+        msg_type: None,
         action: RuleAction::Reply(Reply::Text("unset".into())),
     }
 }
@@ -413,4 +414,44 @@ fn forward_rules_need_a_forwarder() {
         .expect_err("must fail");
     assert_eq!(error, RuleError::NoForwarder { index: 1 });
     assert_eq!(error.index(), 1);
+}
+
+#[test]
+fn msg_type_rules_answer_any_message_type_unknown_ones_too() {
+    let by_type = |msg_type: &str, reply: &str| RuleConfig {
+        msg_type: Some(msg_type.into()),
+        action: RuleAction::Reply(Reply::Text(reply.into())),
+        ..rule()
+    };
+    let rules = compile(vec![
+        by_type("IMAGE", "nice picture"),
+        by_type("file", "got your file"),
+        RuleConfig {
+            keyword: Some("hi".into()),
+            ..by_type("text", "hello")
+        },
+    ]);
+    let image = message(push(
+        "image",
+        &[
+            ("PicUrl", "https://x/p.png"),
+            ("MediaId", "M"),
+            ("MsgId", "1"),
+        ],
+    ));
+    assert_eq!(reply_text(&rules, &image).as_deref(), Some("nice picture"));
+    let file = message(push("file", &[("Title", "a.pdf"), ("MsgId", "2")]));
+    assert_eq!(reply_text(&rules, &file).as_deref(), Some("got your file"));
+    assert_eq!(
+        reply_text(&rules, &text_message("hi")).as_deref(),
+        Some("hello")
+    );
+    assert_eq!(reply_text(&rules, &text_message("other")), None);
+    assert_eq!(reply_text(&rules, &click("K")), None);
+    // A type that contradicts the rule's other conditions can never match.
+    let never = AutoReply::new(vec![RuleConfig {
+        keyword: Some("hi".into()),
+        ..by_type("image", "x")
+    }]);
+    assert!(matches!(never, Err(RuleError::NeverMatches { index: 0 })));
 }
