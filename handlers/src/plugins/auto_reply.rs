@@ -240,7 +240,7 @@ impl Rule {
                 .as_deref()
                 .is_none_or(|t| t.eq_ignore_ascii_case(name))
         };
-        if (text && event_rule) || (text && !type_is("text")) || (event_rule && !type_is("event")) {
+        if (text && (event_rule || !type_is("text"))) || (event_rule && !type_is("event")) {
             return Err(RuleError::NeverMatches { index });
         }
         let regex = regex
