@@ -6,11 +6,10 @@
 //! `room_id`). Virtual-payment pushes (`xpay_*`) must be acknowledged with the JSON body
 //! `{"ErrCode":0,"ErrMsg":"Success"}`, not with `success`; WeChat retries until then.
 //!
-//! `guide_invite_result_event` has no type here: no peer models its payload and no real push has
-//! been seen; it stays an unknown event with its raw fields.
+//! `guide_invite_result_event` has a variant and a method of its own but no typed fields: no
+//! peer models its payload and no real push has been published, so its fields stay in the
+//! message's `raw` fields.
 
-// Until these payloads are wired into `Event`, only the tests construct them; remove this
-// allowance with the wiring.
 use std::str::FromStr;
 
 use super::super::error::MessageError;
@@ -668,6 +667,19 @@ impl LivePushMessageEvent {
                 internal_error_count: n.unsigned("internal_error_count")?,
             },
         })
+    }
+}
+
+/// `guide_invite_result_event`: the result of inviting a user to a shopping guide (顾问). No
+/// SDK models its fields and no real push has been published: read them from the message's
+/// `raw` fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuideInviteResultEvent {}
+
+impl GuideInviteResultEvent {
+    /// Reads the payload: nothing typed (see the type's documentation).
+    pub(crate) fn read(_: &Reader<'_>) -> Result<Self, MessageError> {
+        Ok(GuideInviteResultEvent {})
     }
 }
 

@@ -182,6 +182,8 @@ macro_rules! for_each_event {
             "wxalive_follow_notify" => WxaliveFollowNotify(LiveFollowEvent), on_event_wxalive_follow_notify;
             /// `wxalive_push_message_notify`: the result of notifying a live room's followers.
             "wxalive_push_message_notify" => WxalivePushMessageNotify(LivePushMessageEvent), on_event_wxalive_push_message_notify, id ["PushMessageApiNotify.message_id"];
+            /// `guide_invite_result_event`: the result of inviting a user to a shopping guide (fields in `raw` only).
+            "guide_invite_result_event" => GuideInviteResult(GuideInviteResultEvent), on_event_guide_invite_result;
             /// `card_pass_check`: a card passed WeChat's review.
             "card_pass_check" => CardPassCheck(CardCheckEvent), on_event_card_pass_check;
             /// `card_not_pass_check`: a card failed WeChat's review.
