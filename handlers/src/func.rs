@@ -123,8 +123,8 @@ impl Ctx {
     }
 }
 
-/// A plugin made of a closure and the part of a message it takes (see the
-/// [module documentation](self)).
+/// A plugin made of a closure and the part of a message it takes (see the [`func`](self)
+/// module).
 pub struct Func<P, F> {
     pick: fn(&Message) -> Option<&P>,
     name: &'static str,

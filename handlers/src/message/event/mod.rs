@@ -259,8 +259,17 @@ macro_rules! for_each_event {
 /// Generates [`Event`], its parse table and [`Event::name`] from the catalogue.
 macro_rules! define_events {
     ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
-        /// An event, by its `Event` field: one variant per event of the catalogue (see the
-        /// [module documentation](self)), each with its payload.
+        /// An event, by its `Event` field: one variant per event this crate types, each with
+        /// its payload, and [`Event::Unknown`] for the rest.
+        ///
+        /// Every variant, its wire name, its payload and its [`Handler`](crate::Handler)
+        /// method come from one list, the catalogue in `handlers/src/message/event/mod.rs`;
+        /// adding an event is one line there and its payload type. Payload fields are
+        /// optional wherever a peer SDK or WeChat's samples show them missing. A known event
+        /// whose typed parse fails all the same (a required field absent, a number that is
+        /// not one) is not refused: it becomes [`Event::Unknown`] with its name, and
+        /// [`Message::raw`](crate::Message::raw) keeps every field, so plugins and `forward`
+        /// bots still see all of it through `on_event_unknown`.
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum Event {
@@ -308,8 +317,7 @@ for_each_event!(define_events);
 
 impl Event {
     /// Parses the event named `name` (matched case-insensitively) from the message's fields.
-    /// A known event whose payload does not parse becomes [`Event::Unknown`] (see the
-    /// [module documentation](self)).
+    /// A known event whose payload does not parse becomes [`Event::Unknown`].
     pub(crate) fn read(name: &str, r: &Reader<'_>) -> Event {
         Event::parse(name, r)
             .and_then(Result::ok)
