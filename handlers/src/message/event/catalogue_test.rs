@@ -113,6 +113,18 @@ fn every_fixture_parses_into_its_own_variant_and_reaches_its_own_method() {
             .iter()
             .find(|(known, _)| known.eq_ignore_ascii_case(name))
             .unwrap_or_else(|| panic!("{name} is not catalogued"));
+        // The catalogue's id fields name real fields: each is in the sample (user_authorize_invoice
+        // carries one of its two, SuccOrderId or FailOrderId).
+        let ids = event.id_fields();
+        let present = ids
+            .iter()
+            .filter(|path| message.raw.text_at(path).is_some())
+            .count();
+        let alternatives = name.eq_ignore_ascii_case("user_authorize_invoice");
+        assert!(
+            present == ids.len() || (alternatives && present == 1),
+            "{name}: id fields {ids:?}, {present} in the sample"
+        );
         let ctx = Context::new("demo", &message);
         let outcome = runtime.block_on(dispatch_one(&Recorder, &ctx));
         assert_eq!(

@@ -137,9 +137,9 @@ macro_rules! for_each_event {
             /// `wxa_nickname_audit`: the review of the mini program's name change.
             "wxa_nickname_audit" => WxaNicknameAudit(NicknameAuditEvent), on_event_wxa_nickname_audit;
             /// `wxa_illegal_record`: a violation was recorded against the mini program.
-            "wxa_illegal_record" => WxaIllegalRecord(IllegalRecordEvent), on_event_wxa_illegal_record, id ["illegal_rec", "d_id"];
+            "wxa_illegal_record" => WxaIllegalRecord(IllegalRecordEvent), on_event_wxa_illegal_record, id ["illegal_record_id"];
             /// `wxa_appeal_record`: an appeal against a violation record changed status.
-            "wxa_appeal_record" => WxaAppealRecord(AppealRecordEvent), on_event_wxa_appeal_record, id ["appeal_rec", "d_id", "appeal_status"];
+            "wxa_appeal_record" => WxaAppealRecord(AppealRecordEvent), on_event_wxa_appeal_record, id ["appeal_record_id", "appeal_status"];
             /// `wxa_privacy_apply`: the review of an application for a privacy API.
             "wxa_privacy_apply" => WxaPrivacyApply(PrivacyApplyEvent), on_event_wxa_privacy_apply, id ["result_info.audit_id"];
             /// `wxa_category_audit`: the review of a category added to the mini program.
@@ -171,13 +171,13 @@ macro_rules! for_each_event {
             /// `xpay_apple_subscribe_signing_result_notify`: the result of signing an iOS subscription.
             "xpay_apple_subscribe_signing_result_notify" => XpayAppleSubscribeSigningResultNotify(XPayAppleSubscribeSigningEvent), on_event_xpay_apple_subscribe_signing_result_notify, id ["OutTradeNo"];
             /// `xpay_subscribe_ios_refund_query_notify`: Apple asks whether an iOS subscription order may be refunded.
-            "xpay_subscribe_ios_refund_query_notify" => XpaySubscribeIosRefundQueryNotify(XPaySubscribeIosRefundQueryEvent), on_event_xpay_subscribe_ios_refund_query_notify, id ["pay_", "der_id", "refund_time"];
+            "xpay_subscribe_ios_refund_query_notify" => XpaySubscribeIosRefundQueryNotify(XPaySubscribeIosRefundQueryEvent), on_event_xpay_subscribe_ios_refund_query_notify, id ["pay_order_id", "refund_time"];
             /// `retail_refund_notify`: the result of a retail (store assistant) refund.
             "retail_refund_notify" => RetailRefundNotify(RetailRefundEvent), on_event_retail_refund_notify, id ["out_refund_no"];
             /// `charge_service_quota_notify`: a paid service's quota is running out.
             "charge_service_quota_notify" => ChargeServiceQuotaNotify(ChargeServiceQuotaEvent), on_event_charge_service_quota_notify;
             /// `open_product_order_pay`: an order of the custom trading component was paid.
-            "open_product_order_pay" => OpenProductOrderPay(OpenProductOrderPayEvent), on_event_open_product_order_pay, id ["", "der_info.", "der_id"];
+            "open_product_order_pay" => OpenProductOrderPay(OpenProductOrderPayEvent), on_event_open_product_order_pay, id ["order_info.order_id"];
             /// `wxalive_follow_notify`: a user followed or unfollowed a live room.
             "wxalive_follow_notify" => WxaliveFollowNotify(LiveFollowEvent), on_event_wxalive_follow_notify;
             /// `wxalive_push_message_notify`: the result of notifying a live room's followers.
