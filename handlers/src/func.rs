@@ -169,22 +169,29 @@ where
     Func::new("on_message", |_| Some(&()), move |ctx, ()| f(ctx))
 }
 
+/// One constructor: `$method(f)` is a [`Func`] over what `$pick` finds in a message.
+macro_rules! constructor {
+    ($(#[doc = $doc:literal])* $method:ident($payload:ty), |$message:ident| $pick:expr) => {
+        $(#[doc = $doc])*
+        pub fn $method<F, Fut, R>(f: F) -> Func<$payload, F>
+        where
+            F: Fn(Ctx, $payload) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = R> + Send + 'static,
+            R: IntoOutcome,
+        {
+            Func::new(stringify!($method), |$message| $pick, f)
+        }
+    };
+}
+
 /// Generates a constructor per message type.
 macro_rules! message_funcs {
     ($( $(#[doc = $doc:literal])* $method:ident($variant:ident, $payload:ty); )*) => {
         $(
-            $(#[doc = $doc])*
-            pub fn $method<F, Fut, R>(f: F) -> Func<$payload, F>
-            where
-                F: Fn(Ctx, $payload) -> Fut + Send + Sync + 'static,
-                Fut: Future<Output = R> + Send + 'static,
-                R: IntoOutcome,
-            {
-                Func::new(stringify!($method), |message| match &message.kind {
-                    MessageKind::$variant(payload) => Some(payload),
-                    _ => None,
-                }, f)
-            }
+            constructor!($(#[doc = $doc])* $method($payload), |message| match &message.kind {
+                MessageKind::$variant(payload) => Some(payload),
+                _ => None,
+            });
         )*
     };
 }
@@ -212,18 +219,10 @@ message_funcs! {
 macro_rules! event_funcs {
     ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
         $(
-            $(#[doc = $doc])*
-            pub fn $method<F, Fut, R>(f: F) -> Func<$payload, F>
-            where
-                F: Fn(Ctx, $payload) -> Fut + Send + Sync + 'static,
-                Fut: Future<Output = R> + Send + 'static,
-                R: IntoOutcome,
-            {
-                Func::new(stringify!($method), |message| match message.event() {
-                    Some(crate::message::Event::$variant(payload)) => Some(payload),
-                    _ => None,
-                }, f)
-            }
+            constructor!($(#[doc = $doc])* $method($payload), |message| match message.event() {
+                Some(crate::message::Event::$variant(payload)) => Some(payload),
+                _ => None,
+            });
         )*
     };
 }
