@@ -358,7 +358,7 @@ fn unknown_keys_anywhere_are_reported_with_suggestions() {
     );
     assert_eq!(
         hint_of(&errors, "accounts[0].rules[0].webhook"),
-        "the keys allowed here are `keyword`, `regex`, `event`, `event_key`, `reply`, `forward`"
+        "the keys allowed here are `keyword`, `regex`, `event`, `event_key`, `msg_type`, `reply`, `forward`"
     );
     assert_eq!(hint_of(&errors, "servr"), "did you mean `server`?");
 }

@@ -259,8 +259,8 @@ macro_rules! for_each_event {
 /// Generates [`Event`], its parse table and [`Event::name`] from the catalogue.
 macro_rules! define_events {
     ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
-        /// An event, by its `Event` field: one variant per event of the catalogue (see the
-        /// [module documentation](self)), each with its payload.
+        /// An event, by its `Event` field: one variant per event of the catalogue (see
+        /// [`for_each_event!`](crate::for_each_event)), each with its payload.
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
         pub enum Event {
