@@ -259,7 +259,7 @@ impl Job {
         } = self;
         let mut ctx = Context::new(&account.name, &message);
         if let Some(api) = &account.api {
-            ctx = ctx.with_customer_service(api.clone());
+            ctx = ctx.with_customer_service(api.clone()).with_api(api.clone());
         }
         let handler = AssertUnwindSafe(account.registry.dispatch(&ctx)).catch_unwind();
         let outcome = match &shared {

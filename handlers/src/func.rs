@@ -10,7 +10,7 @@
 //! }));
 //! ```
 //!
-//! The closure gets an owned [`Ctx`] (account, message, customer-service API) and an owned
+//! The closure gets an owned [`Ctx`] (account, message, customer-service API, server API) and an owned
 //! copy of the payload, so its future may run as long as it likes; it returns anything
 //! [`IntoOutcome`]: text (`&str`, `String`), a [`Reply`], an [`Outcome`], an `Option` of one
 //! (`None` answers nothing), or a `Result` of one whose error becomes [`Outcome::Failed`].
@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::api::Api;
 use crate::handler::{Context, CustomerService, Handler};
 use crate::message::{
     ImageMessage, LinkMessage, LocationMessage, Message, MessageKind, MiniProgramPageMessage,
@@ -85,6 +86,7 @@ pub struct Ctx {
     account: Arc<str>,
     message: Arc<Message>,
     customer_service: Option<Arc<dyn CustomerService>>,
+    api: Option<Arc<dyn Api>>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -93,6 +95,7 @@ impl std::fmt::Debug for Ctx {
             .field("account", &self.account)
             .field("message", &self.message)
             .field("customer_service", &self.customer_service.is_some())
+            .field("api", &self.api.is_some())
             .finish()
     }
 }
@@ -104,6 +107,7 @@ impl Ctx {
             account: Arc::from(ctx.account()),
             message: Arc::new(ctx.message().clone()),
             customer_service: ctx.customer_service_arc(),
+            api: ctx.api_arc(),
         }
     }
 
@@ -120,6 +124,11 @@ impl Ctx {
     /// The account's customer-service API, when the account makes API calls.
     pub fn customer_service(&self) -> Option<&dyn CustomerService> {
         self.customer_service.as_deref()
+    }
+
+    /// The account's WeChat server API, when the account makes API calls.
+    pub fn api(&self) -> Option<&dyn Api> {
+        self.api.as_deref()
     }
 }
 

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::api::Api;
 use crate::message::event::*;
 use crate::message::{
     ImageMessage, LinkMessage, LocationMessage, Message, MiniProgramPageMessage, TextMessage,
@@ -46,6 +47,7 @@ pub struct Context<'a> {
     account: &'a str,
     message: &'a Message,
     customer_service: Option<Arc<dyn CustomerService>>,
+    api: Option<Arc<dyn Api>>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -54,6 +56,7 @@ impl std::fmt::Debug for Context<'_> {
             .field("account", &self.account)
             .field("message", &self.message)
             .field("customer_service", &self.customer_service.is_some())
+            .field("api", &self.api.is_some())
             .finish()
     }
 }
@@ -65,6 +68,7 @@ impl<'a> Context<'a> {
             account,
             message,
             customer_service: None,
+            api: None,
         }
     }
 
@@ -84,6 +88,23 @@ impl<'a> Context<'a> {
     /// [`Ctx`](crate::Ctx)).
     pub fn customer_service_arc(&self) -> Option<Arc<dyn CustomerService>> {
         self.customer_service.clone()
+    }
+
+    /// The same context with the account's WeChat server API.
+    pub fn with_api(mut self, api: Arc<dyn Api>) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// The account's WeChat server API (users, tags, media, template and subscription
+    /// messages, ...), when the account is configured for API calls (it has a `secret`).
+    pub fn api(&self) -> Option<&dyn Api> {
+        self.api.as_deref()
+    }
+
+    /// [`Context::api`], shared: for what outlives the call (see [`Ctx`](crate::Ctx)).
+    pub fn api_arc(&self) -> Option<Arc<dyn Api>> {
+        self.api.clone()
     }
 
     /// The account's name in the gateway's configuration (the `{account}` of `/wx/{account}`).

@@ -59,6 +59,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod fields;
 pub mod func;
 pub mod handler;
@@ -70,6 +71,7 @@ pub mod reply;
 #[cfg(test)]
 mod test_util;
 
+pub use api::{Api, ApiError};
 pub use async_trait::async_trait;
 pub use fields::{Fields, Value};
 pub use func::{Ctx, IntoOutcome};

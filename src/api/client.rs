@@ -1,13 +1,15 @@
 //! [`WeChatApi`]: the token and the one path every call takes.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use reqwest::Method;
+use reqwest::multipart::Form;
 use serde_json::{Map, Value};
 
 use super::config::ApiConfig;
-use super::error::ApiError;
+use super::error::{ApiError, is_token_rejected};
 use super::http::{self, Request};
 use super::token::{self, TokenCache};
 use crate::cluster::tokens::SharedTokens;
@@ -76,9 +78,55 @@ impl WeChatApi {
         path: &'static str,
         body: Option<&Value>,
     ) -> Result<Map<String, Value>, ApiError> {
+        self.call_with_query(method, path, &[], body).await
+    }
+
+    /// [`WeChatApi::call`] with more query parameters than the access token.
+    pub(super) async fn call_with_query(
+        &self,
+        method: Method,
+        path: &'static str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Map<String, Value>, ApiError> {
+        self.with_token_retry(path, |token| {
+            self.send(token, method.clone(), path, query, Payload::Json(body))
+        })
+        .await
+    }
+
+    /// POSTs the multipart form `form()` to `path` with the access token and `query`, with
+    /// [`WeChatApi::call`]'s token retry (which builds the form a second time).
+    pub(super) async fn call_multipart(
+        &self,
+        path: &'static str,
+        query: &[(&str, &str)],
+        form: impl Fn() -> Result<Form, ApiError>,
+    ) -> Result<Map<String, Value>, ApiError> {
+        self.with_token_retry(path, |token| {
+            let form = form();
+            async move {
+                self.send(token, Method::POST, path, query, Payload::Multipart(form?))
+                    .await
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt` with the access token; when WeChat rejects the token, forgets it (and
+    /// retires it in Redis if it is still the shared one), gets a new one and runs it once more.
+    async fn with_token_retry<F, Fut>(
+        &self,
+        path: &'static str,
+        attempt: F,
+    ) -> Result<Map<String, Value>, ApiError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<Map<String, Value>, ApiError>>,
+    {
         let token = self.access_token().await?;
-        match self.call_with(&token, method.clone(), path, body).await {
-            Err(error) if error.is_token_rejected() => {
+        match attempt(token.clone()).await {
+            Err(error) if is_token_rejected(&error) => {
                 if self.inner.tokens.reject(&token).await {
                     tracing::warn!(
                         appid = %self.inner.config.appid,
@@ -88,31 +136,54 @@ impl WeChatApi {
                     );
                 }
                 let token = self.access_token().await?;
-                self.call_with(&token, method, path, body).await
+                attempt(token).await
             }
             result => result,
         }
     }
 
-    async fn call_with(
+    async fn send(
         &self,
-        token: &str,
+        token: String,
         method: Method,
         path: &'static str,
-        body: Option<&Value>,
+        extra_query: &[(&str, &str)],
+        payload: Payload<'_>,
     ) -> Result<Map<String, Value>, ApiError> {
         let inner = &self.inner;
-        let query = [("access_token", token)];
-        let secrets = [token, inner.config.secret.as_str()];
-        let request = Request {
-            method,
-            path,
-            query: &query,
-            body,
-            secrets: &secrets,
-        };
-        http::exchange(&inner.http, &inner.config.api_base, request).await
+        let mut query = Vec::with_capacity(1 + extra_query.len());
+        query.push(("access_token", token.as_str()));
+        query.extend_from_slice(extra_query);
+        let secrets = [token.as_str(), inner.config.secret.as_str()];
+        match payload {
+            Payload::Json(body) => {
+                let request = Request {
+                    method,
+                    path,
+                    query: &query,
+                    body,
+                    secrets: &secrets,
+                };
+                http::exchange(&inner.http, &inner.config.api_base, request).await
+            }
+            Payload::Multipart(form) => {
+                let request = Request {
+                    method,
+                    path,
+                    query: &query,
+                    body: None,
+                    secrets: &secrets,
+                };
+                http::exchange_multipart(&inner.http, &inner.config.api_base, request, form).await
+            }
+        }
     }
+}
+
+/// What a call sends: a JSON body (or none), or a multipart form.
+enum Payload<'a> {
+    Json(Option<&'a Value>),
+    Multipart(Form),
 }
 
 impl fmt::Debug for WeChatApi {

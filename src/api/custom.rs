@@ -31,15 +31,6 @@ impl CustomerService for WeChatApi {
     }
 }
 
-impl From<ApiError> for SendError {
-    fn from(error: ApiError) -> Self {
-        SendError {
-            errcode: error.errcode(),
-            message: error.to_string(),
-        }
-    }
-}
-
 /// The customer-service JSON of `reply`: `{"touser", "msgtype", <msgtype>: {...}}`.
 pub(super) fn custom_message(to_user: &str, reply: &Reply) -> Result<Value, ApiError> {
     let (msgtype, content) = match reply {

@@ -2,6 +2,7 @@
 //! `errcode`. Every error is scrubbed of the URL and of the credentials it carried.
 
 use reqwest::Method;
+use reqwest::multipart::Form;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
@@ -33,8 +34,26 @@ pub(super) async fn exchange(
     api_base: &str,
     request: Request<'_>,
 ) -> Result<Map<String, Value>, ApiError> {
-    let result = send(http, api_base, &request).await;
-    match &result {
+    let result = send(http, api_base, &request, None).await;
+    log(&request, &result);
+    result
+}
+
+/// Like [`exchange`], sending `form` as a `multipart/form-data` body (a media upload).
+pub(super) async fn exchange_multipart(
+    http: &reqwest::Client,
+    api_base: &str,
+    request: Request<'_>,
+    form: Form,
+) -> Result<Map<String, Value>, ApiError> {
+    let result = send(http, api_base, &request, Some(form)).await;
+    log(&request, &result);
+    result
+}
+
+/// Logs a call at debug level: method, path and errcode or error, never the URL.
+fn log(request: &Request<'_>, result: &Result<Map<String, Value>, ApiError>) {
+    match result {
         Ok(_) => {
             tracing::debug!(method = %request.method, path = request.path, errcode = 0, "WeChat API call")
         }
@@ -45,17 +64,20 @@ pub(super) async fn exchange(
             tracing::debug!(method = %request.method, path = request.path, %error, "WeChat API call failed")
         }
     }
-    result
 }
 
 async fn send(
     http: &reqwest::Client,
     api_base: &str,
     request: &Request<'_>,
+    form: Option<Form>,
 ) -> Result<Map<String, Value>, ApiError> {
     let mut builder = http.request(request.method.clone(), url(api_base, request));
     if let Some(body) = request.body {
         builder = builder.json(body);
+    }
+    if let Some(form) = form {
+        builder = builder.multipart(form);
     }
     let response = builder
         .send()
@@ -142,6 +164,18 @@ pub(super) fn required_str(answer: &Map<String, Value>, field: &str) -> Result<S
             "answer has no `{field}` string"
         ))),
     }
+}
+
+/// Takes the required field `name` out of `answer`.
+pub(super) fn field(answer: &mut Map<String, Value>, name: &str) -> Result<Value, ApiError> {
+    answer
+        .remove(name)
+        .ok_or_else(|| ApiError::BadResponse(format!("answer has no `{name}`")))
+}
+
+/// `value` as the type WeChat documents it to be.
+pub(super) fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|err| ApiError::BadResponse(err.to_string()))
 }
 
 /// A reqwest error as an [`ApiError`], without the URL and without any credential.

@@ -1,4 +1,5 @@
-//! The WeChat server API client: access tokens, menus, QR codes and customer-service messages.
+//! The WeChat server API client: access tokens, menus, QR codes, customer-service, template and
+//! subscription messages, users, tags and media.
 //!
 //! One [`WeChatApi`] per account. It keeps the account's access token cached and fetches it
 //! once for any number of concurrent callers, refreshes it ahead of expiry, and when WeChat
@@ -13,7 +14,16 @@
 //! - **Menus**: [`WeChatApi::create_menu`], [`WeChatApi::get_menu`], [`WeChatApi::delete_menu`].
 //! - **QR codes**: [`WeChatApi::create_qrcode`] and [`qr_image_url`].
 //! - **Late replies**: [`WeChatApi::send_custom_message`] (also the handlers' [`CustomerService`](wxgate_handlers::CustomerService)) sends a
-//!   [`Reply`](wxgate_handlers::Reply) within 48 hours of the user's last message.
+//!   [`Reply`](wxgate_handlers::Reply) within 48 hours of the user's last message;
+//!   [`WeChatApi::typing`] shows "typing…".
+//! - **Users and tags**: [`WeChatApi::user_info`], [`WeChatApi::users_info`],
+//!   [`WeChatApi::create_tag`], [`WeChatApi::tags`], [`WeChatApi::tag_users`],
+//!   [`WeChatApi::untag_users`], [`WeChatApi::user_tags`].
+//! - **Media**: [`WeChatApi::upload_media`] and [`WeChatApi::add_material`] (multipart uploads).
+//! - **Template and subscription messages**: [`WeChatApi::send_template`],
+//!   [`WeChatApi::send_subscribe`].
+//! - **Handlers** call all of it through [`wxgate_handlers::api::Api`] (`Context::api`),
+//!   which [`WeChatApi`] implements.
 //!
 //! The app secret and the tokens never appear in a log line, an error or `Debug` output. The
 //! request URL carries them (`secret=`, `access_token=`), so it is never logged either. Build
@@ -41,15 +51,26 @@ mod client;
 mod config;
 mod custom;
 mod error;
+mod handler_api;
 mod http;
+mod media;
 mod menu;
 mod qrcode;
+mod subscribe;
+mod tags;
+mod template;
 mod token;
+mod typing;
+mod user;
 
 pub use client::WeChatApi;
 pub use config::{ApiConfig, DEFAULT_API_BASE, TokenSource};
 pub use error::ApiError;
 pub use qrcode::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};
+pub use wxgate_handlers::api::{
+    Material, MediaKind, MiniProgramLink, SubscribeMessage, SubscribeValue, Tag, TemplateMessage,
+    TemplateValue, UploadedMedia, UserInfo,
+};
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -114,3 +114,17 @@ pub(super) fn assert_no_credentials(error: &super::ApiError) {
         assert!(!text.contains("secret="), "URL leaked into {text}");
     }
 }
+
+/// Serves TOKEN2 (7200 s) to a forced stable_token refresh, exactly once.
+pub(super) async fn mount_refresh(server: &MockServer) {
+    stable_token_request(true)
+        .respond_with(token_answer(TOKEN2, 7200))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// `200 OK` with `body` as JSON.
+pub(super) fn answer(body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
