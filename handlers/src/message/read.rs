@@ -94,6 +94,41 @@ impl<'a> Reader<'a> {
         self.number(name, parse_float)
     }
 
+    /// An optional unsigned number: `None` when `name` is absent or blank.
+    pub(crate) fn opt_unsigned<T: FromStr>(&self, name: &str) -> Result<Option<T>, MessageError> {
+        match self.opt_str(name)? {
+            Some(text) if !text.trim_ascii().is_empty() => self.unsigned(name).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// An optional signed number: `None` when `name` is absent or blank.
+    pub(crate) fn opt_signed(&self, name: &str) -> Result<Option<i64>, MessageError> {
+        match self.opt_str(name)? {
+            Some(text) if !text.trim_ascii().is_empty() => self.signed(name).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// An optional decimal number: `None` when `name` is absent or blank.
+    pub(crate) fn opt_float(&self, name: &str) -> Result<Option<f64>, MessageError> {
+        match self.opt_str(name)? {
+            Some(text) if !text.trim_ascii().is_empty() => self.float(name).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The text of the first of `names` present, `None` when none is (for fields whose case
+    /// differs between sources).
+    pub(crate) fn opt_string_any(&self, names: &[&str]) -> Result<Option<String>, MessageError> {
+        for name in names {
+            if let Some(text) = self.opt_string(name)? {
+                return Ok(Some(text));
+            }
+        }
+        Ok(None)
+    }
+
     /// A nested element, which must be present. `scope` is its full dotted path.
     pub(crate) fn node(&self, name: &str, scope: &'static str) -> Result<Reader<'a>, MessageError> {
         match self.get(name) {

@@ -229,14 +229,6 @@ pub struct AuthorizedUserEvent {
     pub open_pid: Option<String>,
 }
 
-/// An optional unsigned number: absent or blank is `None`.
-fn opt_unsigned<T: FromStr>(r: &Reader<'_>, name: &str) -> Result<Option<T>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.unsigned(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
 /// A value of `result_info` without the double quotes WeChat's XML sample puts around it.
 fn unquoted<'a>(r: &Reader<'a>, name: &str) -> Result<Option<&'a str>, MessageError> {
     Ok(r.opt_str(name)?.map(|text| {
@@ -273,7 +265,7 @@ impl VerifyFailEvent {
         Ok(VerifyFailEvent {
             fail_time: r.unsigned("FailTime")?,
             fail_reason: r.string("FailReason")?,
-            refill_time: opt_unsigned(r, "RefillTime")?,
+            refill_time: r.opt_unsigned("RefillTime")?,
             refill_reason: r.opt_string("RefillReason")?,
         })
     }
@@ -374,7 +366,7 @@ impl AppealRecordEvent {
             appeal_count: r.unsigned("appeal_count")?,
             appeal_from: r.unsigned("appeal_from")?,
             appeal_status: r.unsigned("appeal_status")?,
-            audit_time: opt_unsigned(r, "audit_time")?,
+            audit_time: r.opt_unsigned("audit_time")?,
             audit_reason: r.opt_string("audit_reason")?,
             punish_description: r.string("punish_description")?,
             materials,

@@ -3,52 +3,9 @@
 //! Card (卡券) events reach official accounts as XML only. WeChat's card samples pad their CDATA
 //! sections with whitespace; the gateway's decoder drops that padding (it is formatting) and
 //! keeps each section's content exactly; numbers tolerate surrounding whitespace.
-//! The small `opt_*` helpers here read optional numbers for every event family in this folder.
-use std::str::FromStr;
 
 use crate::message::error::MessageError;
 use crate::message::read::Reader;
-
-/// An optional unsigned number: `None` when `name` is absent or blank.
-pub(super) fn opt_unsigned<T: FromStr>(
-    r: &Reader<'_>,
-    name: &str,
-) -> Result<Option<T>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.unsigned(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// An optional signed number: `None` when `name` is absent or blank.
-pub(super) fn opt_signed(r: &Reader<'_>, name: &str) -> Result<Option<i64>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.signed(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// An optional decimal number: `None` when `name` is absent or blank.
-pub(super) fn opt_float(r: &Reader<'_>, name: &str) -> Result<Option<f64>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.float(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// The text of the first of `names` present, `None` when none is (for fields whose case differs
-/// between sources).
-pub(super) fn opt_string_any(
-    r: &Reader<'_>,
-    names: &[&str],
-) -> Result<Option<String>, MessageError> {
-    for name in names {
-        if let Some(text) = r.opt_string(name)? {
-            return Ok(Some(text));
-        }
-    }
-    Ok(None)
-}
 
 /// `card_pass_check` and `card_not_pass_check`: WeChat's review of a card.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,11 +222,11 @@ impl UserGetCardEvent {
             is_give_by_friend: r.unsigned("IsGiveByFriend")?,
             user_card_code: r.string("UserCardCode")?,
             friend_user_name: r.opt_string("FriendUserName")?,
-            outer_id: opt_signed(r, "OuterId")?,
+            outer_id: r.opt_signed("OuterId")?,
             old_user_card_code: r.opt_string("OldUserCardCode")?,
             outer_str: r.opt_string("OuterStr")?,
-            is_restore_member_card: opt_unsigned(r, "IsRestoreMemberCard")?,
-            is_recommend_by_friend: opt_unsigned(r, "IsRecommendByFriend")?,
+            is_restore_member_card: r.opt_unsigned("IsRestoreMemberCard")?,
+            is_recommend_by_friend: r.opt_unsigned("IsRecommendByFriend")?,
             union_id: r.opt_string("UnionId")?,
             source_scene: r.opt_string("SourceScene")?,
         })

@@ -10,8 +10,6 @@
 //! peer models its payload and no real push has been published, so its fields stay in the
 //! message's `raw` fields.
 
-use std::str::FromStr;
-
 use super::super::error::MessageError;
 use super::super::read::Reader;
 
@@ -367,22 +365,6 @@ pub struct LivePushMessageNotify {
     pub internal_error_count: u64,
 }
 
-/// An optional unsigned number: absent or blank is `None`.
-fn opt_unsigned<T: FromStr>(r: &Reader<'_>, name: &str) -> Result<Option<T>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.unsigned(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// An optional decimal number: absent or blank is `None`.
-fn opt_float(r: &Reader<'_>, name: &str) -> Result<Option<f64>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.float(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
 /// The nested element `name`, or the top level itself when the fields arrive without it.
 fn wrapped_or_flat<'a>(
     r: &Reader<'a>,
@@ -408,7 +390,7 @@ fn wechat_pay_info(r: &Reader<'_>) -> Result<Option<XPayWeChatPayInfo>, MessageE
     Ok(Some(XPayWeChatPayInfo {
         mch_order_no: info.string("MchOrderNo")?,
         transaction_id: info.string("TransactionId")?,
-        paid_time: opt_unsigned(&info, "PaidTime")?,
+        paid_time: info.opt_unsigned("PaidTime")?,
     }))
 }
 
@@ -433,8 +415,8 @@ impl ExpressPathEvent {
                 action_time: action.unsigned("ActionTime")?,
                 action_type: action.unsigned("ActionType")?,
                 action_msg: action.string("ActionMsg")?,
-                lat: opt_float(&action, "Lat")?,
-                lng: opt_float(&action, "Lng")?,
+                lat: action.opt_float("Lat")?,
+                lng: action.opt_float("Lng")?,
             });
         }
         Ok(ExpressPathEvent {
@@ -481,10 +463,10 @@ impl OrderSettlementEvent {
             merchant_trade_no: r.string("merchant_trade_no")?,
             pay_time: r.unsigned("pay_time")?,
             shipped_time: r.unsigned("shipped_time")?,
-            estimated_settlement_time: opt_unsigned(r, "estimated_settlement_time")?,
-            confirm_receive_method: opt_unsigned(r, "confirm_receive_method")?,
-            confirm_receive_time: opt_unsigned(r, "confirm_receive_time")?,
-            settlement_time: opt_unsigned(r, "settlement_time")?,
+            estimated_settlement_time: r.opt_unsigned("estimated_settlement_time")?,
+            confirm_receive_method: r.opt_unsigned("confirm_receive_method")?,
+            confirm_receive_time: r.opt_unsigned("confirm_receive_time")?,
+            settlement_time: r.opt_unsigned("settlement_time")?,
         })
     }
 }
@@ -541,9 +523,9 @@ impl XPayRefundEvent {
             ret_code: r.signed("RetCode")?,
             ret_msg: r.opt_string("RetMsg")?,
             refund_start_timestamp: r.unsigned("RefundStartTimestamp")?,
-            refund_succ_timestamp: opt_unsigned(r, "RefundSuccTimestamp")?,
+            refund_succ_timestamp: r.opt_unsigned("RefundSuccTimestamp")?,
             wxpay_refund_transaction_id: r.opt_string("WxpayRefundTransactionId")?,
-            retry_times: opt_unsigned(r, "RetryTimes")?,
+            retry_times: r.opt_unsigned("RetryTimes")?,
         })
     }
 }

@@ -5,7 +5,6 @@
 
 // Until these payloads are wired into `Event`, only the tests construct them; remove this
 // allowance with the wiring.
-use std::str::FromStr;
 
 use super::super::error::MessageError;
 use super::super::read::Reader;
@@ -160,22 +159,6 @@ pub struct SecVodAuditDetail {
     pub audit_time: u64,
 }
 
-/// An optional unsigned number: absent or blank is `None`.
-fn opt_unsigned<T: FromStr>(r: &Reader<'_>, name: &str) -> Result<Option<T>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.unsigned(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
-/// An optional signed number: absent or blank is `None`.
-fn opt_signed(r: &Reader<'_>, name: &str) -> Result<Option<i64>, MessageError> {
-    match r.opt_str(name)? {
-        Some(text) if !text.trim_ascii().is_empty() => r.signed(name).map(Some),
-        _ => Ok(None),
-    }
-}
-
 impl PublishJobFinishEvent {
     /// Reads the payload from a push's top level.
     pub(crate) fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
@@ -203,7 +186,7 @@ impl PublishJobFinishEvent {
                 publish_status: info.unsigned("publish_status")?,
                 article_id: info.opt_string("article_id")?,
                 article_detail,
-                fail_idx: opt_unsigned(&info, "fail_idx")?,
+                fail_idx: info.opt_unsigned("fail_idx")?,
             },
         })
     }
@@ -232,8 +215,8 @@ impl MediaCheckEvent {
                 strategy: item.string("strategy")?,
                 errcode: item.signed("errcode")?,
                 suggest: item.opt_string("suggest")?,
-                label: opt_unsigned(&item, "label")?,
-                prob: opt_unsigned(&item, "prob")?,
+                label: item.opt_unsigned("label")?,
+                prob: item.opt_unsigned("prob")?,
             });
         }
         let isrisky = match r.opt_str("isrisky")?.map(str::trim_ascii) {
@@ -247,14 +230,14 @@ impl MediaCheckEvent {
         Ok(MediaCheckEvent {
             appid: r.opt_string("appid")?,
             trace_id: r.string("trace_id")?,
-            version: opt_unsigned(r, "version")?,
-            errcode: opt_signed(r, "errcode")?,
+            version: r.opt_unsigned("version")?,
+            errcode: r.opt_signed("errcode")?,
             errmsg: r.opt_string("errmsg")?,
             result,
             detail,
             isrisky,
             extra_info_json: r.opt_string("extra_info_json")?,
-            status_code: opt_signed(r, "status_code")?,
+            status_code: r.opt_signed("status_code")?,
         })
     }
 }
@@ -284,7 +267,7 @@ impl SecVodAuditEvent {
                 drama_id: audit.unsigned("drama_id")?,
                 audit_detail: SecVodAuditDetail {
                     status: detail.unsigned("status")?,
-                    audit_type: opt_unsigned(&detail, "audit_type")?,
+                    audit_type: detail.opt_unsigned("audit_type")?,
                     create_time: detail.unsigned("create_time")?,
                     audit_time: detail.unsigned("audit_time")?,
                 },

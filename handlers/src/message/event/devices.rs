@@ -5,7 +5,6 @@
 //! `Event` of `bind`, `unbind`, `subscribe_status` or `unsubscribe_status`, and `device_text`),
 //! typed here as [`DeviceEvent`] and [`DeviceTextMessage`]. Their id elements spell `ID` in
 //! capitals (`DeviceID`, `SessionID`, `OpenID`).
-use super::cards::{opt_signed, opt_unsigned};
 use crate::message::error::MessageError;
 use crate::message::read::Reader;
 
@@ -154,7 +153,7 @@ impl WifiConnectedEvent {
     pub(crate) fn read(r: &Reader<'_>) -> Result<Self, MessageError> {
         Ok(WifiConnectedEvent {
             connect_time: r.unsigned("ConnectTime")?,
-            expire_time: opt_unsigned(r, "ExpireTime")?,
+            expire_time: r.opt_unsigned("ExpireTime")?,
             vendor_id: r.opt_string("VendorId")?,
             place_id: r.string("PlaceId")?,
             device_no: r.string("DeviceNo")?,
@@ -188,7 +187,7 @@ impl Beacon {
             major: r.unsigned("Major")?,
             minor: r.unsigned("Minor")?,
             distance: r.float("Distance")?,
-            rssi: opt_signed(r, "Rssi")?,
+            rssi: r.opt_signed("Rssi")?,
         })
     }
 }
@@ -202,8 +201,8 @@ impl UserScanProductEvent {
             country: r.opt_string("Country")?,
             province: r.opt_string("Province")?,
             city: r.opt_string("City")?,
-            sex: opt_unsigned(r, "Sex")?,
-            scene: opt_unsigned(r, "Scene")?,
+            sex: r.opt_unsigned("Sex")?,
+            scene: r.opt_unsigned("Scene")?,
             ext_info: r.opt_string("ExtInfo")?,
         })
     }
@@ -254,7 +253,7 @@ impl DeviceEvent {
             open_id: r.string("OpenID")?,
             content: r.opt_string("Content")?,
             session_id: r.opt_string("SessionID")?,
-            op_type: opt_unsigned(r, "OpType")?,
+            op_type: r.opt_unsigned("OpType")?,
         })
     }
 }

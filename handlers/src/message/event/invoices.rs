@@ -4,7 +4,6 @@
 //! them: the fields come from the peers' types, and the case of a few differs between peers
 //! (`Source`/`source`, `AuthorizeAppId`/`AppId`), so both spellings are read. `submit_invoice_title`
 //! and `cloud_invoice_invoiceresult_event` use lower-case fields.
-use super::cards::opt_string_any;
 use crate::message::error::MessageError;
 use crate::message::read::Reader;
 
@@ -73,8 +72,8 @@ impl UserAuthorizeInvoiceEvent {
         Ok(UserAuthorizeInvoiceEvent {
             succ_order_id: r.opt_string("SuccOrderId")?,
             fail_order_id: r.opt_string("FailOrderId")?,
-            authorize_app_id: opt_string_any(r, &["AuthorizeAppId", "AppId"])?,
-            source: opt_string_any(r, &["Source", "source"])?,
+            authorize_app_id: r.opt_string_any(&["AuthorizeAppId", "AppId"])?,
+            source: r.opt_string_any(&["Source", "source"])?,
         })
     }
 }

@@ -4,7 +4,6 @@
 //! store mini program and "nearby" audits use snake_case ones. No source publishes a sample of
 //! the audit events: their fields come from the peers' types, and everything a peer disagrees
 //! on or marks conditional is optional.
-use super::cards::{opt_float, opt_string_any, opt_unsigned};
 use crate::message::error::MessageError;
 use crate::message::read::Reader;
 
@@ -103,7 +102,7 @@ impl PoiCheckNotifyEvent {
             uniq_id: r.string("UniqId")?,
             poi_id: r.string("PoiId")?,
             result: r.string("Result")?,
-            msg: opt_string_any(r, &["Msg", "msg"])?,
+            msg: r.opt_string_any(&["Msg", "msg"])?,
         })
     }
 }
@@ -115,7 +114,7 @@ impl StoreAuditEvent {
             audit_id: r.string("audit_id")?,
             status: r.unsigned("status")?,
             reason: r.opt_string("reason")?,
-            is_upgrade: opt_unsigned(r, "is_upgrade")?,
+            is_upgrade: r.opt_unsigned("is_upgrade")?,
             poiid: r.opt_string("poiid")?,
         })
     }
@@ -130,8 +129,8 @@ impl CreateMapPoiAuditEvent {
             map_poi_id: r.opt_string("map_poi_id")?,
             name: r.opt_string("name")?,
             address: r.opt_string("address")?,
-            longitude: opt_float(r, "longitude")?,
-            latitude: opt_float(r, "latitude")?,
+            longitude: r.opt_float("longitude")?,
+            latitude: r.opt_float("latitude")?,
             sh_remark: r.opt_string("sh_remark")?,
         })
     }
