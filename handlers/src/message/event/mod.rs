@@ -1,6 +1,6 @@
 //! Events (`MsgType=event`): the catalogue of every event this crate types, the [`Event`] enum
 //! built from it, and one payload type per event, in one file per family (`standard.rs`,
-//! `content.rs`, `audit.rs`, `commerce.rs`, `cards.rs`, `stores.rs`, `invoices.rs`,
+//! `content.rs`, `audit.rs`, `commerce.rs`, `payment.rs`, `cards.rs`, `stores.rs`, `invoices.rs`,
 //! `devices.rs`), all re-exported here.
 //!
 //! Event names arrive in mixed case (`SCAN`, `subscribe`, `kf_create_session`) and are matched
@@ -30,6 +30,7 @@ mod commerce;
 mod content;
 mod devices;
 mod invoices;
+mod payment;
 mod standard;
 mod stores;
 
@@ -39,6 +40,7 @@ pub use commerce::*;
 pub use content::*;
 pub use devices::*;
 pub use invoices::*;
+pub use payment::*;
 pub use standard::*;
 pub use stores::*;
 
