@@ -132,41 +132,45 @@ impl<'a> Frame<'a> {
     /// Appends plain text (or a resolved reference, with `blank` false), which must be
     /// whitespace once the element has children.
     fn push_text(&mut self, text: &str, blank: bool, at: usize) -> Result<(), WireError> {
-        if self.children.is_none() {
-            match &mut self.run {
-                Some(run) => run.blank &= blank,
-                None => {
-                    self.run = Some(Run {
-                        start: self.text.len(),
-                        blank,
-                        after_cdata: self.after_cdata,
-                    });
-                }
-            }
-            self.after_cdata = false;
-            self.text.push_str(text);
-            Ok(())
-        } else if is_whitespace(text) {
-            Ok(())
-        } else {
-            Err(self.mixed(at))
+        if self.children.is_some() {
+            return self.between_children(text, at);
         }
+        match &mut self.run {
+            Some(run) => run.blank &= blank,
+            None => {
+                self.run = Some(Run {
+                    start: self.text.len(),
+                    blank,
+                    after_cdata: self.after_cdata,
+                });
+            }
+        }
+        self.after_cdata = false;
+        self.text.push_str(text);
+        Ok(())
     }
 
     /// Appends a CDATA section's content, dropping the whitespace-only text right before it.
     fn push_cdata(&mut self, text: &str, at: usize) -> Result<(), WireError> {
-        if self.children.is_none() {
-            if let Some(Run {
-                start, blank: true, ..
-            }) = self.run
-            {
-                self.text.truncate(start);
-            }
-            self.run = None;
-            self.after_cdata = true;
-            self.text.push_str(text);
-            Ok(())
-        } else if is_whitespace(text) {
+        if self.children.is_some() {
+            return self.between_children(text, at);
+        }
+        if let Some(Run {
+            start, blank: true, ..
+        }) = self.run
+        {
+            self.text.truncate(start);
+        }
+        self.run = None;
+        self.after_cdata = true;
+        self.text.push_str(text);
+        Ok(())
+    }
+
+    /// Character data once the element has children: whitespace is formatting, anything else
+    /// is mixed content.
+    fn between_children(&self, text: &str, at: usize) -> Result<(), WireError> {
+        if is_whitespace(text) {
             Ok(())
         } else {
             Err(self.mixed(at))
