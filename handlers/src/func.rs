@@ -178,6 +178,34 @@ where
     Func::new("on_message", |_| Some(&()), move |ctx, ()| f(ctx))
 }
 
+/// Calls `$callback!` with every message type but `event` (whose events have their own
+/// catalogue, [`crate::for_each_event`]), each as `/// doc` `on_method(Variant, Payload);`:
+/// the closure constructors here and the gateway's closure methods come from this one list.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_message_type {
+    ($callback:ident) => {
+        $callback! {
+            /// A text message.
+            on_text(Text, TextMessage);
+            /// An image message.
+            on_image(Image, ImageMessage);
+            /// A voice message.
+            on_voice(Voice, VoiceMessage);
+            /// A video message.
+            on_video(Video, VideoMessage);
+            /// A short video message.
+            on_shortvideo(ShortVideo, VideoMessage);
+            /// A location message.
+            on_location(Location, LocationMessage);
+            /// A link message.
+            on_link(Link, LinkMessage);
+            /// A mini-program page message.
+            on_miniprogrampage(MiniProgramPage, MiniProgramPageMessage);
+        }
+    };
+}
+
 /// One constructor: `$method(f)` is a [`Func`] over what `$pick` finds in a message.
 macro_rules! constructor {
     ($(#[doc = $doc:literal])* $method:ident($payload:ty), |$message:ident| $pick:expr) => {
@@ -205,24 +233,7 @@ macro_rules! message_funcs {
     };
 }
 
-message_funcs! {
-    /// A text message.
-    on_text(Text, TextMessage);
-    /// An image message.
-    on_image(Image, ImageMessage);
-    /// A voice message.
-    on_voice(Voice, VoiceMessage);
-    /// A video message.
-    on_video(Video, VideoMessage);
-    /// A short video message.
-    on_shortvideo(ShortVideo, VideoMessage);
-    /// A location message.
-    on_location(Location, LocationMessage);
-    /// A link message.
-    on_link(Link, LinkMessage);
-    /// A mini-program page message.
-    on_miniprogrampage(MiniProgramPage, MiniProgramPageMessage);
-}
+crate::for_each_message_type!(message_funcs);
 
 /// Generates a constructor per catalogued event (see [`crate::for_each_event`]).
 macro_rules! event_funcs {

@@ -46,54 +46,39 @@ impl Gateway {
     }
 }
 
-/// Generates a closure method per message type.
-macro_rules! message_methods {
-    ($( $method:ident($payload:ty); )*) => {
-        impl Gateway {
-            $(
-                #[doc = concat!("Adds a closure for `", stringify!($method), "` (see [`wxgate_handlers::func`]); other messages pass on.")]
-                pub fn $method<F, Fut, R>(self, f: F) -> Self
-                where
-                    F: Fn(Ctx, $payload) -> Fut + Send + Sync + 'static,
-                    Fut: Future<Output = R> + Send + 'static,
-                    R: IntoOutcome + 'static,
-                {
-                    self.handler(func::$method(f))
-                }
-            )*
+/// One closure method: `$method(f)` adds the plugin `$constructor(f)`.
+macro_rules! closure_method {
+    ($(#[doc = $doc:literal])* $method:ident($payload:ty) = $constructor:path) => {
+        $(#[doc = $doc])*
+        ///
+        /// Adds a closure for this (see [`wxgate_handlers::func`]); other messages pass on.
+        pub fn $method<F, Fut, R>(self, f: F) -> Self
+        where
+            F: Fn(Ctx, $payload) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = R> + Send + 'static,
+            R: IntoOutcome + 'static,
+        {
+            self.handler($constructor(f))
         }
     };
 }
 
-message_methods! {
-    on_text(TextMessage);
-    on_image(ImageMessage);
-    on_voice(VoiceMessage);
-    on_video(VideoMessage);
-    on_shortvideo(VideoMessage);
-    on_location(LocationMessage);
-    on_link(LinkMessage);
-    on_miniprogrampage(MiniProgramPageMessage);
+/// Generates a closure method per message type.
+macro_rules! message_methods {
+    ($( $(#[doc = $doc:literal])* $method:ident($variant:ident, $payload:ty); )*) => {
+        impl Gateway {
+            $( closure_method!($(#[doc = $doc])* $method($payload) = func::$method); )*
+        }
+    };
 }
+
+wxgate_handlers::for_each_message_type!(message_methods);
 
 /// Generates a closure method per catalogued event.
 macro_rules! event_methods {
     ($( $(#[doc = $doc:literal])* $name:literal => $variant:ident($payload:ty), $method:ident $(, id [$($id:literal),+])?; )*) => {
         impl Gateway {
-            $(
-                $(#[doc = $doc])*
-                ///
-                /// Adds a closure for this event (see [`wxgate_handlers::func`]); other messages
-                /// pass on.
-                pub fn $method<F, Fut, R>(self, f: F) -> Self
-                where
-                    F: Fn(Ctx, $payload) -> Fut + Send + Sync + 'static,
-                    Fut: Future<Output = R> + Send + 'static,
-                    R: IntoOutcome + 'static,
-                {
-                    self.handler(events::$method(f))
-                }
-            )*
+            $( closure_method!($(#[doc = $doc])* $method($payload) = events::$method); )*
         }
     };
 }
