@@ -47,7 +47,6 @@ pub struct DedupKey {
 impl DedupKey {
     /// The key of `message` received by the account with index `account`.
     pub fn of(account: u32, message: &Message) -> Self {
-        const SEP: &[u8] = b"\x1f";
         let mut hasher = Sha1::new();
         match message.msg_id() {
             Some(msg_id) => {
@@ -88,10 +87,12 @@ impl DedupKey {
     }
 }
 
+/// Separates the parts of a key in its digest.
+const SEP: &[u8] = b"\x1f";
+
 /// Hashes the event's own id into `hasher` (its name, then each id field present), when the
 /// event has id fields and the push carries at least one; else leaves `hasher` untouched.
 fn own_id(message: &Message, hasher: &mut Sha1) -> bool {
-    const SEP: &[u8] = b"\x1f";
     let Some(event) = message.event() else {
         return false;
     };
