@@ -23,8 +23,12 @@ pub mod dedup;
 pub mod dispatch;
 #[path = "envelope/mod.rs"]
 pub mod envelope;
+#[path = "grants/mod.rs"]
+pub mod grants;
 #[path = "http/mod.rs"]
 pub mod http;
+#[path = "identity/mod.rs"]
+pub mod identity;
 #[path = "logging.rs"]
 pub mod logging;
 #[path = "metrics.rs"]

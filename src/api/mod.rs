@@ -56,6 +56,7 @@ mod http;
 mod media;
 mod menu;
 mod qrcode;
+mod sns;
 mod subscribe;
 mod tags;
 mod template;

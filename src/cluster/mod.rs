@@ -10,6 +10,7 @@
 //! as `wxgate_redis_up`.
 
 pub mod dedup;
+pub mod grants;
 pub mod tokens;
 
 /// The throwaway redis-server of `tests/support`, for every unit test that needs one.

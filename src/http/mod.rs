@@ -4,6 +4,8 @@
 //! [`body::read_limited`].
 
 pub mod body;
+pub mod client_ip;
+pub mod throttle;
 
 use std::time::Duration;
 

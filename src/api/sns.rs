@@ -1,0 +1,1 @@
+//! WeChat web OAuth.

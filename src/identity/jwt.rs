@@ -1,0 +1,1 @@
+//! RS256 JSON Web Tokens.
