@@ -1,16 +1,17 @@
-//! Per-address throttling: at most `limit` requests per `window` from one client address,
-//! answered with 429 and `Retry-After` beyond that.
+//! Per-address throttling: `limit` requests per `window` from one client address, answered with
+//! 429 and `Retry-After` beyond that.
 //!
-//! Each address has a sliding window approximated by two fixed ones, as many rate limiters do:
-//! the count of the current window plus the previous window's count weighted by the share of it
-//! the sliding window still covers. That takes two counters and a start time per address,
-//! whatever the limit (exact timestamps would take `limit` of them), and errs towards strictness
-//! only for a client that bursts at a window's end. A refused request is not counted, so a
-//! client that keeps retrying gets through as soon as the window allows.
+//! Each address has a token bucket of `limit` requests that refills one request every
+//! `window / limit`, kept as one instant (the generic cell rate algorithm): the "theoretical
+//! arrival time" `tat`, which each allowed request moves on by `window / limit`. A request at
+//! `now` fits while `tat - now` is at most `window - window / limit`, so a quiet client may burst
+//! `limit` requests at once, and a steady one send `limit` per `window`; a refused one is told to
+//! come back when the next request fits, never more than `window / limit` later. A refused
+//! request is not counted, so a client that keeps retrying gets through as soon as it fits.
 //!
 //! Addresses are spread over [`SHARDS`] mutexes by a keyed hash, so requests from different
 //! clients rarely wait on each other. Memory is bounded: at most [`MAX_KEYS`] addresses are
-//! tracked in all; when a shard is full, addresses whose windows have passed are dropped first,
+//! tracked in all; when a shard is full, addresses whose buckets are full again are dropped first,
 //! then the longest-idle eighth of the shard (amortised: one scan makes room for many new
 //! addresses). A dropped address starts afresh, which only ever errs towards letting a
 //! request through.
@@ -38,6 +39,10 @@ const MIN_RETRY: Duration = Duration::from_secs(1);
 pub struct Throttle {
     limit: u32,
     window: Duration,
+    /// `window / limit`: the time one request takes to refill.
+    interval: Duration,
+    /// `window - interval`: how far ahead of now `tat` may run and still let a request in.
+    tolerance: Duration,
     /// Addresses per shard at most.
     shard_capacity: usize,
     hasher: RandomState,
@@ -58,14 +63,10 @@ struct Shard {
     buckets: HashMap<IpAddr, Bucket>,
 }
 
-/// One address's two fixed windows.
+/// One address's bucket.
 struct Bucket {
-    /// Start of the current fixed window.
-    start: Instant,
-    /// Requests counted in the current window.
-    current: u32,
-    /// Requests counted in the window before it (0 when it saw none, or is further back).
-    previous: u32,
+    /// When the bucket will be full again: every allowed request moves it on by one interval.
+    tat: Instant,
     /// The last request counted or refused: what eviction orders by.
     last: Instant,
 }
@@ -79,19 +80,22 @@ impl Throttle {
     /// As [`Throttle::new`], tracking at most `max_keys` addresses (rounded down to a multiple
     /// of [`SHARDS`], at least one per shard).
     fn with_capacity(limit: u32, window: Duration, max_keys: usize) -> Throttle {
+        let window = window.max(Duration::from_nanos(1));
+        let interval = window / limit.max(1);
         Throttle {
             limit,
-            // A zero window would divide by zero below; a nanosecond is as good as none.
-            window: window.max(Duration::from_nanos(1)),
+            window,
+            interval,
+            tolerance: window.saturating_sub(interval),
             shard_capacity: (max_keys / SHARDS).max(1),
             hasher: RandomState::new(),
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
-    /// Counts one event for `key`; Err(retry_after) once `limit` events fell in the last
-    /// `window`. `retry_after` is when the window will have room again, in whole seconds, at
-    /// least one.
+    /// Counts one request from `key`; `Err(retry_after)` when its bucket is empty, with
+    /// `retry_after` the time until the next request fits, in whole seconds, at least one (and
+    /// at most `window / limit`, rounded up).
     pub fn hit(&self, key: IpAddr) -> Result<(), Duration> {
         self.hit_at(key, Instant::now())
     }
@@ -102,23 +106,20 @@ impl Throttle {
         }
         let mut shard = self.shard(key);
         if !shard.buckets.contains_key(&key) && shard.buckets.len() >= self.shard_capacity {
-            shard.make_room(now, self.window, self.shard_capacity);
+            shard.make_room(now, self.shard_capacity);
         }
         let bucket = shard.buckets.entry(key).or_insert(Bucket {
-            start: now,
-            current: 0,
-            previous: 0,
+            tat: now,
             last: now,
         });
-        bucket.advance(now, self.window);
         bucket.last = bucket.last.max(now);
-        match bucket.wait(now, self.window, self.limit) {
-            None => {
-                bucket.current = bucket.current.saturating_add(1);
-                Ok(())
-            }
-            Some(wait) => Err(round_up_to_seconds(wait).max(MIN_RETRY)),
+        let tat = bucket.tat.max(now);
+        let ahead = tat.saturating_duration_since(now);
+        if ahead > self.tolerance {
+            return Err(round_up_to_seconds(ahead - self.tolerance).max(MIN_RETRY));
         }
+        bucket.tat = tat + self.interval;
+        Ok(())
     }
 
     fn shard(&self, key: IpAddr) -> MutexGuard<'_, Shard> {
@@ -146,10 +147,10 @@ impl Throttle {
 }
 
 impl Shard {
-    /// Drops the addresses whose windows have passed; if the shard is still full, the
+    /// Drops the addresses whose buckets are full again; if the shard is still full, the
     /// longest-idle eighth of it.
-    fn make_room(&mut self, now: Instant, window: Duration, capacity: usize) {
-        self.buckets.retain(|_, bucket| !bucket.passed(now, window));
+    fn make_room(&mut self, now: Instant, capacity: usize) {
+        self.buckets.retain(|_, bucket| !bucket.passed(now));
         if self.buckets.len() < capacity {
             return;
         }
@@ -170,60 +171,10 @@ impl Shard {
 }
 
 impl Bucket {
-    /// Moves the fixed windows forward to the one holding `now`.
-    fn advance(&mut self, now: Instant, window: Duration) {
-        let elapsed = now.saturating_duration_since(self.start);
-        if elapsed < window {
-            return;
-        }
-        let windows = elapsed.as_nanos() / window.as_nanos();
-        self.previous = if windows == 1 { self.current } else { 0 };
-        self.current = 0;
-        // `windows * window` <= `elapsed`, so this fits.
-        let step = u32::try_from(windows)
-            .ok()
-            .and_then(|n| window.checked_mul(n))
-            .unwrap_or(elapsed);
-        self.start = self.start.checked_add(step).unwrap_or(now).min(now);
+    /// Whether the bucket is full again: the address counts for nothing any more.
+    fn passed(&self, now: Instant) -> bool {
+        self.tat <= now
     }
-
-    /// Whether both windows lie wholly in the past: the address counts for nothing any more.
-    fn passed(&self, now: Instant, window: Duration) -> bool {
-        now.saturating_duration_since(self.start) >= window.saturating_mul(2)
-    }
-
-    /// How long until one more request fits, or `None` when it fits now.
-    ///
-    /// With `e` the time into the current window `W`, the sliding estimate is
-    /// `previous * (W - e) / W + current`; one more fits when it is at most `limit - 1`, i.e.
-    /// `previous * (W - e) <= (limit - 1 - current) * W`. All in integer nanoseconds.
-    fn wait(&self, now: Instant, window: Duration, limit: u32) -> Option<Duration> {
-        let w = window.as_nanos();
-        let e = now.saturating_duration_since(self.start).as_nanos().min(w);
-        let previous = u128::from(self.previous);
-        let current = u128::from(self.current);
-        let limit = u128::from(limit);
-        if current < limit {
-            let room = (limit - 1 - current) * w;
-            if previous * (w - e) <= room {
-                return None;
-            }
-            // previous > 0 here. Fits once W - e' <= room / previous.
-            let needed = w - room / previous;
-            return Some(nanos(needed - e));
-        }
-        // The current window is full: wait for the next one, where this window's count becomes
-        // the previous one and fits once W - e'' <= (limit - 1) * W / current.
-        let needed = w - (limit - 1) * w / current;
-        Some(nanos((w - e) + needed))
-    }
-}
-
-fn nanos(n: u128) -> Duration {
-    let secs = u64::try_from(n / 1_000_000_000).unwrap_or(u64::MAX);
-    // The remainder is below 10^9.
-    let sub = u32::try_from(n % 1_000_000_000).unwrap_or(0);
-    Duration::new(secs, sub)
 }
 
 fn round_up_to_seconds(duration: Duration) -> Duration {
