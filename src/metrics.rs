@@ -137,13 +137,23 @@ pub enum RedisOp {
     TokenWrite,
     /// Retiring a token WeChat rejected.
     TokenRetire,
+    /// Storing a short-lived grant (a login's state, a code, an access token).
+    GrantPut,
+    /// Reading a grant.
+    GrantGet,
+    /// Reading and removing a single-use grant.
+    GrantTake,
+    /// Replacing a grant's value, if it exists.
+    GrantReplace,
+    /// Removing a grant.
+    GrantDelete,
     /// Probing a Redis that is down.
     Ping,
 }
 
 impl RedisOp {
     /// Every operation, in label order.
-    pub const ALL: [RedisOp; 9] = [
+    pub const ALL: [RedisOp; 14] = [
         RedisOp::Claim,
         RedisOp::Poll,
         RedisOp::Complete,
@@ -152,6 +162,11 @@ impl RedisOp {
         RedisOp::TokenLock,
         RedisOp::TokenWrite,
         RedisOp::TokenRetire,
+        RedisOp::GrantPut,
+        RedisOp::GrantGet,
+        RedisOp::GrantTake,
+        RedisOp::GrantReplace,
+        RedisOp::GrantDelete,
         RedisOp::Ping,
     ];
 
@@ -166,6 +181,11 @@ impl RedisOp {
             RedisOp::TokenLock => "token_lock",
             RedisOp::TokenWrite => "token_write",
             RedisOp::TokenRetire => "token_retire",
+            RedisOp::GrantPut => "grant_put",
+            RedisOp::GrantGet => "grant_get",
+            RedisOp::GrantTake => "grant_take",
+            RedisOp::GrantReplace => "grant_replace",
+            RedisOp::GrantDelete => "grant_delete",
             RedisOp::Ping => "ping",
         }
     }

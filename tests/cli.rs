@@ -308,3 +308,71 @@ async fn logs_never_contain_secrets() {
         );
     }
 }
+
+/// The smallest valid config, with its store at `database`.
+fn config_with_database(database: &str) -> tempfile::NamedTempFile {
+    temp_config(&format!(
+        "[storage]\ndatabase = \"{database}\"\n\n[[accounts]]\nname = \"demo\"\n\
+         appid = \"wx1234567890abcdef\"\ntoken = \"callback-token\"\nmode = \"plain\"\n"
+    ))
+}
+
+/// `wxgate rotate-signing-key` against `config`: exit code, stdout, stderr.
+fn rotate_signing_key(config: &std::path::Path) -> (Option<i32>, String, String) {
+    let out = wxgate()
+        .args(["rotate-signing-key", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn rotate_signing_key_makes_a_new_key_and_retires_the_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
+    let file = config_with_database(&url);
+
+    let mut kids = Vec::new();
+    for _ in 0..2 {
+        let (code, stdout, stderr) = rotate_signing_key(file.path());
+        assert_eq!(code, Some(0), "{stderr}");
+        let kid = stdout
+            .strip_prefix("new signing key ")
+            .and_then(|rest| {
+                rest.strip_suffix("; running gateways switch to it within 10 seconds\n")
+            })
+            .unwrap_or_else(|| panic!("unexpected output: {stdout:?}"));
+        assert_eq!(kid.len(), 16, "{kid}");
+        kids.push(kid.to_owned());
+    }
+    assert_ne!(kids[0], kids[1]);
+
+    let store = wxgate::internals::store::Store::open(&url).await.unwrap();
+    let stored: Vec<(String, bool)> = store
+        .signing_keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|key| (key.kid, key.retired_at.is_some()))
+        .collect();
+    assert_eq!(stored, [(kids[1].clone(), false), (kids[0].clone(), true)]);
+}
+
+#[test]
+fn rotate_signing_key_reports_a_store_it_cannot_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/wxgate.db");
+    let file = config_with_database(&format!("sqlite://{}", missing.display()));
+    let (code, stdout, stderr) = rotate_signing_key(file.path());
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stderr.starts_with("wxgate rotate-signing-key: cannot open the store"),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty(), "{stdout}");
+}

@@ -58,6 +58,16 @@ impl WeChatApi {
         &self.inner.config.appid
     }
 
+    /// The HTTP client, for calls made without the access token (web OAuth, `sns.rs`).
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The account's credentials and API base.
+    pub(super) fn config(&self) -> &ApiConfig {
+        &self.inner.config
+    }
+
     /// The account's access token: the cached one, or a new one when none is cached or the
     /// cached one is near expiry (less than 5 minutes or 10% of its lifetime left, whichever is
     /// larger). Concurrent callers share a single fetch; with shared tokens, so do the other

@@ -1,5 +1,5 @@
 //! The WeChat server API client: access tokens, menus, QR codes, customer-service, template and
-//! subscription messages, users, tags and media.
+//! subscription messages, users, tags, media, and web OAuth.
 //!
 //! One [`WeChatApi`] per account. It keeps the account's access token cached and fetches it
 //! once for any number of concurrent callers, refreshes it ahead of expiry, and when WeChat
@@ -22,13 +22,16 @@
 //! - **Media**: [`WeChatApi::upload_media`] and [`WeChatApi::add_material`] (multipart uploads).
 //! - **Template and subscription messages**: [`WeChatApi::send_template`],
 //!   [`WeChatApi::send_subscribe`].
+//! - **Web OAuth** (a user logging in to a web page): [`WeChatApi::oauth_exchange`] turns the
+//!   authorize page's code into the user's openid, [`WeChatApi::oauth_user`] reads the profile.
+//!   They use the AppSecret and the user's OAuth token, not the access token, and never retry.
 //! - **Handlers** call all of it through [`wxgate_handlers::api::Api`] (`Context::api`),
 //!   which [`WeChatApi`] implements.
 //!
-//! The app secret and the tokens never appear in a log line, an error or `Debug` output. The
-//! request URL carries them (`secret=`, `access_token=`), so it is never logged either. Build
-//! the `reqwest::Client` with a timeout (a call that outlives it fails with
-//! [`ApiError::Timeout`]) and without following redirects.
+//! The app secret, the tokens and OAuth codes never appear in a log line, an error or `Debug`
+//! output. The request URL carries them (`secret=`, `access_token=`, `code=`), so it is never
+//! logged either. Build the `reqwest::Client` with a timeout (a call that outlives it fails
+//! with [`ApiError::Timeout`]) and without following redirects.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -68,6 +71,7 @@ pub use client::WeChatApi;
 pub use config::{ApiConfig, DEFAULT_API_BASE, TokenSource};
 pub use error::ApiError;
 pub use qrcode::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};
+pub use sns::{OAuthGrant, OAuthUser};
 pub use wxgate_handlers::api::{
     Material, MediaKind, MiniProgramLink, SubscribeMessage, SubscribeValue, Tag, TemplateMessage,
     TemplateValue, UploadedMedia, UserInfo,

@@ -1,8 +1,12 @@
-//! An account's WeChat API settings that the config names: where the API is and where access
-//! tokens come from. The API client (`crate::api`) takes them from here.
+//! An account's WeChat API settings that the config names: where the API is, where WeChat's
+//! web login page is, and where access tokens come from. The API client (`crate::api`) takes
+//! them from here.
 
 /// WeChat's server API.
 pub const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// WeChat's web login (OAuth2 authorize) page: the base of `/connect/oauth2/authorize`.
+pub const DEFAULT_OAUTH_BASE: &str = "https://open.weixin.qq.com";
 
 /// Where access tokens come from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

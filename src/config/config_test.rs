@@ -115,6 +115,8 @@ fn example_parses_into_expected_values() {
             body_timeout_ms: 10_000,
             max_connections: 25_000,
             backlog: 1_024,
+            public_url: None,
+            trusted_proxies: Vec::new(),
         },
         dedup: DedupConfig {
             ttl_secs: 60,
@@ -133,6 +135,7 @@ fn example_parses_into_expected_values() {
             mode: Mode::Plain,
             secret: None,
             api_base: DEFAULT_API_BASE.into(),
+            oauth_base: DEFAULT_OAUTH_BASE.into(),
             token_source: TokenSource::StableToken,
             rules: vec![
                 rule(Some("hello"), None, None, None, Reply::Text("world".into())),
@@ -164,6 +167,8 @@ fn example_parses_into_expected_values() {
                 ),
             ],
         }],
+        clients: Vec::new(),
+        oidc: OidcConfig::default(),
     };
     assert_eq!(config, expected);
     assert_eq!(config.account("demo").map(|a| a.rules.len()), Some(4));
@@ -215,10 +220,87 @@ fn minimal_plain_config_gets_every_default() {
             backend: Backend::Memory,
         }
     );
+    assert_eq!(config.server.public_url, None);
+    assert!(config.server.trusted_proxies.is_empty());
     let account = &config.accounts[0];
     assert_eq!(account.mode, Mode::Plain);
     assert_eq!(account.encoding_aes_key, None);
+    assert_eq!(account.oauth_base, "https://open.weixin.qq.com");
     assert!(account.rules.is_empty());
+    assert!(config.clients.is_empty());
+    assert_eq!(
+        config.oidc,
+        OidcConfig {
+            token_ttl_secs: 3600,
+            authorize_per_minute: 600,
+            token_per_minute: 6000,
+        }
+    );
+}
+
+/// The repo's sample config.toml.
+const SAMPLE: &str = include_str!("../../config.toml");
+
+#[test]
+fn the_sample_config_parses_without_clients() {
+    let config = parse_ok(SAMPLE);
+    assert!(config.clients.is_empty());
+    assert_eq!(config.server.public_url, None);
+    assert!(config.server.trusted_proxies.is_empty());
+    assert_eq!(config.oidc, OidcConfig::default());
+    assert_eq!(config.accounts[0].oauth_base, DEFAULT_OAUTH_BASE);
+}
+
+#[test]
+fn the_sample_configs_commented_login_example_parses() {
+    // Uncommenting the login lines of the sample (and the account's secret) gives a gateway
+    // that logs users in.
+    let keys = [
+        "public_url",
+        "trusted_proxies",
+        "secret",
+        "oauth_base",
+        "[[clients]]",
+        "id",
+        "accounts",
+        "redirect_uris",
+        "scopes",
+        "[oidc]",
+        "token_ttl_secs",
+        "authorize_per_minute",
+        "token_per_minute",
+    ];
+    let mut uncommented = 0;
+    let text: String = SAMPLE
+        .lines()
+        .map(|line| {
+            let commented = line.trim_start().strip_prefix("# ").filter(|rest| {
+                keys.iter().any(|key| {
+                    rest.strip_prefix(key)
+                        .is_some_and(|after| after.is_empty() || after.starts_with([' ', '=']))
+                })
+            });
+            match commented {
+                Some(rest) => {
+                    uncommented += 1;
+                    format!("{rest}\n")
+                }
+                None => format!("{line}\n"),
+            }
+        })
+        .collect();
+    // `secret` twice: the account's and the client's.
+    assert_eq!(uncommented, keys.len() + 1, "{text}");
+    let config = parse_ok(&text);
+    assert_eq!(
+        config.server.public_url.as_deref(),
+        Some("https://wx.example.com")
+    );
+    assert_eq!(config.server.trusted_proxies.len(), 1);
+    assert_eq!(config.clients.len(), 1);
+    assert!(config.clients[0].has_scope(ClientScope::Login));
+    assert!(config.clients[0].secret.is_some());
+    assert_eq!(config.oidc, OidcConfig::default());
 }
 
 #[test]

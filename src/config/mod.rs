@@ -15,6 +15,8 @@
 //! body_timeout_ms = 10000
 //! max_connections = 25000
 //! backlog = 1024
+//! public_url = "https://wx.example.com"  # needed by [[clients]] with the "login" scope
+//! trusted_proxies = ["127.0.0.1"]        # whose X-Forwarded-For is believed
 //!
 //! [dedup]                       # optional
 //! ttl_secs = 60
@@ -29,13 +31,27 @@
 //!   [[accounts.rules]]
 //!   keyword = "hello"
 //!   reply = { text = "world" }
+//!
+//! [[clients]]                   # zero or more web apps that log users in with WeChat
+//! id = "shop"
+//! secret = "a-long-random-client-secret"  # omit for a public client (PKCE)
+//! accounts = ["demo"]
+//! redirect_uris = ["https://shop.example.com/auth/callback"]
+//! scopes = ["login"]
+//!
+//! [oidc]                        # optional
+//! token_ttl_secs = 3600
+//! authorize_per_minute = 600
+//! token_per_minute = 6000
 //! ```
 //!
-//! Secrets (the callback token and the EncodingAESKey) never appear in a message, nor in the
-//! `Debug` output of [`AccountConfig`].
+//! Secrets (the callback token, the EncodingAESKey, the AppSecret, client secrets) never appear
+//! in a message, nor in the `Debug` output of [`AccountConfig`] and [`ClientConfig`].
 
 mod api;
+mod clients;
 mod error;
+mod oidc;
 mod rules;
 mod schema;
 mod values;
@@ -66,6 +82,10 @@ pub struct Config {
     pub storage: StorageConfig,
     /// `[[accounts]]`: one or more, names unique.
     pub accounts: Vec<AccountConfig>,
+    /// `[[clients]]`: the web apps that may use the gateway; zero or more, ids unique.
+    pub clients: Vec<ClientConfig>,
+    /// `[oidc]`: the OpenID Connect endpoints' token lifetime and request limits.
+    pub oidc: OidcConfig,
 }
 
 /// `[admin]`: the admin API under `/admin/`.
@@ -109,7 +129,8 @@ impl Default for StorageConfig {
     }
 }
 
-pub use self::api::{DEFAULT_API_BASE, TokenSource};
+pub use self::api::{DEFAULT_API_BASE, DEFAULT_OAUTH_BASE, TokenSource};
+pub use self::oidc::{ClientConfig, ClientScope, OidcConfig};
 
 impl Config {
     /// Reads and validates the file at `path`. A file that cannot be read is one problem; a file
@@ -141,10 +162,15 @@ impl Config {
     pub fn account(&self, name: &str) -> Option<&AccountConfig> {
         self.accounts.iter().find(|account| account.name == name)
     }
+
+    /// The client whose id is `id`, if any.
+    pub fn client(&self, id: &str) -> Option<&ClientConfig> {
+        self.clients.iter().find(|client| client.id == id)
+    }
 }
 
 /// `[server]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     /// The address to listen on; default `127.0.0.1:8080`.
     pub listen: SocketAddr,
@@ -174,6 +200,14 @@ pub struct ServerConfig {
     /// burst of new ones; the kernel caps it at `net.core.somaxconn`. Default 1024, 1 to
     /// 65535.
     pub backlog: u32,
+    /// How browsers and WeChat reach this gateway, without a trailing `/`: an absolute https
+    /// URL (http only for a loopback host: 127.0.0.0/8, `::1`, `localhost`), maybe with a path
+    /// prefix, without query or fragment. The OpenID Connect issuer is
+    /// `{public_url}/oidc/{account}`. Required when a client has the `login` scope.
+    pub public_url: Option<String>,
+    /// The proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed: addresses
+    /// (one host) or networks. Default empty: the connecting address is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ServerConfig {
@@ -188,6 +222,8 @@ impl Default for ServerConfig {
             body_timeout_ms: 10_000,
             max_connections: 25_000,
             backlog: 1_024,
+            public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -291,7 +327,7 @@ pub fn redact_url_password(url: &str) -> String {
 
 /// One `[[accounts]]` entry: an official account or mini program.
 ///
-/// `Debug` redacts `token` and `encoding_aes_key`.
+/// `Debug` redacts `token`, `encoding_aes_key` and `secret`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccountConfig {
     /// `[A-Za-z0-9_-]{1,64}`, unique; the callback URL is `/wx/{name}`.
@@ -305,11 +341,14 @@ pub struct AccountConfig {
     pub encoding_aes_key: Option<AesKey>,
     /// The message encryption mode.
     pub mode: Mode,
-    /// The AppSecret, needed for API calls (menus, QR codes, customer-service messages).
-    /// Secret.
+    /// The AppSecret, needed for API calls (menus, QR codes, customer-service messages) and
+    /// for logging users in (WeChat's code exchange). Secret.
     pub secret: Option<String>,
-    /// Where WeChat's server API is; default [`DEFAULT_API_BASE`].
+    /// Where WeChat's server API is, without a trailing `/`; default [`DEFAULT_API_BASE`].
     pub api_base: String,
+    /// Where WeChat's web login page is, without a trailing `/`; default
+    /// [`DEFAULT_OAUTH_BASE`].
+    pub oauth_base: String,
     /// How the access_token is fetched.
     pub token_source: TokenSource,
     /// The auto-reply rules, first match wins.
@@ -330,6 +369,7 @@ impl fmt::Debug for AccountConfig {
             .field("mode", &self.mode)
             .field("secret", &self.secret.as_ref().map(|_| REDACTED))
             .field("api_base", &self.api_base)
+            .field("oauth_base", &self.oauth_base)
             .field("token_source", &self.token_source)
             .field("rules", &self.rules)
             .finish()

@@ -2,24 +2,26 @@
 //! and how the sections assemble into a [`Config`].
 //!
 //! A new key is one line in its section's function: ask the [`Section`] for it with its type
-//! (`string_with`, `uint`, `table`, `tables`) and its check. The checks of single values live in
-//! `values`; the auto-reply rules in `rules`.
+//! (`string_with`, `strings_with`, `uint`, `table`, `tables`) and its check. The checks of
+//! single values live in `values`; the auto-reply rules in `rules`; the web apps and `[oidc]`
+//! in `clients`.
 
 use std::collections::HashMap;
 
 use toml::{Table, Value};
 
+use super::clients;
 use super::error::Problem;
 use super::rules;
 use super::values::{
-    check_admin_token, check_aes_key, check_appid, check_backend, check_database, check_http_url,
-    check_key_prefix, check_listen, check_mode, check_name, check_redis_url, check_secret,
-    check_token, check_token_source,
+    check_admin_token, check_aes_key, check_appid, check_backend, check_base_url, check_database,
+    check_key_prefix, check_listen, check_mode, check_name, check_proxy, check_public_url,
+    check_redis_url, check_secret, check_token, check_token_source,
 };
 use super::walk::{Problems, Section, quote};
 use super::{
-    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DedupConfig, RedisConfig,
-    ServerConfig, StorageConfig, TokensConfig,
+    AccountConfig, AdminConfig, Backend, Config, DEFAULT_API_BASE, DEFAULT_OAUTH_BASE, DedupConfig,
+    RedisConfig, ServerConfig, StorageConfig, TokensConfig,
 };
 
 /// Largest `server.max_body_bytes`: 64 MiB.
@@ -95,6 +97,18 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
         .map(|s| storage(s, p))
         .unwrap_or_default();
     let accounts = accounts(&mut root, p);
+    let clients = clients::clients(&mut root, &clients::written_accounts(doc), p);
+    let public_url_written = doc
+        .get("server")
+        .and_then(Value::as_table)
+        .is_some_and(|server| server.contains_key("public_url"));
+    if !public_url_written {
+        clients::require_public_url(&clients, p);
+    }
+    let oidc = root
+        .table("oidc", p)
+        .map(|s| clients::oidc(s, p))
+        .unwrap_or_default();
     root.finish(p);
     Config {
         server,
@@ -104,6 +118,8 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
         admin,
         storage,
         accounts,
+        clients,
+        oidc,
     }
 }
 
@@ -168,6 +184,11 @@ fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
             .uint("backlog", p, 1..=MAX_BACKLOG, BACKLOG)
             .and_then(|n| u32::try_from(n).ok())
             .unwrap_or(d.backlog),
+        public_url: s.string_with("public_url", p, check_public_url),
+        trusted_proxies: s
+            .strings_with("trusted_proxies", p, check_proxy)
+            .map(|proxies| proxies.into_iter().map(|(_, net)| net).collect())
+            .unwrap_or_default(),
     };
     s.finish(p);
     config
@@ -306,9 +327,8 @@ fn account(
         }
     }
     let secret = a.string_with("secret", p, check_secret);
-    let api_base = a.string_with("api_base", p, |v| {
-        check_http_url(v).map(|url| url.trim_end_matches('/').to_owned())
-    });
+    let api_base = a.string_with("api_base", p, check_base_url);
+    let oauth_base = a.string_with("oauth_base", p, check_base_url);
     let token_source = a.string_with("token_source", p, check_token_source);
     let rules = a
         .tables("rules", p)
@@ -325,6 +345,7 @@ fn account(
         mode: mode.unwrap_or_default(),
         secret,
         api_base: api_base.unwrap_or_else(|| DEFAULT_API_BASE.to_owned()),
+        oauth_base: oauth_base.unwrap_or_else(|| DEFAULT_OAUTH_BASE.to_owned()),
         token_source: token_source.unwrap_or_default(),
         rules,
     }

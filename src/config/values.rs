@@ -1,14 +1,18 @@
-//! The checks of single values in config.toml: addresses, URLs, words, names, keys and secrets.
+//! The checks of single values in config.toml: addresses, networks, URLs, words, names, keys and
+//! secrets.
 //!
 //! Each check takes the string written for one key and returns the value the config holds, or a
 //! [`Bad`] with the message and hint of the problem; it knows nothing of the section the key is
 //! in. `schema` (the sections) and `rules` (the auto-reply rules) both call them. A check of a
 //! secret never puts the value in its message or hint.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
+use url::{Host, Url};
 
 use super::walk::{Bad, closest, describe_char, list, quote};
-use super::{Backend, Mode, TokenSource};
+use super::{Backend, ClientScope, Mode, TokenSource};
 use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
 
 /// Length of an EncodingAESKey.
@@ -17,6 +21,10 @@ const AES_KEY_LEN: usize = ENCODING_AES_KEY_LEN;
 const MAX_NAME_LEN: usize = 64;
 /// Shortest and longest callback Token.
 const TOKEN_LEN: std::ops::RangeInclusive<usize> = 3..=32;
+/// Longest client id.
+const MAX_CLIENT_ID_LEN: usize = 64;
+/// Shortest client secret.
+const MIN_CLIENT_SECRET_LEN: usize = 16;
 
 /// A `backend` word: `memory` or `redis`.
 pub(super) fn check_backend(value: &str) -> Result<Backend, Bad> {
@@ -115,6 +123,197 @@ pub(super) fn check_http_url(value: &str) -> Result<&str, Bad> {
             HINT,
         )),
     }
+}
+
+/// An absolute http or https URL with its trailing `/` dropped (`api_base`, `oauth_base`).
+pub(super) fn check_base_url(value: &str) -> Result<String, Bad> {
+    check_http_url(value).map(|url| url.trim_end_matches('/').to_owned())
+}
+
+/// `server.public_url`: how browsers and WeChat reach the gateway, as written without its
+/// trailing `/`. An absolute https URL (http for a loopback host), maybe with a path prefix,
+/// without query or fragment.
+pub(super) fn check_public_url(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "the address browsers and WeChat reach this gateway at: https://HOST, \
+                        maybe with a port and a path prefix, e.g. https://wx.example.com or \
+                        https://example.com/wxgate (http only for 127.0.0.1, [::1] or localhost)";
+    let url = web_url(value, HINT)?;
+    if url.query().is_some() {
+        return Err(Bad::new(
+            format!("{} has a query (`?...`)", quote(value)),
+            HINT,
+        ));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// One of a client's `redirect_uris`, kept exactly as written (requests must match it
+/// exactly): an absolute https URL (http for a loopback host) without a fragment.
+pub(super) fn check_redirect_uri(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "the app's callback address, matched exactly: an absolute https URL \
+                        without a fragment, e.g. https://shop.example.com/auth/callback \
+                        (http only for 127.0.0.1, [::1] or localhost)";
+    web_url(value, HINT).map(|_| value.to_owned())
+}
+
+/// The checks `server.public_url` and redirect URIs share: written as an absolute http(s) URL
+/// that parses, with a host, no user name or password, no fragment, and https unless the host
+/// is a loopback host.
+fn web_url(value: &str, hint: &str) -> Result<Url, Bad> {
+    if let Some((position, c)) = first_bad_char(value, |c| !c.is_whitespace() && !c.is_control()) {
+        return Err(Bad::new(
+            format!(
+                "{} has {} at position {position}",
+                quote(value),
+                describe_char(c)
+            ),
+            hint,
+        ));
+    }
+    if !value.starts_with("https://") && !value.starts_with("http://") {
+        return Err(Bad::new(
+            format!("{} is not an absolute http(s) URL", quote(value)),
+            hint,
+        ));
+    }
+    let url = Url::parse(value)
+        .map_err(|e| Bad::new(format!("{} is not a valid URL: {e}", quote(value)), hint))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Bad::new(
+            format!("{} holds a user name or password", quote(value)),
+            hint,
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(Bad::new(
+            format!("{} has a fragment (`#...`)", quote(value)),
+            hint,
+        ));
+    }
+    if url.scheme() == "http" && !is_loopback_host(&url) {
+        let host = url.host_str().unwrap_or_default();
+        return Err(Bad::new(
+            format!(
+                "{} uses http with {}, which is not a loopback host",
+                quote(value),
+                quote(host)
+            ),
+            format!("use https:// (behind a TLS proxy); {hint}"),
+        ));
+    }
+    Ok(url)
+}
+
+/// True when `url`'s host is this machine: 127.0.0.0/8, `::1` or `localhost`.
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// One of `server.trusted_proxies`: an IP address (one host) or a network in CIDR notation,
+/// without bits set past its prefix.
+pub(super) fn check_proxy(value: &str) -> Result<IpNet, Bad> {
+    const HINT: &str = "an IP address (one host) or a network in CIDR notation, e.g. \
+                        \"127.0.0.1\", \"::1\" or \"10.0.0.0/8\"";
+    if let Ok(addr) = value.parse::<IpAddr>() {
+        return Ok(IpNet::from(addr));
+    }
+    match value.parse::<IpNet>() {
+        Ok(net) if net.trunc() == net => Ok(net),
+        Ok(net) => Err(Bad::new(
+            format!(
+                "{} has address bits set past its /{} prefix",
+                quote(value),
+                net.prefix_len()
+            ),
+            format!("did you mean `{}`? {HINT}", net.trunc()),
+        )),
+        Err(_) => Err(Bad::new(
+            format!("{} is not an IP address or network", quote(value)),
+            HINT,
+        )),
+    }
+}
+
+/// A client's id: 1 to 64 ASCII letters, digits, `_` or `-` (the `client_id` apps send).
+pub(super) fn check_client_id(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "use 1 to 64 ASCII letters, digits, `_` or `-`; the app sends it as \
+                        client_id";
+    if value.is_empty() {
+        return Err(Bad::new("must not be empty", HINT));
+    }
+    if let Some((position, c)) =
+        first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(Bad::new(
+            format!(
+                "{} has {} at position {position}",
+                quote(value),
+                describe_char(c)
+            ),
+            HINT,
+        ));
+    }
+    let len = value.chars().count();
+    if len > MAX_CLIENT_ID_LEN {
+        return Err(Bad::new(
+            format!("is {len} characters long, more than {MAX_CLIENT_ID_LEN}"),
+            HINT,
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A client's secret: at least 16 printable ASCII characters without spaces. Secret: messages
+/// name its length and a bad character's position, never the value.
+pub(super) fn check_client_secret(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "at least 16 printable ASCII characters without spaces, e.g. the output \
+                        of `openssl rand -hex 32`; leave the key out for a public client (PKCE)";
+    let mut wrong = Vec::new();
+    let len = value.chars().count();
+    if len == 0 {
+        wrong.push("is empty".to_owned());
+    } else if len < MIN_CLIENT_SECRET_LEN {
+        wrong.push(format!(
+            "is {len} characters long, fewer than {MIN_CLIENT_SECRET_LEN}"
+        ));
+    }
+    if let Some((position, c)) = first_bad_char(value, |c| c.is_ascii_graphic()) {
+        // Named, never shown: the character is part of the secret.
+        let shown = match c {
+            ' ' => "a space",
+            '\t' => "a tab",
+            _ => "a control or non-ASCII character",
+        };
+        wrong.push(format!(
+            "has {shown} at position {position}; only printable ASCII is allowed"
+        ));
+    }
+    if wrong.is_empty() {
+        Ok(value.to_owned())
+    } else {
+        Err(Bad::new(wrong.join(" and "), HINT))
+    }
+}
+
+/// One of a client's `scopes`: a [`ClientScope`] word.
+pub(super) fn check_scope(value: &str) -> Result<ClientScope, Bad> {
+    ClientScope::from_word(value).ok_or_else(|| {
+        let words = ClientScope::ALL.map(ClientScope::as_str);
+        let scopes = format!(
+            "a scope is {}: `login` logs users in with WeChat, `send` sends messages",
+            list(&words)
+        );
+        let hint = match closest(value, &words) {
+            Some(word) => format!("did you mean `{word}`? {scopes}"),
+            None => scopes,
+        };
+        Bad::new(format!("unknown scope {}", quote(value)), hint)
+    })
 }
 
 /// `token_source`: how an account's access_token is fetched.

@@ -170,6 +170,33 @@ impl<'a> Section<'a> {
         self.checked(key, problems, checked)
     }
 
+    /// An array of strings, each passed to `check`, with its index in the array. An element
+    /// that is not a string, or that `check` refuses, is a problem at `key[i]` and left out.
+    pub(super) fn strings_with<T>(
+        &mut self,
+        key: &'static str,
+        problems: &mut Problems,
+        mut check: impl FnMut(&str) -> Result<T, Bad>,
+    ) -> Option<Vec<(usize, T)>> {
+        let hint = format!("write a list in brackets: {key} = [\"...\", \"...\"]");
+        let array = self.typed(key, problems, "an array", &hint, Value::as_array)?;
+        let path = self.key(key);
+        let mut checked = Vec::with_capacity(array.len());
+        for (i, value) in array.iter().enumerate() {
+            let element = format!("{path}[{i}]");
+            match value.as_str().map(&mut check) {
+                Some(Ok(value)) => checked.push((i, value)),
+                Some(Err(bad)) => problems.add(element, bad.message, bad.hint),
+                None => problems.add(
+                    element,
+                    format!("expected a string, found {}", type_name(value)),
+                    "put each value in quotes",
+                ),
+            }
+        }
+        Some(checked)
+    }
+
     /// A table, as a section of its own.
     pub(super) fn table(
         &mut self,

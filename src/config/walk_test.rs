@@ -111,6 +111,53 @@ fn array_of_tables_reports_bad_elements() {
 }
 
 #[test]
+fn array_of_strings_checks_each_element() {
+    let doc = table("words = [\"ok\", 5, \"bad\", \"fine\"]\nsingle = \"ok\"\nempty = []\n");
+    let mut problems = Problems::default();
+    let mut root = Section::root(&doc);
+    let check = |value: &str| match value {
+        "bad" => Err(Bad::new("is bad", "say something else")),
+        _ => Ok(value.len()),
+    };
+    assert_eq!(
+        root.strings_with("words", &mut problems, check),
+        Some(vec![(0, 2), (3, 4)])
+    );
+    assert_eq!(root.strings_with("single", &mut problems, check), None);
+    assert_eq!(
+        root.strings_with("empty", &mut problems, check),
+        Some(Vec::new())
+    );
+    assert_eq!(root.strings_with("absent", &mut problems, check), None);
+    root.finish(&mut problems);
+    let found: Vec<(String, String, String)> = problems
+        .into_vec()
+        .into_iter()
+        .map(|p| (p.key, p.message, p.hint))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "words[1]".into(),
+                "expected a string, found an integer".into(),
+                "put each value in quotes".into()
+            ),
+            (
+                "words[2]".into(),
+                "is bad".into(),
+                "say something else".into()
+            ),
+            (
+                "single".into(),
+                "expected an array, found a string".into(),
+                "write a list in brackets: single = [\"...\", \"...\"]".into()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn header_drops_indices() {
     assert_eq!(header("accounts[0].rules"), "accounts.rules");
     assert_eq!(header("server"), "server");

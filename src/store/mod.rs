@@ -1,4 +1,5 @@
-//! The admin data store: menu versions and QR codes, kept in SQLite or PostgreSQL.
+//! The admin data store: menu versions, QR codes and signing keys, kept in SQLite or
+//! PostgreSQL.
 //!
 //! - **Menus**: every menu saved for an account is a new version, numbered per account from 1
 //!   and never overwritten ([`Store::add_menu_version`]). Publishing a version makes it the
@@ -7,6 +8,9 @@
 //!   keeps every version ([`Store::clear_current_menu`]).
 //! - **QR codes**: every code created ([`Store::add_qrcode`]), and the scans and subscribes per
 //!   scene ([`Store::add_qr_counts`]). Codes that share a scene report the same counts.
+//! - **Signing keys**: the OpenID Connect provider's RSA keys, one active at a time
+//!   ([`Store::signing_keys`], [`Store::create_first_signing_key`],
+//!   [`Store::rotate_signing_key`], [`Store::drop_signing_keys_retired_before`]).
 //!
 //! Every write is committed (on SQLite with `synchronous=FULL`, on disk) before its method
 //! returns, so an admin request answered 2xx is never lost; nothing is cached in the process, so
@@ -17,8 +21,8 @@
 //! files are embedded in the binary and applied in order by [`Store::open`]. What depends on
 //! the database (URL, connection settings, how a write transaction starts, which migrations to
 //! embed, how migrating is serialized) is in `sqlite.rs` and `postgres.rs`; the queries in
-//! `menus.rs` and `qrcodes.rs` are written once, in SQL both accept, and run on either through
-//! `backend.rs`.
+//! `menus.rs`, `qrcodes.rs` and `signing_keys.rs` are written once, in SQL both accept, and
+//! run on either through `backend.rs`.
 
 mod backend;
 mod error;
@@ -26,6 +30,7 @@ mod menus;
 mod migrate;
 mod postgres;
 mod qrcodes;
+mod signing_keys;
 mod sqlite;
 
 #[cfg(test)]
@@ -37,6 +42,7 @@ mod test_util;
 pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use qrcodes::{NewQrCode, QrCode, QrCountDelta};
+pub use signing_keys::StoredSigningKey;
 
 use backend::{InRuntime, IoThread, Pool};
 pub(crate) use error::redact_url;

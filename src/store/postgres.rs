@@ -15,11 +15,18 @@ use super::migrate::{self, Embedded};
 
 /// The schema, one migration per file in `migrations/postgres/`, applied in this order: the
 /// same tables as `migrations/sqlite/`, in PostgreSQL's words. Embedded with `include_str!`.
-const MIGRATIONS: &[Embedded] = &[(
-    1,
-    "admin store",
-    include_str!("../../migrations/postgres/0001_admin_store.sql"),
-)];
+const MIGRATIONS: &[Embedded] = &[
+    (
+        1,
+        "admin store",
+        include_str!("../../migrations/postgres/0001_admin_store.sql"),
+    ),
+    (
+        2,
+        "signing keys",
+        include_str!("../../migrations/postgres/0002_signing_keys.sql"),
+    ),
+];
 
 /// Connections per gateway instance.
 const MAX_CONNECTIONS: u32 = 8;

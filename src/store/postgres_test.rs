@@ -30,7 +30,8 @@ async fn first_open_creates_the_schema() {
             "menu_counters",
             "menu_versions",
             "qr_codes",
-            "qr_counts"
+            "qr_counts",
+            "signing_keys"
         ]
     );
     let identity: String = sqlx::query_scalar(
@@ -41,7 +42,7 @@ async fn first_open_creates_the_schema() {
     .await
     .unwrap();
     assert_eq!(identity, "YES");
-    assert_eq!(applied_migrations(&store).await, [(1, true)]);
+    assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -77,7 +78,7 @@ async fn migrating_waits_for_the_advisory_lock() {
         .await
         .unwrap();
     let store = opening.await.unwrap().unwrap();
-    assert_eq!(applied_migrations(&store).await, [(1, true)]);
+    assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
 
     // The lock is released after migrating: another instance starts at once.
     let other = tokio::time::timeout(Duration::from_secs(5), Store::open(&url))

@@ -18,11 +18,18 @@ use super::migrate::{self, Embedded};
 /// The schema, one migration per file in `migrations/sqlite/`, applied in this order. Embedded
 /// with `include_str!` (a path relative to this file), so the binary needs no migrations folder
 /// at run time and the store builds the same from any crate that includes this module.
-const MIGRATIONS: &[Embedded] = &[(
-    1,
-    "admin store",
-    include_str!("../../migrations/sqlite/0001_admin_store.sql"),
-)];
+const MIGRATIONS: &[Embedded] = &[
+    (
+        1,
+        "admin store",
+        include_str!("../../migrations/sqlite/0001_admin_store.sql"),
+    ),
+    (
+        2,
+        "signing keys",
+        include_str!("../../migrations/sqlite/0002_signing_keys.sql"),
+    ),
+];
 
 /// How long a statement waits for another connection's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

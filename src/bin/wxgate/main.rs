@@ -1,6 +1,7 @@
 //! The stock `wxgate` binary: serves the accounts and auto-reply rules of a config file, and
 //! carries the tools to try and measure a gateway: `simulate` plays WeChat for one push,
-//! `bench` loads a gateway with unique pushes, `bench-baseline` is the yardstick to compare with.
+//! `bench` loads a gateway with unique pushes, `bench-baseline` is the yardstick to compare with;
+//! `rotate-signing-key` replaces the OpenID Connect provider's signing key.
 
 mod tools;
 
@@ -54,6 +55,10 @@ enum Command {
     Bench(BenchArgs),
     /// Serve a minimal actix-web handler with a fixed answer: the baseline `bench` compares to.
     BenchBaseline(BaselineArgs),
+    /// Make a new signing key for the OpenID Connect provider in the `[storage] database` and
+    /// retire the current one: running gateways sign with the new key within 10 seconds and
+    /// keep publishing the old one until the tokens it signed have expired.
+    RotateSigningKey,
 }
 
 fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
@@ -99,6 +104,10 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::BenchBaseline(args) => tools::baseline::run(&args),
+        Command::RotateSigningKey => match load(&cli.config) {
+            Ok(config) => tools::rotate_key::run(&config),
+            Err(code) => code,
+        },
     }
 }
 

@@ -5,12 +5,14 @@
 //! | [`simulate`] | `wxgate simulate` | plays WeChat: one push, signed and encrypted, reply checked and shown |
 //! | [`loadgen`] | `wxgate bench` | drives a gateway with unique pushes over keep-alive connections |
 //! | [`baseline`] | `wxgate bench-baseline` | a minimal actix-web server, the yardstick for `bench` |
+//! | [`rotate_key`] | `wxgate rotate-signing-key` | a new OpenID Connect signing key in the store |
 //! | [`push`], [`messages`] | | building pushes as WeChat does, opening replies |
 
 pub mod baseline;
 pub mod loadgen;
 pub mod messages;
 pub mod push;
+pub mod rotate_key;
 pub mod simulate;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
