@@ -32,6 +32,10 @@ pub struct Account {
     pub registry: Registry,
     /// WeChat's server API for this account; `None` without a `secret`.
     pub api: Option<Arc<WeChatApi>>,
+    /// The AppID.
+    pub appid: String,
+    /// WeChat's web authorize page (`oauth_base`), without a trailing slash.
+    pub oauth_base: String,
     /// This account's counters.
     pub metrics: Arc<AccountMetrics>,
 }
@@ -171,6 +175,8 @@ impl Accounts {
                 cipher,
                 registry,
                 api,
+                appid: config.appid.clone(),
+                oauth_base: config.oauth_base.clone(),
                 metrics: account_metrics,
             };
             by_name.insert(name, Arc::new(account));

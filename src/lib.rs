@@ -82,8 +82,8 @@ pub mod prelude {
 pub mod internals;
 
 use internals::{
-    account, api, clock, cluster, crypto, dedup, dispatch, envelope, http, logging, metrics, qr,
-    server, state, store, surfaces, upstream, wire,
+    account, api, clock, cluster, crypto, dedup, dispatch, envelope, grants, http, identity,
+    logging, metrics, qr, server, state, store, surfaces, upstream, wire,
 };
 
 /// The README's Rust examples, compiled as doc tests so they cannot rot.

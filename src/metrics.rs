@@ -118,6 +118,46 @@ impl UpstreamFailure {
     }
 }
 
+/// A step of a "Log in with WeChat" login; the `step` label of `wxgate_logins_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginStep {
+    /// An app's request was accepted and the browser sent to WeChat.
+    Redirected,
+    /// Opened outside WeChat: the QR code page was shown.
+    QrPage,
+    /// Back at the app with a code.
+    CodeIssued,
+    /// Back at the app with an OAuth error (refused, WeChat failed, bad request).
+    AppError,
+    /// A code was redeemed for tokens.
+    TokensIssued,
+    /// A code was redeemed a second time (its tokens revoked).
+    CodeReplayed,
+}
+
+impl LoginStep {
+    const ALL: [LoginStep; 6] = [
+        LoginStep::Redirected,
+        LoginStep::QrPage,
+        LoginStep::CodeIssued,
+        LoginStep::AppError,
+        LoginStep::TokensIssued,
+        LoginStep::CodeReplayed,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoginStep::Redirected => "redirected",
+            LoginStep::QrPage => "qr_page",
+            LoginStep::CodeIssued => "code_issued",
+            LoginStep::AppError => "app_error",
+            LoginStep::TokensIssued => "tokens_issued",
+            LoginStep::CodeReplayed => "code_replayed",
+        }
+    }
+}
+
 /// A Redis operation; the `op` label of `wxgate_redis_errors_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RedisOp {
@@ -226,6 +266,7 @@ pub struct AccountMetrics {
     upstream_failures: [AtomicU64; UpstreamFailure::ALL.len()],
     pushed: AtomicU64,
     push_failures: AtomicU64,
+    logins: [AtomicU64; LoginStep::ALL.len()],
     handling: Histogram,
 }
 
@@ -263,6 +304,11 @@ impl AccountMetrics {
             &self.push_failures
         }
         .fetch_add(1, Relaxed);
+    }
+
+    /// A login went through `step`.
+    pub fn login(&self, step: LoginStep) {
+        self.logins[step as usize].fetch_add(1, Relaxed);
     }
 
     /// Time from receiving an accepted push to its answer.
@@ -351,7 +397,7 @@ impl Metrics {
         }
 
         // Families with one more label: (name, help, label, that label's values per account).
-        let labelled: [(&str, &str, &str, LabelledOf); 4] = [
+        let labelled: [(&str, &str, &str, LabelledOf); 5] = [
             (
                 "wxgate_rejected_total",
                 "Requests refused, by reason.",
@@ -394,6 +440,17 @@ impl Metrics {
                         ("ok", m.pushed.load(Relaxed)),
                         ("error", m.push_failures.load(Relaxed)),
                     ]
+                },
+            ),
+            (
+                "wxgate_logins_total",
+                "\"Log in with WeChat\" (OpenID Connect) logins, by step reached.",
+                "step",
+                |m| {
+                    LoginStep::ALL
+                        .iter()
+                        .map(|s| (s.as_str(), m.logins[*s as usize].load(Relaxed)))
+                        .collect()
                 },
             ),
         ];

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::account::{Account, Accounts};
 use crate::dispatch::Dispatcher;
+use crate::identity::Provider;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -27,8 +28,13 @@ pub struct State {
     pub max_clock_skew_secs: u64,
     /// `admin.token`; `None` disables the admin API.
     pub admin_token: Option<String>,
-    /// Menus and QR codes.
+    /// Menus, QR codes and signing keys.
     pub store: Store,
+    /// The OpenID Connect provider; `None` without `[server] public_url`.
+    pub provider: Option<Provider>,
+    /// `[server] trusted_proxies`: peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for State {
@@ -36,6 +42,7 @@ impl std::fmt::Debug for State {
         f.debug_struct("State")
             .field("accounts", &self.accounts)
             .field("admin", &self.admin_token.is_some())
+            .field("provider", &self.provider)
             .finish_non_exhaustive()
     }
 }

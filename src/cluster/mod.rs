@@ -159,7 +159,7 @@ impl Redis {
         inner.metrics.redis_error(op);
         if inner.up.swap(false, Ordering::AcqRel) {
             inner.metrics.redis_up(false);
-            tracing::warn!(op = op.as_str(), %error, "Redis unavailable; falling back to local state until it answers again");
+            tracing::warn!(op = op.as_str(), %error, "Redis unavailable; dedup and tokens fall back to local state, logins fail closed, until it answers again");
         } else {
             tracing::debug!(op = op.as_str(), %error, "Redis command failed");
         }

@@ -20,13 +20,6 @@ pub const ALG: &str = "RS256";
 /// The smallest RSA modulus [`keys_from_jwks`] accepts, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
 
-/// The DER prefix of a SHA-256 `DigestInfo` (RFC 8017, 9.2, note 1), which PKCS#1 v1.5 puts
-/// before the hash it signs.
-const SHA256_DIGEST_INFO: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
-
 /// Why a token could not be made or was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwtError {
@@ -212,10 +205,7 @@ pub fn verify_with_jwks(token: &str, jwks: &Value) -> Result<Map<String, Value>,
 
 /// PKCS#1 v1.5 signature padding for a SHA-256 digest.
 fn rs256() -> Pkcs1v15Sign {
-    Pkcs1v15Sign {
-        hash_len: Some(Sha256::output_size()),
-        prefix: Box::new(SHA256_DIGEST_INFO),
-    }
+    Pkcs1v15Sign::new::<Sha256>()
 }
 
 #[cfg(test)]

@@ -119,11 +119,6 @@ fn the_padding_is_pkcs1_v15_with_sha256() {
     use rsa::pkcs1v15::{Signature, VerifyingKey};
     use rsa::signature::Verifier as _;
 
-    assert_eq!(
-        rs256().prefix,
-        rsa::Pkcs1v15Sign::new::<sha2::Sha256>().prefix,
-        "the DigestInfo prefix rsa derives from SHA-256's OID"
-    );
     let token = sign(&test_key(), "k", &json!({ "sub": "x" })).unwrap();
     let (input, signature) = token.rsplit_once('.').unwrap();
     let signature = Signature::try_from(base64url_decode(signature).unwrap().as_slice()).unwrap();

@@ -28,7 +28,12 @@ use crate::cluster::tokens::SharedTokens;
 use crate::config::{Backend, Config, ConfigErrors};
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
+use crate::grants::Grants;
 use crate::http;
+use crate::http::throttle::Throttle;
+use crate::identity::clients::Clients;
+use crate::identity::keys::{KeyError, KeyRing};
+use crate::identity::{KEY_RETENTION_MARGIN, Provider};
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
 use crate::state::State;
@@ -40,6 +45,10 @@ pub use stop::{Running, StopHandle};
 
 /// How long one call to WeChat's API may take.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many pending logins, codes and access tokens one instance keeps in memory (each a few
+/// hundred bytes).
+const GRANTS_IN_MEMORY: usize = 1_000_000;
 
 /// The admin token of the sample config.toml, which must be changed before deploying.
 pub const PLACEHOLDER_ADMIN_TOKEN: &str = "change-me-admin-token";
@@ -59,6 +68,9 @@ pub enum Error {
     /// The store (`[storage] database`) could not be opened.
     #[error("storage.database: {0}")]
     Store(#[from] StoreError),
+    /// The OpenID Connect signing keys could not be read or made.
+    #[error("signing keys: {0}")]
+    Keys(#[from] KeyError),
     /// Binding or serving failed.
     #[error("{context}: {source}")]
     Io {
@@ -173,6 +185,7 @@ impl Gateway {
             ),
             Some(_) => {}
         }
+        let provider = self.provider(&store, redis.as_ref()).await?;
         let server = &config.server;
         let state = State {
             accounts,
@@ -183,8 +196,43 @@ impl Gateway {
             max_clock_skew_secs: server.max_clock_skew_secs,
             admin_token: config.admin.token.clone(),
             store,
+            provider,
+            trusted_proxies: server.trusted_proxies.clone(),
         };
         Ok((state, redis))
+    }
+
+    /// The OpenID Connect provider, when `[server] public_url` is set: the signing keys from
+    /// the store (the first one made now if there is none), grants in Redis when `[dedup]
+    /// backend = "redis"` and in memory otherwise.
+    async fn provider(
+        &self,
+        store: &Store,
+        redis: Option<&Redis>,
+    ) -> Result<Option<Provider>, Error> {
+        let config = &self.config;
+        let Some(public_url) = &config.server.public_url else {
+            tracing::info!("OpenID Connect provider off ([server] public_url not set)");
+            return Ok(None);
+        };
+        let oidc = &config.oidc;
+        let token_ttl = Duration::from_secs(oidc.token_ttl_secs);
+        let keys = KeyRing::load(store, token_ttl + KEY_RETENTION_MARGIN).await?;
+        let grants = match (redis, config.dedup.backend) {
+            (Some(redis), Backend::Redis) => Grants::redis(redis.clone()),
+            _ => Grants::memory(GRANTS_IN_MEMORY),
+        };
+        let minute = Duration::from_secs(60);
+        tracing::info!(issuer = %format!("{public_url}/oidc/{{account}}"), kid = %keys.current_kid(), "OpenID Connect provider on");
+        Ok(Some(Provider {
+            public_url: public_url.clone(),
+            keys,
+            grants,
+            clients: Clients::new(&config.clients),
+            token_ttl,
+            authorize_throttle: Throttle::new(oidc.authorize_per_minute, minute),
+            token_throttle: Throttle::new(oidc.token_per_minute, minute),
+        }))
     }
 
     /// Opens the store and starts serving on `listener` inside the current async runtime
@@ -202,7 +250,13 @@ impl Gateway {
         let store = state.store.clone();
         let stop_flushing = Arc::new(tokio::sync::Notify::new());
         let flusher = tokio::spawn(qr.flush_until(store.clone(), stop_flushing.clone()));
-        let prober = redis.map(|redis| redis.spawn_prober());
+        let mut background: Vec<_> = redis
+            .map(|redis| redis.spawn_prober())
+            .into_iter()
+            .collect();
+        if let Some(provider) = &state.provider {
+            background.push(provider.keys.spawn_refresh(store.clone()));
+        }
         let addr = listener.local_addr().map_err(|source| Error::Io {
             context: "reading the listener's address".into(),
             source,
@@ -279,7 +333,7 @@ impl Gateway {
             store,
             flusher,
             stop_flushing,
-            prober,
+            background,
             connections,
             grace,
             listening: Arc::new(listening),

@@ -122,8 +122,8 @@ pub struct Running {
     /// Writes QR counts to the store every few seconds, and once more when stopped.
     pub(super) flusher: tokio::task::JoinHandle<()>,
     pub(super) stop_flushing: Arc<tokio::sync::Notify>,
-    /// Probes Redis while it is down.
-    pub(super) prober: Option<tokio::task::JoinHandle<()>>,
+    /// Tasks that run as long as the server: the Redis prober, the signing keys' refresh.
+    pub(super) background: Vec<tokio::task::JoinHandle<()>>,
     pub(super) connections: Connections,
     /// How long requests in flight may take to finish once stopping.
     pub(super) grace: Duration,
@@ -162,8 +162,8 @@ impl Running {
         // from the stop), connections idle between requests close.
         self.connections.drain(self.grace).await;
         tracing::debug!(?served, "server stopped; flushing");
-        if let Some(prober) = &self.prober {
-            prober.abort();
+        for task in &self.background {
+            task.abort();
         }
         self.stop_flushing.notify_one();
         if let Err(error) = self.flusher.await {

@@ -6,10 +6,12 @@
 //! |---|---|---|
 //! | [`callback`] | `/wx/{account}` | WeChat: every message and event (answered in front of the `App`) |
 //! | [`admin`] | `/admin/...` | scripts with the admin bearer token: menus, QR codes |
+//! | [`oidc`] | `/oidc/{account}/...` | browsers and web apps: "Log in with WeChat" (OpenID Connect) |
 //! | [`ops`] | `/healthz`, `/metrics` | load balancers and Prometheus |
 
 pub mod admin;
 pub mod callback;
+pub mod oidc;
 pub mod ops;
 
 use actix_web::web;
@@ -17,5 +19,7 @@ use actix_web::web;
 /// Registers every surface served by the actix-web `App` (all but the callback, which the
 /// server answers in front of it).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(ops::routes).configure(admin::routes);
+    cfg.configure(ops::routes)
+        .configure(admin::routes)
+        .configure(oidc::routes);
 }
