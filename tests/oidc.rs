@@ -194,10 +194,16 @@ impl Env {
     }
 }
 
+/// How long the tests' HTTP clients keep an idle connection: well below the gateway's 5 s
+/// keep-alive (actix's default), so no request goes out on a connection the gateway is closing
+/// at that moment (a POST is not retried).
+const POOL_IDLE: Duration = Duration::from_secs(2);
+
 /// The relying party's HTTP client: follows no redirect (as openidconnect advises).
 fn rp_http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(POOL_IDLE)
         .timeout(Duration::from_secs(20))
         .build()
         .unwrap()
@@ -246,6 +252,7 @@ impl Browser {
         Browser {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(POOL_IDLE)
                 .user_agent(user_agent)
                 .timeout(Duration::from_secs(20))
                 .build()
@@ -1829,4 +1836,48 @@ async fn rotated_key_signs_new_logins_within_10_seconds_and_old_tokens_still_ver
             &before.nonce,
         );
     }
+
+    // No private key in any log line, nor in what the command printed.
+    let printed = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let keys = private_keys(db.path()).await;
+    assert_eq!(keys.len(), 2, "the old and the new key are stored");
+    for pem in &keys {
+        for instance in [&a, &b] {
+            assert_not_logged(instance, &[("private key", pem)]);
+        }
+        assert!(
+            !printed.contains(pem.as_str()),
+            "rotate-signing-key printed a private key"
+        );
+    }
+    for instance in [&a, &b] {
+        let log = std::fs::read_to_string(&instance.gateway.log).unwrap();
+        assert!(
+            !log.contains("PRIVATE KEY"),
+            "a private key in {:?}",
+            instance.gateway.log
+        );
+    }
+    assert!(!printed.contains("PRIVATE KEY"), "{printed}");
+}
+
+/// One line of base64 from the middle of each private key stored in `db_dir/wxgate.db`
+/// (enough to find the key in a log, whatever the layout around it).
+async fn private_keys(db_dir: &Path) -> Vec<String> {
+    use sqlx::Row as _;
+    let url = format!("sqlite://{}", db_dir.join("wxgate.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let rows = sqlx::query("SELECT private_key FROM signing_keys")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    rows.iter()
+        .map(|row| {
+            let pem: String = row.get("private_key");
+            let body: Vec<&str> = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            assert!(body.len() > 4, "a PEM key");
+            body[body.len() / 2].to_owned()
+        })
+        .collect()
 }
