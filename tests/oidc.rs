@@ -50,12 +50,18 @@ const SHOP_CB: &str = "http://127.0.0.1:9/cb";
 const SPA: &str = "spa";
 /// Its one redirect URI.
 const SPA_CB: &str = "http://127.0.0.1:9/spa/cb";
+/// A client that may not log users in (`scopes = ["send"]`).
+const SENDER: &str = "sender";
+/// Its one redirect URI.
+const SENDER_CB: &str = "http://127.0.0.1:9/sender/cb";
 /// The User-Agent of WeChat's browser on a phone.
 const WECHAT_UA: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 \
      (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN";
 /// A desktop browser's User-Agent.
 const DESKTOP_UA: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
      Chrome/124.0.0.0 Safari/537.36";
+/// Text that is markup if a page shows it unescaped.
+const MARKUP: &str = "<script>alert(1)</script>";
 /// How long a wxgate authorization code lives.
 const CODE_TTL: Duration = Duration::from_secs(60);
 /// The default id_token and access_token lifetime.
@@ -65,7 +71,7 @@ const TOKEN_TTL_SECS: i64 = 3600;
 // The gateway and its config
 // ---------------------------------------------------------------------------------------------
 
-/// A config serving `demo` (and `other`, which no client may use) with both clients, on
+/// A config serving `demo` (and `other`, which no client may use) with the three clients, on
 /// `listen`, with `public_url` on `public` and the database in `db_dir`; `extra` is added after
 /// `[server]` (e.g. an `[oidc]` or `[dedup]` section).
 fn config(listen: u16, public: u16, db_dir: &Path, wechat: &str, extra: &str) -> String {
@@ -103,6 +109,13 @@ id = "{SPA}"
 accounts = ["demo"]
 redirect_uris = ["{SPA_CB}"]
 scopes = ["login"]
+
+[[clients]]
+id = "{SENDER}"
+secret = "{SHOP_SECRET}"
+accounts = ["demo"]
+redirect_uris = ["{SENDER_CB}"]
+scopes = ["send"]
 "#,
         storage = storage(db_dir)
     )
@@ -1122,13 +1135,25 @@ async fn unregistered_or_missing_redirect_uri_gets_an_error_page() {
 async fn unknown_or_unallowed_client_gets_an_error_page() {
     let env = Env::start("oidc-bad-client", "").await;
     let cases = [
-        ("unknown client", "demo", Some("nobody")),
-        ("missing client_id", "demo", None),
-        ("client not allowed for the account", "other", Some(SHOP)),
+        ("unknown client", "demo", Some("nobody"), SHOP_CB),
+        ("missing client_id", "demo", None, SHOP_CB),
+        (
+            "client not allowed for the account",
+            "other",
+            Some(SHOP),
+            SHOP_CB,
+        ),
+        (
+            "client without the login scope",
+            "demo",
+            Some(SENDER),
+            SENDER_CB,
+        ),
+        ("a client_id with markup", "demo", Some(MARKUP), SHOP_CB),
     ];
-    for (what, account, client) in cases {
+    for (what, account, client, redirect) in cases {
         let mut params = vec![
-            ("redirect_uri", SHOP_CB),
+            ("redirect_uri", redirect),
             ("response_type", "code"),
             ("scope", "openid"),
             ("state", "app-state"),
@@ -1139,6 +1164,11 @@ async fn unknown_or_unallowed_client_gets_an_error_page() {
         let base = format!("{}/oidc/{account}", env.one.gateway.base);
         let page = env.browser.get(&authorize_url(&base, &params)).await;
         assert_error_page(&page, 400, what);
+        assert!(
+            !page.body.contains(MARKUP),
+            "{what}: the error page shows the request's text unescaped: {}",
+            page.body
+        );
     }
     assert_eq!(env.wechat.hits("/connect/oauth2/authorize").await, 0);
 }
@@ -1304,14 +1334,20 @@ async fn authorize_is_throttled_per_client_ip() {
         .expect("Retry-After in seconds");
     assert!(
         (1..=60).contains(&retry_after),
-        "Retry-After {retry_after} s within the minute"
+        "Retry-After {retry_after} s: with authorize_per_minute = 3 and all 3 requests in the \
+         last second, one more fits 60 s after the first of them"
     );
 }
 
 #[tokio::test]
 async fn outside_wechat_authorize_shows_a_qr_code_page() {
     let env = Env::start("oidc-qr-page", "").await;
-    let params = request_with(SHOP, SHOP_CB, &[]);
+    // The app's state and nonce are the app's own text: the page must not take them as markup.
+    let params = request_with(
+        SHOP,
+        SHOP_CB,
+        &[("state", Some(MARKUP)), ("nonce", Some(MARKUP))],
+    );
     let pairs: Vec<(&str, &str)> = params
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -1325,6 +1361,11 @@ async fn outside_wechat_authorize_shows_a_qr_code_page() {
     assert!(
         page.body.contains("<svg"),
         "the page holds an inline SVG QR code: {}",
+        page.body
+    );
+    assert!(
+        !page.body.contains(MARKUP),
+        "the page shows the request's text unescaped: {}",
         page.body
     );
     // Control: the same URL in WeChat's browser goes to WeChat.
