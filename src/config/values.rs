@@ -241,31 +241,11 @@ pub(super) fn check_proxy(value: &str) -> Result<IpNet, Bad> {
 
 /// A client's id: 1 to 64 ASCII letters, digits, `_` or `-` (the `client_id` apps send).
 pub(super) fn check_client_id(value: &str) -> Result<String, Bad> {
-    const HINT: &str = "use 1 to 64 ASCII letters, digits, `_` or `-`; the app sends it as \
-                        client_id";
-    if value.is_empty() {
-        return Err(Bad::new("must not be empty", HINT));
-    }
-    if let Some((position, c)) =
-        first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err(Bad::new(
-            format!(
-                "{} has {} at position {position}",
-                quote(value),
-                describe_char(c)
-            ),
-            HINT,
-        ));
-    }
-    let len = value.chars().count();
-    if len > MAX_CLIENT_ID_LEN {
-        return Err(Bad::new(
-            format!("is {len} characters long, more than {MAX_CLIENT_ID_LEN}"),
-            HINT,
-        ));
-    }
-    Ok(value.to_owned())
+    check_identifier(
+        value,
+        MAX_CLIENT_ID_LEN,
+        "use 1 to 64 ASCII letters, digits, `_` or `-`; the app sends it as client_id",
+    )
 }
 
 /// A client's secret: at least 16 printable ASCII characters without spaces. Secret: messages
@@ -351,10 +331,17 @@ pub(super) fn check_listen(value: &str) -> Result<SocketAddr, Bad> {
 
 /// An account's name: 1 to 64 ASCII letters, digits, `_` or `-` (it is the callback path).
 pub(super) fn check_name(value: &str) -> Result<String, Bad> {
-    const HINT: &str =
-        "use 1 to 64 ASCII letters, digits, `_` or `-`; the name is the callback path /wx/{name}";
+    check_identifier(
+        value,
+        MAX_NAME_LEN,
+        "use 1 to 64 ASCII letters, digits, `_` or `-`; the name is the callback path /wx/{name}",
+    )
+}
+
+/// 1 to `max` ASCII letters, digits, `_` or `-`: a name that goes into URLs as it is.
+fn check_identifier(value: &str, max: usize, hint: &'static str) -> Result<String, Bad> {
     if value.is_empty() {
-        return Err(Bad::new("must not be empty", HINT));
+        return Err(Bad::new("must not be empty", hint));
     }
     if let Some((position, c)) =
         first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -365,14 +352,14 @@ pub(super) fn check_name(value: &str) -> Result<String, Bad> {
                 quote(value),
                 describe_char(c)
             ),
-            HINT,
+            hint,
         ));
     }
     let len = value.chars().count();
-    if len > MAX_NAME_LEN {
+    if len > max {
         return Err(Bad::new(
-            format!("is {len} characters long, more than {MAX_NAME_LEN}"),
-            HINT,
+            format!("is {len} characters long, more than {max}"),
+            hint,
         ));
     }
     Ok(value.to_owned())
