@@ -157,7 +157,7 @@ fn is_empty_array(value: Option<&Value>) -> bool {
 }
 
 /// `items` without the ones equal to an earlier one; each repeat is a problem at `key[i]`.
-fn without_repeats<T: PartialEq>(
+pub(super) fn without_repeats<T: PartialEq>(
     key: &str,
     items: Vec<(usize, T)>,
     p: &mut Problems,
@@ -248,13 +248,14 @@ pub(super) fn oidc(mut s: Section<'_>, p: &mut Problems) -> OidcConfig {
     config
 }
 
-/// Reports a missing `server.public_url` when one of `clients` logs users in.
-pub(super) fn require_public_url(clients: &[ClientConfig], p: &mut Problems) {
+/// Reports a missing `server.public_url` when one of `clients` logs users in; true when it
+/// did.
+pub(super) fn require_public_url(clients: &[ClientConfig], p: &mut Problems) -> bool {
     let Some(client) = clients
         .iter()
         .find(|client| client.has_scope(ClientScope::Login))
     else {
-        return;
+        return false;
     };
     let which = if client.id.is_empty() {
         "a client".to_owned()
@@ -268,6 +269,7 @@ pub(super) fn require_public_url(clients: &[ClientConfig], p: &mut Problems) {
          WeChat reach this gateway at; the OpenID Connect issuer and WeChat's redirect are \
          built from it",
     );
+    true
 }
 
 #[cfg(test)]
