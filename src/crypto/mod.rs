@@ -28,6 +28,7 @@
 
 mod cipher;
 mod key;
+pub mod sealed;
 mod signature;
 
 #[cfg(test)]
