@@ -32,6 +32,7 @@
 mod cipher;
 mod key;
 pub mod miniprogram;
+pub mod sealed;
 mod signature;
 
 #[cfg(test)]
