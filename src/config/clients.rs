@@ -27,6 +27,8 @@ pub(super) struct WrittenAccount<'a> {
     name: Option<&'a str>,
     /// True when it has a `secret` key (a bad one is the account's own problem).
     has_secret: bool,
+    /// True when it says `kind = "miniprogram"` (mini programs have no web login).
+    is_miniprogram: bool,
 }
 
 /// The `[[accounts]]` entries of `doc` as written.
@@ -43,6 +45,7 @@ pub(super) fn written_accounts(doc: &Table) -> Vec<WrittenAccount<'_>> {
                 path: format!("accounts[{i}]"),
                 name: table.get("name").and_then(Value::as_str),
                 has_secret: table.contains_key("secret"),
+                is_miniprogram: table.get("kind").and_then(Value::as_str) == Some("miniprogram"),
             })
         })
         .collect()
@@ -206,6 +209,18 @@ fn check_account(
         );
         return;
     };
+    if login && account.is_miniprogram {
+        p.add(
+            element,
+            format!(
+                "account {} is a mini program, which has no web login",
+                quote(name)
+            ),
+            "mini programs log users in through POST /mp/{account}/login; list only official \
+             accounts for a client with the `login` scope",
+        );
+        return;
+    }
     if login && !account.has_secret {
         p.add(
             element,

@@ -241,15 +241,22 @@ fn a_mini_program_needs_a_public_url() {
         )]
     );
     assert!(hint_of(&errors, "server.public_url").contains("{public_url}/oidc/{account}"));
-    // With a login client too, the problem is reported once.
+    // With a login client too, the problem is reported once (and the client may not log
+    // users in through a mini program).
     let client = "[[clients]]\nid = \"web\"\naccounts = [\"shop\"]\n\
                   redirect_uris = [\"https://shop.example.com/cb\"]\nscopes = [\"login\"]\n";
     assert_eq!(
         problems(&format!("{}{}{client}", miniprogram(""), sessions(""))),
-        pairs(&[(
-            "server.public_url",
-            "missing required key: client `web` has the `login` scope"
-        )])
+        pairs(&[
+            (
+                "clients[0].accounts[0]",
+                "account `shop` is a mini program, which has no web login"
+            ),
+            (
+                "server.public_url",
+                "missing required key: client `web` has the `login` scope"
+            )
+        ])
     );
     // A bad public_url is its own problem only.
     assert_eq!(
