@@ -1,6 +1,6 @@
 //! Who a user is, told to apps in a form they can check: the registered apps ([`clients`]), the
-//! signing keys every instance shares ([`keys`]) and the RS256 JWTs signed with them ([`jwt`]),
-//! assembled into the [`Provider`] that the OpenID Connect surface serves.
+//! signing keys every instance shares ([`keys`]) and the RS256 JWTs signed with them ([`jwt`]);
+//! the keys, grants and throttles of the OpenID Connect surface make its [`Provider`].
 
 pub mod clients;
 pub mod jwt;
