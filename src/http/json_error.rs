@@ -95,6 +95,31 @@ impl JsonError {
         JsonError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
     }
 
+    /// 400 for a body that is not the JSON expected. serde's messages quote the offending value
+    /// (which may be a code or a key), so only its kind, a field name or a position is told.
+    pub fn bad_json(error: &serde_json::Error) -> JsonError {
+        use serde_json::error::Category;
+        let text = error.to_string();
+        let message = match error.classify() {
+            Category::Data
+                if text.starts_with("missing field") || text.starts_with("unknown field") =>
+            {
+                format!(
+                    "bad JSON body: {}",
+                    text.split(" at line").next().unwrap_or("")
+                )
+            }
+            Category::Data => "bad JSON body: a value has the wrong JSON type".to_owned(),
+            Category::Eof => "bad JSON body: it ends too early".to_owned(),
+            Category::Syntax | Category::Io => format!(
+                "bad JSON body: not JSON (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
+        };
+        JsonError::bad_request(message)
+    }
+
     /// A body that could not be read: 413, 408 or 400.
     pub fn body(error: &BodyError) -> JsonError {
         let status = match error {

@@ -55,3 +55,36 @@ fn unauthorized_asks_for_a_bearer_token() {
         "Bearer"
     );
 }
+
+#[test]
+fn bad_json_never_repeats_the_value() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        code: String,
+    }
+    let message = |text: &str| {
+        let error = serde_json::from_str::<Body>(text).unwrap_err();
+        JsonError::bad_json(&error).to_string()
+    };
+    assert_eq!(
+        message("\"SecretC0de\""),
+        "bad JSON body: a value has the wrong JSON type"
+    );
+    assert_eq!(
+        message("{\"code\": 5}"),
+        "bad JSON body: a value has the wrong JSON type"
+    );
+    assert_eq!(message("{}"), "bad JSON body: missing field `code`");
+    assert_eq!(
+        message("{\"code\": \"SecretC0de\""),
+        "bad JSON body: it ends too early"
+    );
+    assert_eq!(
+        message("{SecretC0de}"),
+        "bad JSON body: not JSON (line 1, column 2)"
+    );
+    for text in ["\"SecretC0de\"", "{\"code\": \"SecretC0de\""] {
+        assert!(!message(text).contains("SecretC0de"));
+    }
+}

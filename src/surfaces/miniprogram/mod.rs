@@ -63,7 +63,7 @@ fn lookup<'a>(
 }
 
 /// The request body as `T`: 413/408 when it is too large or late, 400 when it is not the JSON
-/// expected.
+/// object expected (an array of the fields' values, which serde would take, is refused too).
 async fn json_body<T: DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
@@ -71,5 +71,12 @@ async fn json_body<T: DeserializeOwned>(
     let body = read_limited(req.headers(), payload, MAX_BODY_BYTES)
         .await
         .map_err(|e| JsonError::body(&e))?;
-    serde_json::from_slice(&body).map_err(|e| JsonError::bad_request(format!("bad JSON body: {e}")))
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| JsonError::bad_json(&e))?;
+    if !value.is_object() {
+        return Err(JsonError::bad_request(
+            "bad JSON body: expected a JSON object",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| JsonError::bad_json(&e))
 }
