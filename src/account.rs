@@ -11,7 +11,7 @@ use wxgate_handlers::{AutoReply, Handler, Registry};
 
 use crate::api::{ApiConfig, WeChatApi};
 use crate::cluster::tokens::SharedTokens;
-use crate::config::{AccountConfig, Mode};
+use crate::config::{AccountConfig, AccountKind, Mode};
 use crate::crypto::MsgCipher;
 use crate::metrics::{AccountMetrics, Metrics};
 use crate::upstream::Upstream;
@@ -34,6 +34,10 @@ pub struct Account {
     pub api: Option<Arc<WeChatApi>>,
     /// The AppID.
     pub appid: String,
+    /// An official account or a mini program.
+    pub kind: AccountKind,
+    /// Hosts whose pages may get JS-SDK signatures (`js_domains`).
+    pub js_domains: Vec<String>,
     /// WeChat's web authorize page (`oauth_base`), without a trailing slash.
     pub oauth_base: String,
     /// This account's counters.
@@ -176,6 +180,8 @@ impl Accounts {
                 registry,
                 api,
                 appid: config.appid.clone(),
+                kind: config.kind,
+                js_domains: config.js_domains.clone(),
                 oauth_base: config.oauth_base.clone(),
                 metrics: account_metrics,
             };

@@ -37,6 +37,8 @@ pub mod metrics;
 pub mod qr;
 #[path = "server/mod.rs"]
 pub mod server;
+#[path = "sessions/mod.rs"]
+pub mod sessions;
 #[path = "state.rs"]
 pub mod state;
 #[path = "store/mod.rs"]

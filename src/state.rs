@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use crate::account::{Account, Accounts};
 use crate::dispatch::Dispatcher;
+use crate::http::throttle::Throttle;
 use crate::identity::Provider;
 use crate::metrics::Metrics;
+use crate::sessions::Sessions;
 use crate::store::Store;
 
 /// What every request handler shares, built once at start.
@@ -32,6 +34,8 @@ pub struct State {
     pub store: Store,
     /// The OpenID Connect provider; `None` without `[server] public_url`.
     pub provider: Option<Provider>,
+    /// Mini-program sessions; `None` without `[sessions] key`.
+    pub mini_programs: Option<MiniPrograms>,
     /// `[server] trusted_proxies`: peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are
     /// believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -43,6 +47,24 @@ impl std::fmt::Debug for State {
             .field("accounts", &self.accounts)
             .field("admin", &self.admin_token.is_some())
             .field("provider", &self.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the mini-program surface works with.
+pub struct MiniPrograms {
+    /// The sessions, in the store.
+    pub sessions: Sessions,
+    /// `[sessions] max_watermark_age_secs` (0: not checked).
+    pub max_watermark_age_secs: u64,
+    /// Per client address, `/mp/{account}/login` (`[sessions] login_per_minute`).
+    pub login_throttle: Throttle,
+}
+
+impl std::fmt::Debug for MiniPrograms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MiniPrograms")
+            .field("max_watermark_age_secs", &self.max_watermark_age_secs)
             .finish_non_exhaustive()
     }
 }

@@ -1,4 +1,4 @@
-//! [`WeChatApi`]: the token and the one path every call takes.
+//! [`WeChatApi`]: the tokens and the one path every call takes.
 
 use std::fmt;
 use std::future::Future;
@@ -12,9 +12,9 @@ use super::config::ApiConfig;
 use super::error::{ApiError, is_token_rejected};
 use super::http::{self, Request};
 use super::token::{self, TokenCache};
-use crate::cluster::tokens::SharedTokens;
+use crate::cluster::tokens::{SharedTokens, TokenKind};
 
-/// The server API client of one account. Cheap to clone: clones share the token cache.
+/// The server API client of one account. Cheap to clone: clones share the token caches.
 #[derive(Clone)]
 pub struct WeChatApi {
     inner: Arc<Inner>,
@@ -24,6 +24,8 @@ struct Inner {
     http: reqwest::Client,
     config: ApiConfig,
     tokens: TokenCache,
+    /// The JS-SDK `jsapi_ticket` (`jsapi.rs`).
+    jsapi_tickets: TokenCache,
 }
 
 impl WeChatApi {
@@ -34,21 +36,27 @@ impl WeChatApi {
         WeChatApi::with_tokens(http, config, None)
     }
 
-    /// Like [`WeChatApi::new`], with the access token shared through Redis when `tokens` is
-    /// given: one token per account for every instance using the same Redis, fetched by one
-    /// instance at a time, and fetched by this process alone while Redis does not answer
-    /// (see [`crate::cluster::tokens`]). `None` keeps the token in this process only.
+    /// Like [`WeChatApi::new`], with the access token (and the JS-SDK `jsapi_ticket`) shared
+    /// through Redis when `tokens` is given: one of each per account for every instance using
+    /// the same Redis, fetched by one instance at a time, and fetched by this process alone
+    /// while Redis does not answer (see [`crate::cluster::tokens`]). `None` keeps them in this
+    /// process only.
     pub fn with_tokens(
         http: reqwest::Client,
         config: ApiConfig,
         tokens: Option<&SharedTokens>,
     ) -> Self {
-        let shared = tokens.map(|tokens| tokens.account(&config.appid));
+        let shared = |kind| tokens.map(|tokens| tokens.account_kind(&config.appid, kind));
+        let access =
+            TokenCache::with_shared(TokenKind::AccessToken, shared(TokenKind::AccessToken));
+        let jsapi_tickets =
+            TokenCache::with_shared(TokenKind::JsapiTicket, shared(TokenKind::JsapiTicket));
         WeChatApi {
             inner: Arc::new(Inner {
                 http,
                 config,
-                tokens: TokenCache::with_shared(shared),
+                tokens: access,
+                jsapi_tickets,
             }),
         }
     }
@@ -66,6 +74,11 @@ impl WeChatApi {
     /// The account's credentials and API base.
     pub(super) fn config(&self) -> &ApiConfig {
         &self.inner.config
+    }
+
+    /// The cache of the JS-SDK `jsapi_ticket`.
+    pub(super) fn jsapi_tickets(&self) -> &TokenCache {
+        &self.inner.jsapi_tickets
     }
 
     /// The account's access token: the cached one, or a new one when none is cached or the

@@ -199,6 +199,20 @@ fn transport_error(err: reqwest::Error, secrets: &[&str]) -> ApiError {
     }
 }
 
+/// `error` with every occurrence of a credential in its messages replaced, for a credential a
+/// call sent in its body (where [`Request::secrets`] does not look).
+pub(super) fn scrub_error(error: ApiError, secrets: &[&str]) -> ApiError {
+    match error {
+        ApiError::WeChat { errcode, errmsg } => ApiError::WeChat {
+            errcode,
+            errmsg: scrub(errmsg, secrets),
+        },
+        ApiError::Unreachable(message) => ApiError::Unreachable(scrub(message, secrets)),
+        ApiError::BadResponse(message) => ApiError::BadResponse(scrub(message, secrets)),
+        other => other,
+    }
+}
+
 /// `message` with every occurrence of a credential replaced.
 pub(super) fn scrub(mut message: String, secrets: &[&str]) -> String {
     for secret in secrets.iter().filter(|secret| !secret.is_empty()) {

@@ -1,5 +1,6 @@
 //! The WeChat server API client: access tokens, menus, QR codes, customer-service, template and
-//! subscription messages, users, tags, media, and web OAuth.
+//! subscription messages, users, tags, media, web OAuth, mini-program logins and the JS-SDK
+//! ticket.
 //!
 //! One [`WeChatApi`] per account. It keeps the account's access token cached and fetches it
 //! once for any number of concurrent callers, refreshes it ahead of expiry, and when WeChat
@@ -25,12 +26,17 @@
 //! - **Web OAuth** (a user logging in to a web page): [`WeChatApi::oauth_exchange`] turns the
 //!   authorize page's code into the user's openid, [`WeChatApi::oauth_user`] reads the profile.
 //!   They use the AppSecret and the user's OAuth token, not the access token, and never retry.
+//! - **Mini programs**: [`WeChatApi::code_to_session`] turns the code of `wx.login` into the
+//!   user's openid and `session_key` ([`MpLogin`]; AppSecret, no access token, no retry),
+//!   [`WeChatApi::user_phone_number`] the code of the getPhoneNumber button into a
+//!   [`PhoneNumber`].
+//! - **JS-SDK**: [`WeChatApi::jsapi_ticket`], cached and shared like the access token.
 //! - **Handlers** call all of it through [`wxgate_handlers::api::Api`] (`Context::api`),
 //!   which [`WeChatApi`] implements.
 //!
-//! The app secret, the tokens and OAuth codes never appear in a log line, an error or `Debug`
-//! output. The request URL carries them (`secret=`, `access_token=`, `code=`), so it is never
-//! logged either. Build the `reqwest::Client` with a timeout (a call that outlives it fails
+//! The app secret, the tokens, tickets, codes and `session_key`s never appear in a log line,
+//! an error or `Debug` output. The request URL carries some of them (`secret=`,
+//! `access_token=`, `code=`, `js_code=`), so it is never logged either. Build the `reqwest::Client` with a timeout (a call that outlives it fails
 //! with [`ApiError::Timeout`]) and without following redirects.
 //!
 //! ```no_run
@@ -56,8 +62,10 @@ mod custom;
 mod error;
 mod handler_api;
 mod http;
+mod jsapi;
 mod media;
 mod menu;
+mod miniprogram;
 mod qrcode;
 mod sns;
 mod subscribe;
@@ -70,6 +78,7 @@ mod user;
 pub use client::WeChatApi;
 pub use config::{ApiConfig, DEFAULT_API_BASE, TokenSource};
 pub use error::ApiError;
+pub use miniprogram::{MpLogin, PhoneNumber};
 pub use qrcode::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};
 pub use sns::{OAuthGrant, OAuthUser};
 pub use wxgate_handlers::api::{

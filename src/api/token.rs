@@ -1,19 +1,20 @@
 //! The access-token cache: one fetch at a time, refreshed ahead of expiry, invalidated when
 //! WeChat rejects a token; optionally shared with the other instances through Redis
-//! ([`crate::cluster::tokens`]).
+//! ([`crate::cluster::tokens`]). The same cache keeps the JS-SDK `jsapi_ticket` (`jsapi.rs`),
+//! a token of another [`TokenKind`] fetched with the access token.
 
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::config::{ApiConfig, TokenSource};
 use super::error::ApiError;
 use super::http::{self, Request, required_str};
-use crate::cluster::tokens::{AccountTokens, POLL_INTERVAL, StoredToken, TokenLock};
+use crate::cluster::tokens::{AccountTokens, POLL_INTERVAL, StoredToken, TokenKind, TokenLock};
 
 /// Refresh when less than this remains of a token's life (or 10% of it, if more).
 const MIN_REFRESH_LEAD: Duration = Duration::from_secs(300);
@@ -39,12 +40,15 @@ pub(super) fn refresh_lead(lifetime: Duration) -> Duration {
 /// its own: by then the lock has expired (its holder died) or something is badly wrong.
 const WAIT_MARGIN: Duration = Duration::from_secs(1);
 
-/// One account's token: cached in this process and, with a shared store, in Redis.
+/// One account's token of one [`TokenKind`]: cached in this process and, with a shared store,
+/// in Redis.
 ///
 /// Without a shared store this is the whole story: one fetch at a time in this process, the
 /// token refreshed ahead of expiry. With one, the process cache is a copy of the token in Redis,
 /// and fetches are made by one instance of the cluster at a time (see [`TokenCache::get`]).
 pub(super) struct TokenCache {
+    /// What it holds, for log lines.
+    kind: TokenKind,
     state: Mutex<State>,
     /// Held while fetching (or, with a shared store, while asking Redis), so that concurrent
     /// callers share one fetch.
@@ -92,15 +96,17 @@ struct Unshared {
 }
 
 impl TokenCache {
-    /// A cache for this process only.
+    /// An access token cache for this process only.
     #[cfg(test)]
     pub(super) fn new() -> Self {
-        TokenCache::with_shared(None)
+        TokenCache::with_shared(TokenKind::AccessToken, None)
     }
 
-    /// A cache backed by the account's token in Redis when `shared` is given.
-    pub(super) fn with_shared(shared: Option<AccountTokens>) -> Self {
+    /// A cache of `kind`, backed by the account's token in Redis when `shared` (of the same
+    /// kind) is given.
+    pub(super) fn with_shared(kind: TokenKind, shared: Option<AccountTokens>) -> Self {
         TokenCache {
+            kind,
             state: Mutex::new(State::default()),
             flight: tokio::sync::Mutex::new(()),
             shared,
@@ -168,7 +174,8 @@ impl TokenCache {
             }
             tracing::warn!(
                 appid = shared.appid(),
-                "shared access token unavailable; this instance fetches its own"
+                kind = self.kind.as_str(),
+                "shared token unavailable; this instance fetches its own"
             );
         }
         self.fetch_locally(fetch).await
@@ -232,7 +239,8 @@ impl TokenCache {
                 if Instant::now() >= deadline {
                     tracing::warn!(
                         appid = shared.appid(),
-                        "no access token from the instance holding the fetch lock"
+                        kind = self.kind.as_str(),
+                        "no token from the instance holding the fetch lock"
                     );
                     return Shared::Fallback(fetch);
                 }
@@ -285,11 +293,11 @@ impl TokenCache {
             Err(error) => {
                 let _ = shared.unlock(lock).await;
                 if let Some(token) = &current {
-                    tracing::warn!(%error, "access token refresh failed; using the current token until it expires");
+                    tracing::warn!(kind = self.kind.as_str(), %error, "token refresh failed; using the current token until it expires");
                     return Shared::Done(Ok(self.adopt(token)));
                 }
                 if let Some(value) = self.valid() {
-                    tracing::warn!(%error, "access token refresh failed; using the current token until it expires");
+                    tracing::warn!(kind = self.kind.as_str(), %error, "token refresh failed; using the current token until it expires");
                     return Shared::Done(Ok(value));
                 }
                 Shared::Done(Err(error))
@@ -310,7 +318,7 @@ impl TokenCache {
             // The refresh ahead of expiry failed; the token still works for a while.
             Err(error) => match self.valid() {
                 Some(value) => {
-                    tracing::warn!(%error, "access token refresh failed; using the current token until it expires");
+                    tracing::warn!(kind = self.kind.as_str(), %error, "token refresh failed; using the current token until it expires");
                     Ok(value)
                 }
                 None => Err(error),
@@ -482,14 +490,19 @@ pub(super) async fn fetch(
             http::exchange(http_client, &config.api_base, request).await?
         }
     };
-    let value = required_str(&answer, "access_token")?;
+    fetched(&answer, "access_token")
+}
+
+/// The token in the string field `field` of `answer`, with its positive `expires_in`.
+pub(super) fn fetched(answer: &Map<String, Value>, field: &str) -> Result<Fetched, ApiError> {
+    let value = required_str(answer, field)?;
     let lifetime = answer
         .get("expires_in")
         .and_then(Value::as_u64)
         .filter(|secs| *secs > 0)
         .map(Duration::from_secs)
         .ok_or_else(|| {
-            ApiError::BadResponse("token answer has no positive `expires_in`".to_owned())
+            ApiError::BadResponse(format!("`{field}` answer has no positive `expires_in`"))
         })?;
     Ok(Fetched { value, lifetime })
 }

@@ -1,5 +1,6 @@
 //! State shared by several gateway instances, kept in Redis: which pushes are taken and their
-//! replies ([`dedup`]), and the accounts' access tokens ([`tokens`]).
+//! replies ([`dedup`]), the accounts' access tokens and JS-SDK tickets ([`tokens`]), and
+//! short-lived grants ([`grants`]).
 //!
 //! Redis is a help, never a dependency: every command is bounded by `[redis] timeout_ms`, and a
 //! command that fails or times out marks Redis as down. While it is down no command is sent at

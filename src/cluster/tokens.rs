@@ -1,23 +1,27 @@
-//! Shared access tokens: one per account for every instance, fetched by one instance at a time.
+//! Shared access tokens and JS-SDK tickets: one of each [`TokenKind`] per account for every
+//! instance, fetched by one instance at a time.
 //!
-//! Keys, for an account with AppID `{appid}` (`{prefix}` is `[redis] key_prefix`):
+//! Keys, for an account with AppID `{appid}` (`{prefix}` is `[redis] key_prefix`, `{kind}` is
+//! [`TokenKind::key_part`]: `token` for the access token, `jsapi-ticket` for the
+//! `jsapi_ticket`):
 //!
-//! - `{prefix}token:{appid}`: a hash with the token (`token`), the lifetime WeChat gave it
+//! - `{prefix}{kind}:{appid}`: a hash with the token (`token`), the lifetime WeChat gave it
 //!   (`lifetime_ms`, for the refresh-ahead window) and its absolute expiry (`expires_at_ms`,
 //!   Unix milliseconds). The key expires with the token (`PEXPIRE` to the time it has left), so
 //!   Redis never holds a dead token; readers take the time left from the key's `PTTL`, which
 //!   does not depend on the instances' clocks agreeing.
-//! - `{prefix}token-lock:{appid}`: taken with `SET NX PX` (30 s by default) and a random owner
+//! - `{prefix}{kind}-lock:{appid}`: taken with `SET NX PX` (30 s by default) and a random owner
 //!   value by the one instance that fetches; released only by its owner (compare-and-delete), or
 //!   by expiry when the owner died.
-//! - `{prefix}token-retired:{appid}`: the token WeChat last rejected, left for a few minutes by
+//! - `{prefix}{kind}-retired:{appid}`: the token WeChat last rejected, left for a few minutes by
 //!   [`AccountTokens::retire`] so that whichever instance fetches next asks `stable_token` for a
 //!   forced refresh (and no instance stores the rejected token again). Storing a new token
-//!   deletes it.
+//!   deletes it. Only access tokens are rejected: WeChat's API never sees a ticket again.
 //!
 //! Every multi-step change is one Lua script, so instances never see half of it. The protocol
 //! itself (who fetches, who waits, the fallback while Redis is down) lives with the token cache
-//! in [`crate::api`]; this module only speaks to Redis.
+//! in [`crate::api`]; this module only speaks to Redis. Both kinds count under the `token_*`
+//! operations of `wxgate_redis_errors_total`.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -115,7 +119,34 @@ return 0
     )
 });
 
-/// The shared token store: every account's token in Redis. Cheap to clone.
+/// What a shared entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The account's access token.
+    AccessToken,
+    /// The account's JS-SDK `jsapi_ticket` (`cgi-bin/ticket/getticket?type=jsapi`).
+    JsapiTicket,
+}
+
+impl TokenKind {
+    /// The first part of its keys' names: `token` or `jsapi-ticket`.
+    pub fn key_part(self) -> &'static str {
+        match self {
+            TokenKind::AccessToken => "token",
+            TokenKind::JsapiTicket => "jsapi-ticket",
+        }
+    }
+
+    /// Its name in log lines: `access_token` or `jsapi_ticket`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::AccessToken => "access_token",
+            TokenKind::JsapiTicket => "jsapi_ticket",
+        }
+    }
+}
+
+/// The shared token store: every account's tokens in Redis. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct SharedTokens {
     redis: Redis,
@@ -147,14 +178,21 @@ impl SharedTokens {
         self.lock_ttl
     }
 
-    /// The keys of the account `appid`.
+    /// The access token keys of the account `appid`.
     pub fn account(&self, appid: &str) -> AccountTokens {
+        self.account_kind(appid, TokenKind::AccessToken)
+    }
+
+    /// The keys of the account `appid`'s token of kind `kind`.
+    pub fn account_kind(&self, appid: &str, kind: TokenKind) -> AccountTokens {
+        let part = kind.key_part();
         AccountTokens {
             redis: self.redis.clone(),
             appid: appid.to_owned(),
-            token_key: self.redis.key(&["token", appid]),
-            lock_key: self.redis.key(&["token-lock", appid]),
-            retired_key: self.redis.key(&["token-retired", appid]),
+            kind,
+            token_key: self.redis.key(&[part, appid]),
+            lock_key: self.redis.key(&[&format!("{part}-lock"), appid]),
+            retired_key: self.redis.key(&[&format!("{part}-retired"), appid]),
             lock_ttl: self.lock_ttl,
         }
     }
@@ -197,11 +235,12 @@ pub struct TokenLock {
     owner: String,
 }
 
-/// One account's shared token. Cheap to clone.
+/// One account's shared token of one [`TokenKind`]. Cheap to clone.
 #[derive(Clone)]
 pub struct AccountTokens {
     redis: Redis,
     appid: String,
+    kind: TokenKind,
     token_key: String,
     lock_key: String,
     retired_key: String,
@@ -221,6 +260,11 @@ impl AccountTokens {
     /// The account's AppID.
     pub fn appid(&self) -> &str {
         &self.appid
+    }
+
+    /// What it holds.
+    pub fn kind(&self) -> TokenKind {
+        self.kind
     }
 
     /// Whether Redis is answering (commands are sent at all).

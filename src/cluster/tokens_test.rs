@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{AccountTokens, SharedTokens};
+use super::{AccountTokens, SharedTokens, TokenKind};
 use crate::cluster::Redis;
 use crate::cluster::redis_server::RedisServer;
 use crate::config::RedisConfig;
@@ -52,6 +52,51 @@ async fn keys_are_named_after_the_prefix_and_the_appid() {
             .command(&["EXISTS", "t:token-lock:wxapp"])
             .contains(":1")
     );
+}
+
+#[tokio::test]
+async fn a_jsapi_ticket_has_keys_of_its_own() {
+    let server = RedisServer::start();
+    let token = tokens(&server).await;
+    let redis = Redis::new(
+        &RedisConfig {
+            url: server.url(),
+            key_prefix: "t:".to_owned(),
+            timeout_ms: 1000,
+        },
+        Arc::new(Metrics::new([])),
+    )
+    .unwrap();
+    assert!(redis.probe().await);
+    let ticket = SharedTokens::new(redis).account_kind("wxapp", TokenKind::JsapiTicket);
+    assert_eq!(ticket.kind(), TokenKind::JsapiTicket);
+    assert_eq!(token.kind(), TokenKind::AccessToken);
+
+    let lock = ticket.lock().await.unwrap().unwrap();
+    assert!(
+        server
+            .command(&["EXISTS", "t:jsapi-ticket-lock:wxapp"])
+            .contains(":1")
+    );
+    // The ticket's lock leaves the token's free.
+    let token_lock = token.lock().await.unwrap().unwrap();
+    assert!(ticket.store(lock, "TICKET", HOUR, HOUR).await.unwrap());
+    assert!(token.store(token_lock, "TOKEN", HOUR, HOUR).await.unwrap());
+    assert_eq!(
+        server.command(&["HGET", "t:jsapi-ticket:wxapp", "token"]),
+        "$6\r\nTICKET\r\n"
+    );
+    assert_eq!(stored(&ticket).await.as_deref(), Some("TICKET"));
+    assert_eq!(stored(&token).await.as_deref(), Some("TOKEN"));
+
+    assert!(ticket.retire("TICKET").await.unwrap());
+    assert!(
+        server
+            .command(&["GET", "t:jsapi-ticket-retired:wxapp"])
+            .contains("TICKET")
+    );
+    assert_eq!(stored(&token).await.as_deref(), Some("TOKEN"));
+    assert!(!token.read().await.unwrap().retired);
 }
 
 #[tokio::test]

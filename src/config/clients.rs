@@ -27,6 +27,8 @@ pub(super) struct WrittenAccount<'a> {
     name: Option<&'a str>,
     /// True when it has a `secret` key (a bad one is the account's own problem).
     has_secret: bool,
+    /// True when it says `kind = "miniprogram"` (mini programs have no web login).
+    is_miniprogram: bool,
 }
 
 /// The `[[accounts]]` entries of `doc` as written.
@@ -43,6 +45,7 @@ pub(super) fn written_accounts(doc: &Table) -> Vec<WrittenAccount<'_>> {
                 path: format!("accounts[{i}]"),
                 name: table.get("name").and_then(Value::as_str),
                 has_secret: table.contains_key("secret"),
+                is_miniprogram: table.get("kind").and_then(Value::as_str) == Some("miniprogram"),
             })
         })
         .collect()
@@ -157,7 +160,7 @@ fn is_empty_array(value: Option<&Value>) -> bool {
 }
 
 /// `items` without the ones equal to an earlier one; each repeat is a problem at `key[i]`.
-fn without_repeats<T: PartialEq>(
+pub(super) fn without_repeats<T: PartialEq>(
     key: &str,
     items: Vec<(usize, T)>,
     p: &mut Problems,
@@ -206,6 +209,18 @@ fn check_account(
         );
         return;
     };
+    if login && account.is_miniprogram {
+        p.add(
+            element,
+            format!(
+                "account {} is a mini program, which has no web login",
+                quote(name)
+            ),
+            "mini programs log users in through POST /mp/{account}/login; list only official \
+             accounts for a client with the `login` scope",
+        );
+        return;
+    }
     if login && !account.has_secret {
         p.add(
             element,
@@ -248,13 +263,14 @@ pub(super) fn oidc(mut s: Section<'_>, p: &mut Problems) -> OidcConfig {
     config
 }
 
-/// Reports a missing `server.public_url` when one of `clients` logs users in.
-pub(super) fn require_public_url(clients: &[ClientConfig], p: &mut Problems) {
+/// Reports a missing `server.public_url` when one of `clients` logs users in; true when it
+/// did.
+pub(super) fn require_public_url(clients: &[ClientConfig], p: &mut Problems) -> bool {
     let Some(client) = clients
         .iter()
         .find(|client| client.has_scope(ClientScope::Login))
     else {
-        return;
+        return false;
     };
     let which = if client.id.is_empty() {
         "a client".to_owned()
@@ -268,6 +284,7 @@ pub(super) fn require_public_url(clients: &[ClientConfig], p: &mut Problems) {
          WeChat reach this gateway at; the OpenID Connect issuer and WeChat's redirect are \
          built from it",
     );
+    true
 }
 
 #[cfg(test)]

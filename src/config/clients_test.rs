@@ -787,6 +787,26 @@ fn scope_words() {
 }
 
 #[test]
+fn a_login_client_cannot_name_a_mini_program() {
+    let text =
+        file(&shop("")).replace("name = \"demo\"", "name = \"demo\"\nkind = \"miniprogram\"");
+    let text = format!(
+        "{text}\n[sessions]\nkey = \"{}\"\n",
+        crate::config::PLACEHOLDER_SESSIONS_KEY
+    );
+    let errors = parse_err(&text);
+    assert_eq!(
+        keys_and_messages(&errors),
+        vec![(
+            "clients[0].accounts[0]",
+            "account `demo` is a mini program, which has no web login"
+        )]
+    );
+    // The send scope may name one.
+    parse_ok(&text.replace("scopes = [\"login\"]", "scopes = [\"send\"]"));
+}
+
+#[test]
 fn written_accounts_read_names_and_secrets_as_written() {
     let doc = match "accounts = [{ name = \"a\", secret = \"\" }, 5, { name = 3 }]".parse::<Table>()
     {
@@ -800,11 +820,13 @@ fn written_accounts_read_names_and_secrets_as_written() {
                 path: "accounts[0]".into(),
                 name: Some("a"),
                 has_secret: true,
+                is_miniprogram: false,
             },
             WrittenAccount {
                 path: "accounts[2]".into(),
                 name: None,
                 has_secret: false,
+                is_miniprogram: false,
             },
         ]
     );

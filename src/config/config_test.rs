@@ -166,9 +166,12 @@ fn example_parses_into_expected_values() {
                     }]),
                 ),
             ],
+            kind: AccountKind::Official,
+            js_domains: Vec::new(),
         }],
         clients: Vec::new(),
         oidc: OidcConfig::default(),
+        sessions: SessionsConfig::default(),
     };
     assert_eq!(config, expected);
     assert_eq!(config.account("demo").map(|a| a.rules.len()), Some(4));
@@ -249,6 +252,18 @@ fn the_sample_config_parses_without_clients() {
     assert!(config.server.trusted_proxies.is_empty());
     assert_eq!(config.oidc, OidcConfig::default());
     assert_eq!(config.accounts[0].oauth_base, DEFAULT_OAUTH_BASE);
+    assert_eq!(config.accounts[0].kind, AccountKind::Official);
+    assert!(config.accounts[0].js_domains.is_empty());
+    assert!(config.sessions.key_is_placeholder());
+    assert!(SAMPLE.contains(&format!("key = \"{PLACEHOLDER_SESSIONS_KEY}\"")));
+    assert!(SAMPLE.contains("openssl rand -base64 32"));
+    assert_eq!(
+        config.sessions,
+        SessionsConfig {
+            key: config.sessions.key,
+            ..SessionsConfig::default()
+        }
+    );
 }
 
 #[test]

@@ -27,6 +27,8 @@
 //! appid = "wx1234567890abcdef"
 //! token = "callbacktoken"
 //! mode = "plain"                # "plain" | "compatible" | "safe"
+//! kind = "official"             # or "miniprogram" (needs secret, [sessions] key, public_url)
+//! js_domains = ["m.example.com"] # pages that may get JS-SDK signatures (official accounts)
 //!
 //!   [[accounts.rules]]
 //!   keyword = "hello"
@@ -43,17 +45,26 @@
 //! token_ttl_secs = 3600
 //! authorize_per_minute = 600
 //! token_per_minute = 6000
+//!
+//! [sessions]                    # mini programs' sessions; key required with a mini program
+//! key = "...base64 of 32 random bytes..."  # `openssl rand -base64 32`
+//! ttl_secs = 2592000
+//! max_watermark_age_secs = 86400
+//! login_per_minute = 600
 //! ```
 //!
-//! Secrets (the callback token, the EncodingAESKey, the AppSecret, client secrets) never appear
-//! in a message, nor in the `Debug` output of [`AccountConfig`] and [`ClientConfig`].
+//! Secrets (the callback token, the EncodingAESKey, the AppSecret, client secrets, the sessions
+//! key) never appear in a message, nor in the `Debug` output of [`AccountConfig`],
+//! [`ClientConfig`] and [`SessionsConfig`].
 
 mod api;
 mod clients;
 mod error;
+mod miniprogram;
 mod oidc;
 mod rules;
 mod schema;
+mod sessions;
 mod values;
 mod walk;
 
@@ -86,6 +97,8 @@ pub struct Config {
     pub clients: Vec<ClientConfig>,
     /// `[oidc]`: the OpenID Connect endpoints' token lifetime and request limits.
     pub oidc: OidcConfig,
+    /// `[sessions]`: the mini programs' sessions (their key, lifetime and limits).
+    pub sessions: SessionsConfig,
 }
 
 /// `[admin]`: the admin API under `/admin/`.
@@ -131,6 +144,7 @@ impl Default for StorageConfig {
 
 pub use self::api::{DEFAULT_API_BASE, DEFAULT_OAUTH_BASE, TokenSource};
 pub use self::oidc::{ClientConfig, ClientScope, OidcConfig};
+pub use self::sessions::{PLACEHOLDER_SESSIONS_KEY, SessionsConfig};
 
 impl Config {
     /// Reads and validates the file at `path`. A file that cannot be read is one problem; a file
@@ -353,6 +367,21 @@ pub struct AccountConfig {
     pub token_source: TokenSource,
     /// The auto-reply rules, first match wins.
     pub rules: Vec<RuleConfig>,
+    /// An official account (the default) or a mini program. A mini program has a `secret`,
+    /// and the config a `[sessions] key` and a `[server] public_url`.
+    pub kind: AccountKind,
+    /// The hosts whose pages may get JS-SDK signatures: lower-case DNS names, each maybe with
+    /// a `:port` (`m.example.com`, `m.example.com:8443`), unique; the host (and port) of a
+    /// page's URL must be one of them. Official accounts only; empty by default (no page
+    /// may).
+    pub js_domains: Vec<String>,
+}
+
+impl AccountConfig {
+    /// True when the account is a mini program.
+    pub fn is_miniprogram(&self) -> bool {
+        self.kind == AccountKind::MiniProgram
+    }
 }
 
 impl fmt::Debug for AccountConfig {
@@ -372,6 +401,8 @@ impl fmt::Debug for AccountConfig {
             .field("oauth_base", &self.oauth_base)
             .field("token_source", &self.token_source)
             .field("rules", &self.rules)
+            .field("kind", &self.kind)
+            .field("js_domains", &self.js_domains)
             .finish()
     }
 }
@@ -414,6 +445,43 @@ impl Mode {
 
 /// Prints the config word.
 impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of WeChat app an account is (`kind` in config.toml).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum AccountKind {
+    /// `official`: an official account (公众号), the default.
+    #[default]
+    Official,
+    /// `miniprogram`: a mini program (小程序): its users log in through `/mp/{account}/`.
+    MiniProgram,
+}
+
+impl AccountKind {
+    /// Every kind, in the order the config documents them.
+    pub const ALL: [AccountKind; 2] = [AccountKind::Official, AccountKind::MiniProgram];
+
+    /// The config word: `official` or `miniprogram`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Official => "official",
+            AccountKind::MiniProgram => "miniprogram",
+        }
+    }
+
+    /// The kind named by a config word (exact, lower case).
+    pub fn from_word(word: &str) -> Option<AccountKind> {
+        AccountKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == word)
+    }
+}
+
+/// Prints the config word.
+impl fmt::Display for AccountKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

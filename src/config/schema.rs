@@ -4,7 +4,7 @@
 //! A new key is one line in its section's function: ask the [`Section`] for it with its type
 //! (`string_with`, `strings_with`, `uint`, `table`, `tables`) and its check. The checks of
 //! single values live in `values`; the auto-reply rules in `rules`; the web apps and `[oidc]`
-//! in `clients`.
+//! in `clients`; `[sessions]` and what mini programs and the JS-SDK need in `miniprogram`.
 
 use std::collections::HashMap;
 
@@ -12,11 +12,12 @@ use toml::{Table, Value};
 
 use super::clients;
 use super::error::Problem;
+use super::miniprogram;
 use super::rules;
 use super::values::{
     check_admin_token, check_aes_key, check_appid, check_backend, check_base_url, check_database,
-    check_key_prefix, check_listen, check_mode, check_name, check_proxy, check_public_url,
-    check_redis_url, check_secret, check_token, check_token_source,
+    check_key_prefix, check_kind, check_listen, check_mode, check_name, check_proxy,
+    check_public_url, check_redis_url, check_secret, check_token, check_token_source,
 };
 use super::walk::{Problems, Section, quote};
 use super::{
@@ -98,17 +99,20 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
         .unwrap_or_default();
     let accounts = accounts(&mut root, p);
     let clients = clients::clients(&mut root, &clients::written_accounts(doc), p);
-    let public_url_written = doc
-        .get("server")
-        .and_then(Value::as_table)
-        .is_some_and(|server| server.contains_key("public_url"));
-    if !public_url_written {
-        clients::require_public_url(&clients, p);
+    if !written(doc, "server", "public_url") && !clients::require_public_url(&clients, p) {
+        miniprogram::require_public_url(&accounts, p);
     }
     let oidc = root
         .table("oidc", p)
         .map(|s| clients::oidc(s, p))
         .unwrap_or_default();
+    let sessions = root
+        .table("sessions", p)
+        .map(|s| miniprogram::sessions(s, p))
+        .unwrap_or_default();
+    if !written(doc, "sessions", "key") && !is_written_but_not_a_table(doc, "sessions") {
+        miniprogram::require_sessions_key(&accounts, p);
+    }
     root.finish(p);
     Config {
         server,
@@ -120,7 +124,20 @@ fn document(doc: &Table, p: &mut Problems) -> Config {
         accounts,
         clients,
         oidc,
+        sessions,
     }
+}
+
+/// True when `doc` has a table `section` holding `key` (whatever its value).
+fn written(doc: &Table, section: &str, key: &str) -> bool {
+    doc.get(section)
+        .and_then(Value::as_table)
+        .is_some_and(|table| table.contains_key(key))
+}
+
+/// True when `doc` has `section` but it is not a table (a problem already reported).
+fn is_written_but_not_a_table(doc: &Table, section: &str) -> bool {
+    doc.get(section).is_some_and(|value| !value.is_table())
 }
 
 fn server(mut s: Section<'_>, p: &mut Problems) -> ServerConfig {
@@ -326,7 +343,10 @@ fn account(
             );
         }
     }
+    let kind = a.string_with("kind", p, check_kind);
     let secret = a.string_with("secret", p, check_secret);
+    miniprogram::require_secret(&a, kind, p);
+    let js_domains = miniprogram::js_domains(&mut a, kind, p);
     let api_base = a.string_with("api_base", p, check_base_url);
     let oauth_base = a.string_with("oauth_base", p, check_base_url);
     let token_source = a.string_with("token_source", p, check_token_source);
@@ -348,6 +368,8 @@ fn account(
         oauth_base: oauth_base.unwrap_or_else(|| DEFAULT_OAUTH_BASE.to_owned()),
         token_source: token_source.unwrap_or_default(),
         rules,
+        kind: kind.unwrap_or_default(),
+        js_domains,
     }
 }
 

@@ -8,11 +8,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use base64::Engine as _;
 use ipnet::IpNet;
 use url::{Host, Url};
 
 use super::walk::{Bad, closest, describe_char, list, quote};
-use super::{Backend, ClientScope, Mode, TokenSource};
+use super::{AccountKind, Backend, ClientScope, Mode, TokenSource};
 use crate::crypto::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
 
 /// Length of an EncodingAESKey.
@@ -25,6 +26,11 @@ const TOKEN_LEN: std::ops::RangeInclusive<usize> = 3..=32;
 const MAX_CLIENT_ID_LEN: usize = 64;
 /// Shortest client secret.
 const MIN_CLIENT_SECRET_LEN: usize = 16;
+/// Length of the `[sessions] key` once decoded.
+const SESSIONS_KEY_LEN: usize = 32;
+/// Longest DNS name, and longest label of one.
+const MAX_DOMAIN_LEN: usize = 253;
+const MAX_LABEL_LEN: usize = 63;
 
 /// A `backend` word: `memory` or `redis`.
 pub(super) fn check_backend(value: &str) -> Result<Backend, Bad> {
@@ -241,31 +247,11 @@ pub(super) fn check_proxy(value: &str) -> Result<IpNet, Bad> {
 
 /// A client's id: 1 to 64 ASCII letters, digits, `_` or `-` (the `client_id` apps send).
 pub(super) fn check_client_id(value: &str) -> Result<String, Bad> {
-    const HINT: &str = "use 1 to 64 ASCII letters, digits, `_` or `-`; the app sends it as \
-                        client_id";
-    if value.is_empty() {
-        return Err(Bad::new("must not be empty", HINT));
-    }
-    if let Some((position, c)) =
-        first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return Err(Bad::new(
-            format!(
-                "{} has {} at position {position}",
-                quote(value),
-                describe_char(c)
-            ),
-            HINT,
-        ));
-    }
-    let len = value.chars().count();
-    if len > MAX_CLIENT_ID_LEN {
-        return Err(Bad::new(
-            format!("is {len} characters long, more than {MAX_CLIENT_ID_LEN}"),
-            HINT,
-        ));
-    }
-    Ok(value.to_owned())
+    check_identifier(
+        value,
+        MAX_CLIENT_ID_LEN,
+        "use 1 to 64 ASCII letters, digits, `_` or `-`; the app sends it as client_id",
+    )
 }
 
 /// A client's secret: at least 16 printable ASCII characters without spaces. Secret: messages
@@ -351,10 +337,17 @@ pub(super) fn check_listen(value: &str) -> Result<SocketAddr, Bad> {
 
 /// An account's name: 1 to 64 ASCII letters, digits, `_` or `-` (it is the callback path).
 pub(super) fn check_name(value: &str) -> Result<String, Bad> {
-    const HINT: &str =
-        "use 1 to 64 ASCII letters, digits, `_` or `-`; the name is the callback path /wx/{name}";
+    check_identifier(
+        value,
+        MAX_NAME_LEN,
+        "use 1 to 64 ASCII letters, digits, `_` or `-`; the name is the callback path /wx/{name}",
+    )
+}
+
+/// 1 to `max` ASCII letters, digits, `_` or `-`: a name that goes into URLs as it is.
+fn check_identifier(value: &str, max: usize, hint: &'static str) -> Result<String, Bad> {
     if value.is_empty() {
-        return Err(Bad::new("must not be empty", HINT));
+        return Err(Bad::new("must not be empty", hint));
     }
     if let Some((position, c)) =
         first_bad_char(value, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -365,14 +358,14 @@ pub(super) fn check_name(value: &str) -> Result<String, Bad> {
                 quote(value),
                 describe_char(c)
             ),
-            HINT,
+            hint,
         ));
     }
     let len = value.chars().count();
-    if len > MAX_NAME_LEN {
+    if len > max {
         return Err(Bad::new(
-            format!("is {len} characters long, more than {MAX_NAME_LEN}"),
-            HINT,
+            format!("is {len} characters long, more than {max}"),
+            hint,
         ));
     }
     Ok(value.to_owned())
@@ -460,6 +453,171 @@ pub(super) fn check_mode(value: &str) -> Result<Mode, Bad> {
             None => modes,
         };
         Bad::new(format!("unknown mode {}", quote(value)), hint)
+    })
+}
+
+/// `kind`: one of the [`AccountKind`] words, exact and lower case.
+pub(super) fn check_kind(value: &str) -> Result<AccountKind, Bad> {
+    AccountKind::from_word(value).ok_or_else(|| {
+        let words = AccountKind::ALL.map(AccountKind::as_str);
+        let kinds = format!(
+            "kind is {}: `official` for an official account (the default), `miniprogram` for a \
+             mini program",
+            list(&words)
+        );
+        let hint = match closest(value, &words) {
+            Some(word) => format!("did you mean `{word}`? {kinds}"),
+            None => kinds,
+        };
+        Bad::new(format!("unknown kind {}", quote(value)), hint)
+    })
+}
+
+/// One of an account's `js_domains`: a lower-case DNS name, maybe with a `:port`, kept as
+/// written (a page's host and port are compared with it).
+pub(super) fn check_js_domain(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "the host of the pages that use the JS-SDK, as in their URLs, without \
+                        scheme or path: a lower-case DNS name, with :PORT only when the pages \
+                        use a port of their own, e.g. \"m.example.com\" or \
+                        \"m.example.com:8443\"; list each host (no wildcards)";
+    let bad = |message: String| Err(Bad::new(message, HINT));
+    if value.is_empty() {
+        return bad("must not be empty".to_owned());
+    }
+    if let Some((_, rest)) = value.split_once("://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        return Err(Bad::new(
+            format!("{} is a URL, not a host", quote(value)),
+            format!("write the host only: {}; {HINT}", quote(host)),
+        ));
+    }
+    if value.parse::<IpAddr>().is_ok()
+        || value
+            .strip_prefix('[')
+            .is_some_and(|rest| rest.contains(']'))
+    {
+        return bad(format!(
+            "{} is an IP address, not a domain name",
+            quote(value)
+        ));
+    }
+    let (host, port) = match value.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (value, None),
+    };
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|n| n > 0);
+        if !valid {
+            return bad(format!(
+                "{} has no valid port after `:` (1 to 65535)",
+                quote(value)
+            ));
+        }
+    }
+    if let Some((position, c)) = first_bad_char(host, |c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'
+    }) {
+        if c.is_ascii_uppercase() {
+            return Err(Bad::new(
+                format!("{} has upper-case letters", quote(value)),
+                format!(
+                    "write it in lower case, as browsers do: {}",
+                    quote(&value.to_ascii_lowercase())
+                ),
+            ));
+        }
+        return bad(format!(
+            "{} has {} at position {position}",
+            quote(value),
+            describe_char(c)
+        ));
+    }
+    if host.len() > MAX_DOMAIN_LEN {
+        return bad(format!(
+            "the name is {} characters long, more than {MAX_DOMAIN_LEN}",
+            host.len()
+        ));
+    }
+    for label in host.split('.') {
+        if label.is_empty() {
+            return bad(format!(
+                "{} has an empty label (two dots, or a dot at an end)",
+                quote(value)
+            ));
+        }
+        if label.len() > MAX_LABEL_LEN {
+            return bad(format!(
+                "{} has a label of {} characters, more than {MAX_LABEL_LEN}",
+                quote(value),
+                label.len()
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return bad(format!(
+                "{} has a label starting or ending with `-`",
+                quote(value)
+            ));
+        }
+    }
+    if host
+        .rsplit('.')
+        .next()
+        .is_some_and(|top| top.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return bad(format!(
+            "{} ends in a number: it is not a domain name",
+            quote(value)
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// `[sessions] key`: the standard base64 of exactly 32 bytes (`=` padding optional). Secret:
+/// messages name its length and a bad character's position, never the value.
+pub(super) fn check_sessions_key(value: &str) -> Result<[u8; SESSIONS_KEY_LEN], Bad> {
+    const HINT: &str = "32 random bytes in base64, 44 characters ending in `=`: the output of \
+                        `openssl rand -base64 32`";
+    if value.is_empty() {
+        return Err(Bad::new("is empty", HINT));
+    }
+    if let Some((position, c)) = first_bad_char(value, |c| {
+        c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '='
+    }) {
+        // Named, never shown: the character is part of the secret.
+        let shown = match c {
+            ' ' => "a space",
+            '\t' => "a tab",
+            '\n' | '\r' => "a line break",
+            '-' | '_' => "a character of URL-safe base64 (`-` or `_`)",
+            _ => "a character outside the base64 alphabet",
+        };
+        return Err(Bad::new(
+            format!("has {shown} at position {position}"),
+            HINT,
+        ));
+    }
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let Ok(bytes) = engine.decode(value) else {
+        return Err(Bad::new(
+            format!(
+                "is not valid base64 ({} characters, `=` only at the end)",
+                value.len()
+            ),
+            HINT,
+        ));
+    };
+    let len = bytes.len();
+    bytes.try_into().map_err(|_| {
+        Bad::new(
+            format!("decodes to {len} bytes, not {SESSIONS_KEY_LEN}"),
+            HINT,
+        )
     })
 }
 

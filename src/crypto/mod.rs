@@ -9,6 +9,9 @@
 //!   for the handshake and plain `signature`, `[token, timestamp, nonce, Encrypt]` for
 //!   `msg_signature` ([`sign`], [`verify`]).
 //!
+//! Mini programs' open data (AES-128-CBC with the user's `session_key`), `rawData` signatures
+//! and the JS-SDK's page signatures are in [`miniprogram`].
+//!
 //! ```
 //! use wxgate::internals::crypto::{AesKey, MsgCipher, nonce, sign, verify};
 //!
@@ -28,6 +31,8 @@
 
 mod cipher;
 mod key;
+pub mod miniprogram;
+pub mod sealed;
 mod signature;
 
 #[cfg(test)]
@@ -35,6 +40,9 @@ mod test_vectors;
 
 pub use cipher::{DecryptError, MsgCipher};
 pub use key::{AesKey, ENCODING_AES_KEY_LEN, KeyError};
+pub use miniprogram::{
+    UserDataError, decrypt_user_data, jssdk_signature, raw_data_signature_matches,
+};
 pub use signature::{Signature, sign, signature, verify};
 
 use rand::Rng as _;

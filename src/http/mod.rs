@@ -5,6 +5,7 @@
 
 pub mod body;
 pub mod client_ip;
+pub mod json_error;
 pub mod throttle;
 
 use std::time::Duration;

@@ -26,6 +26,7 @@ use crate::cluster::Redis;
 use crate::cluster::dedup::SharedDedup;
 use crate::cluster::tokens::SharedTokens;
 use crate::config::{Backend, Config, ConfigErrors};
+use crate::crypto::sealed::Sealer;
 use crate::dedup::Dedup;
 use crate::dispatch::Dispatcher;
 use crate::grants::Grants;
@@ -36,7 +37,8 @@ use crate::identity::keys::{KeyError, KeyRing};
 use crate::identity::{KEY_RETENTION_MARGIN, Provider};
 use crate::metrics::Metrics;
 use crate::qr::QrCounter;
-use crate::state::State;
+use crate::sessions::Sessions;
+use crate::state::{MiniPrograms, State};
 use crate::store::{Store, StoreError};
 use conn::ConnGuard;
 use front::Front;
@@ -45,6 +47,28 @@ pub use stop::{Running, StopHandle};
 
 /// How long one call to WeChat's API may take.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often expired mini-program sessions are deleted from the store.
+const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Deletes expired mini-program sessions every [`SESSION_PURGE_INTERVAL`], for as long as the
+/// returned task runs (every instance does it; the deletes are idempotent).
+fn spawn_session_purge(sessions: Sessions) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SESSION_PURGE_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match sessions.purge_expired().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired mini-program sessions deleted"),
+                Err(error) => {
+                    tracing::warn!(%error, "could not delete expired mini-program sessions")
+                }
+            }
+        }
+    })
+}
 
 /// How many pending logins, codes and access tokens one instance keeps in memory (each a few
 /// hundred bytes).
@@ -186,6 +210,7 @@ impl Gateway {
             Some(_) => {}
         }
         let provider = self.provider(&store, redis.as_ref()).await?;
+        let mini_programs = self.mini_programs(&store);
         let server = &config.server;
         let state = State {
             accounts,
@@ -197,6 +222,7 @@ impl Gateway {
             admin_token: config.admin.token.clone(),
             store,
             provider,
+            mini_programs,
             trusted_proxies: server.trusted_proxies.clone(),
         };
         Ok((state, redis))
@@ -235,6 +261,28 @@ impl Gateway {
         }))
     }
 
+    /// The mini-program sessions, when `[sessions] key` is set.
+    fn mini_programs(&self, store: &Store) -> Option<MiniPrograms> {
+        let config = &self.config.sessions;
+        let key = config.key.as_ref()?;
+        if config.key_is_placeholder() {
+            tracing::warn!(
+                "[sessions] key IS THE PLACEHOLDER of the sample config.toml: anyone who reads it \
+                 can open the session keys in your database. Set it to a secret of your own \
+                 (`openssl rand -base64 32`) before serving mini programs"
+            );
+        }
+        Some(MiniPrograms {
+            sessions: Sessions::new(
+                store.clone(),
+                Sealer::new(key),
+                Duration::from_secs(config.ttl_secs),
+            ),
+            max_watermark_age_secs: config.max_watermark_age_secs,
+            login_throttle: Throttle::new(config.login_per_minute, Duration::from_secs(60)),
+        })
+    }
+
     /// Opens the store and starts serving on `listener` inside the current async runtime
     /// (actix or tokio); await [`Running::wait`] or stop it with [`Running::stop_handle`].
     ///
@@ -256,6 +304,9 @@ impl Gateway {
             .collect();
         if let Some(provider) = &state.provider {
             background.push(provider.keys.spawn_refresh(store.clone()));
+        }
+        if let Some(mini) = &state.mini_programs {
+            background.push(spawn_session_purge(mini.sessions.clone()));
         }
         let addr = listener.local_addr().map_err(|source| Error::Io {
             context: "reading the listener's address".into(),

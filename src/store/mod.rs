@@ -1,5 +1,5 @@
-//! The admin data store: menu versions, QR codes and signing keys, kept in SQLite or
-//! PostgreSQL.
+//! The admin data store: menu versions, QR codes, signing keys and mini-program sessions, kept
+//! in SQLite or PostgreSQL.
 //!
 //! - **Menus**: every menu saved for an account is a new version, numbered per account from 1
 //!   and never overwritten ([`Store::add_menu_version`]). Publishing a version makes it the
@@ -11,6 +11,9 @@
 //! - **Signing keys**: the OpenID Connect provider's RSA keys, one active at a time
 //!   ([`Store::signing_keys`], [`Store::create_first_signing_key`],
 //!   [`Store::rotate_signing_key`], [`Store::drop_signing_keys_retired_before`]).
+//! - **Mini-program sessions**: the SHA-256 of each bearer, its user and sealed session_key,
+//!   and each user's current key fingerprint ([`Store::create_mp_session`],
+//!   [`Store::mp_session`], [`Store::delete_mp_session`], [`Store::purge_expired_mp_sessions`]).
 //!
 //! Every write is committed (on SQLite with `synchronous=FULL`, on disk) before its method
 //! returns, so an admin request answered 2xx is never lost; nothing is cached in the process, so
@@ -21,13 +24,14 @@
 //! files are embedded in the binary and applied in order by [`Store::open`]. What depends on
 //! the database (URL, connection settings, how a write transaction starts, which migrations to
 //! embed, how migrating is serialized) is in `sqlite.rs` and `postgres.rs`; the queries in
-//! `menus.rs`, `qrcodes.rs` and `signing_keys.rs` are written once, in SQL both accept, and
-//! run on either through `backend.rs`.
+//! `menus.rs`, `qrcodes.rs`, `signing_keys.rs` and `mp_sessions.rs` are written once, in SQL
+//! both accept, and run on either through `backend.rs`.
 
 mod backend;
 mod error;
 mod menus;
 mod migrate;
+mod mp_sessions;
 mod postgres;
 mod qrcodes;
 mod signing_keys;
@@ -35,12 +39,13 @@ mod sqlite;
 
 #[cfg(test)]
 #[path = "../../tests/support/postgres.rs"]
-mod test_postgres;
+pub(crate) mod test_postgres;
 #[cfg(test)]
 mod test_util;
 
 pub use error::StoreError;
 pub use menus::MenuVersion;
+pub use mp_sessions::{NewMpSession, StoredMpSession};
 pub use qrcodes::{NewQrCode, QrCode, QrCountDelta};
 pub use signing_keys::StoredSigningKey;
 

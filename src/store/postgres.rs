@@ -26,6 +26,11 @@ const MIGRATIONS: &[Embedded] = &[
         "signing keys",
         include_str!("../../migrations/postgres/0002_signing_keys.sql"),
     ),
+    (
+        3,
+        "mp sessions",
+        include_str!("../../migrations/postgres/0003_mp_sessions.sql"),
+    ),
 ];
 
 /// Connections per gateway instance.

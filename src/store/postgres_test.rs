@@ -29,6 +29,8 @@ async fn first_open_creates_the_schema() {
             "current_menus",
             "menu_counters",
             "menu_versions",
+            "mp_current_keys",
+            "mp_sessions",
             "qr_codes",
             "qr_counts",
             "signing_keys"
@@ -42,7 +44,10 @@ async fn first_open_creates_the_schema() {
     .await
     .unwrap();
     assert_eq!(identity, "YES");
-    assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
+    assert_eq!(
+        applied_migrations(&store).await,
+        [(1, true), (2, true), (3, true)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -78,7 +83,10 @@ async fn migrating_waits_for_the_advisory_lock() {
         .await
         .unwrap();
     let store = opening.await.unwrap().unwrap();
-    assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
+    assert_eq!(
+        applied_migrations(&store).await,
+        [(1, true), (2, true), (3, true)]
+    );
 
     // The lock is released after migrating: another instance starts at once.
     let other = tokio::time::timeout(Duration::from_secs(5), Store::open(&url))

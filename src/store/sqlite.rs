@@ -29,6 +29,11 @@ const MIGRATIONS: &[Embedded] = &[
         "signing keys",
         include_str!("../../migrations/sqlite/0002_signing_keys.sql"),
     ),
+    (
+        3,
+        "mp sessions",
+        include_str!("../../migrations/sqlite/0003_mp_sessions.sql"),
+    ),
 ];
 
 /// How long a statement waits for another connection's write lock before failing.

@@ -55,19 +55,24 @@ async fn first_open_creates_the_file_and_schema() {
             "current_menus",
             "menu_counters",
             "menu_versions",
+            "mp_current_keys",
+            "mp_sessions",
             "qr_codes",
             "qr_counts",
             "signing_keys"
         ]
     );
-    assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
+    assert_eq!(
+        applied_migrations(&store).await,
+        [(1, true), (2, true), (3, true)]
+    );
 }
 
 #[tokio::test]
 async fn in_memory_store_has_the_schema_and_is_private() {
     let one = memory_store().await;
     let two = memory_store().await;
-    assert_eq!(tables(&one).await.len(), 7);
+    assert_eq!(tables(&one).await.len(), 9);
     one.add_menu_version("a", &json!({}), 1).await.unwrap();
     assert_eq!(one.menu_versions("a").await.unwrap().len(), 1);
     assert!(two.menu_versions("a").await.unwrap().is_empty());
@@ -131,9 +136,15 @@ async fn reopening_keeps_data_and_applies_nothing_twice(url: String) {
 
     for _ in 0..3 {
         let store = Store::open(&url).await.unwrap();
-        assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
+        assert_eq!(
+            applied_migrations(&store).await,
+            [(1, true), (2, true), (3, true)]
+        );
         migrate_again(&store).await.unwrap();
-        assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
+        assert_eq!(
+            applied_migrations(&store).await,
+            [(1, true), (2, true), (3, true)]
+        );
         store.close().await;
     }
 
@@ -155,7 +166,10 @@ async fn stores_opening_a_new_database_at_once_all_start(url: String) {
         .collect();
     for open in opens {
         let store = open.await.unwrap().unwrap();
-        assert_eq!(applied_migrations(&store).await, [(1, true), (2, true)]);
+        assert_eq!(
+            applied_migrations(&store).await,
+            [(1, true), (2, true), (3, true)]
+        );
         store.add_menu_version("a", &json!({}), 1).await.unwrap();
     }
 }

@@ -6,11 +6,15 @@
 //! |---|---|---|
 //! | [`callback`] | `/wx/{account}` | WeChat: every message and event (answered in front of the `App`) |
 //! | [`admin`] | `/admin/...` | scripts with the admin bearer token: menus, QR codes |
+//! | [`miniprogram`] | `/mp/{account}/...` | mini programs: sessions, phone numbers, decrypted user data |
+//! | [`jssdk`] | `/jssdk/{account}/signature` | web pages of an official account: JS-SDK `wx.config` |
 //! | [`oidc`] | `/oidc/{account}/...` | browsers and web apps: "Log in with WeChat" (OpenID Connect) |
 //! | [`ops`] | `/healthz`, `/metrics` | load balancers and Prometheus |
 
 pub mod admin;
 pub mod callback;
+pub mod jssdk;
+pub mod miniprogram;
 pub mod oidc;
 pub mod ops;
 
@@ -21,5 +25,7 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(ops::routes)
         .configure(admin::routes)
-        .configure(oidc::routes);
+        .configure(oidc::routes)
+        .configure(miniprogram::routes)
+        .configure(jssdk::routes);
 }

@@ -14,7 +14,7 @@ use super::{
     MAX_APP_VALUE_BYTES, OidcError, Params, STATE_TTL, Wire, back_with_error, fresh_state,
     in_wechat, lookup, page, redirect, throttle,
 };
-use crate::config::ClientScope;
+use crate::config::{AccountKind, ClientScope};
 use crate::grants::GrantKind;
 use crate::metrics::LoginStep;
 use crate::state::State;
@@ -27,6 +27,10 @@ pub async fn authorize(
 ) -> Result<HttpResponse, OidcError> {
     let name = path.into_inner();
     let (provider, account) = lookup(&state, &name)?;
+    if account.kind != AccountKind::Official {
+        // Mini programs have no web login; their users log in through /mp/{account}/login.
+        return Err(OidcError::not_found());
+    }
     throttle(&provider.authorize_throttle, &state, &req, Wire::Page)?;
     let params = Params::parse(req.query_string().as_bytes());
     let client_id = params.get("client_id").ok_or_else(|| {
