@@ -688,7 +688,7 @@ async fn bad_login_requests_are_400_and_other_accounts_404() {
         ("{}", "no code"),
         ("{\"code\": 42}", "a code that is not a string"),
         ("{\"code\": \"\"}", "an empty code"),
-        ("[\"MpJsC0deInAnArray\"]", "not an object"),
+        ("\"MpJsC0deAsAString\"", "a string, not an object"),
     ] {
         let reply = env.app.login_raw(&env.one, MINI, body).await;
         assert_error(&reply, 400, what);
@@ -701,13 +701,88 @@ async fn bad_login_requests_are_400_and_other_accounts_404() {
     assert_error(&reply, 404, "an unknown account");
     let reply = env.app.login_raw(&env.one, OFFICIAL, &body).await;
     assert_error(&reply, 404, "an official account has no mini-program login");
-    assert_eq!(
-        env.wechat.code_exchanges().await,
-        0,
-        "no refused request reaches WeChat"
+    let reached: Vec<String> = env
+        .wechat
+        .requests("/sns/jscode2session")
+        .await
+        .iter()
+        .map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "js_code")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        reached.is_empty(),
+        "no bad request reaches WeChat, yet these codes did: {reached:?}"
     );
     // The code is still good for the mini program.
     assert_eq!(env.app.login_raw(&env.one, MINI, &body).await.status, 200);
+    env.assert_clean();
+}
+
+#[tokio::test]
+async fn bodies_must_be_json_objects() {
+    // Every body is a JSON object with named fields: the same values in an array, which a
+    // lenient decoder takes field by field, are a bad request (and reach nothing behind).
+    let env = Env::start("mp-body-arrays", "").await;
+    let login = env.new_user().await;
+    let bearer = format!("Bearer {}", login.session);
+    let code = env
+        .wechat
+        .login_code(&new_openid(), &new_session_key(), None);
+    let sealed = seal(
+        &login.session_key,
+        user_data("o", MP_APPID, now_secs()).to_string().as_bytes(),
+    );
+    let raw = "{}";
+    let phone = env.wechat.phone_code(PhoneAnswer::Number {
+        watermark_appid: MP_APPID.to_owned(),
+    });
+    let mut refused = Vec::new();
+    for (op, authorization, body) in [
+        ("login", None, json!([code])),
+        ("phone", Some(&bearer), json!([phone])),
+        ("decrypt", Some(&bearer), json!([sealed.data, sealed.iv])),
+        (
+            "verify",
+            Some(&bearer),
+            json!([raw, raw_signature(raw, &login.session_key)]),
+        ),
+    ] {
+        let reply = env
+            .app
+            .post(
+                &env.one,
+                MINI,
+                op,
+                authorization.map(String::as_str),
+                &body.to_string(),
+            )
+            .await;
+        if let Some(session) = reply.body.get("session").and_then(Value::as_str) {
+            env.app.bearers.lock().unwrap().push(session.to_owned());
+        }
+        if reply.status != 400 {
+            refused.push(format!(
+                "/{op} with {body}: {} {}",
+                reply.status, reply.text
+            ));
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "arrays in place of JSON objects must be 400:\n{}",
+        refused.join("\n")
+    );
+    assert_eq!(
+        env.wechat.code_exchanges().await,
+        1,
+        "only the test's own login"
+    );
+    assert_eq!(env.wechat.phone_calls().await, 0);
     env.assert_clean();
 }
 
