@@ -832,6 +832,109 @@ async fn login_is_throttled_per_client_ip() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Config
+// ---------------------------------------------------------------------------------------------
+
+/// `wxgate check-config` on `text`: its exit code and what it printed.
+fn check_config(text: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wxgate.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wxgate"))
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn check_config_requires_the_sessions_key_and_the_gateway_warns_about_the_placeholder() {
+    let db = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let good = gateway_config(
+        port,
+        port,
+        &sqlite_storage(db.path()),
+        "http://127.0.0.1:9",
+        "",
+        "",
+    );
+    let (code, out) = check_config(&good);
+    assert_eq!(code, Some(0), "the tests' config: {out}");
+
+    let key_line = format!("key = \"{}\"\n", sessions_key());
+    assert!(good.contains(&key_line));
+    let short_key = format!(
+        "key = \"{}\"\n",
+        base64::engine::general_purpose::STANDARD.encode([7u8; 16])
+    );
+    let js_on_mini = good.replacen(
+        "kind = \"miniprogram\"\n",
+        "kind = \"miniprogram\"\njs_domains = [\"m.example.com\"]\n",
+        1,
+    );
+    for (text, names, what) in [
+        (
+            good.replace(&key_line, ""),
+            "sessions",
+            "a mini program without [sessions] key",
+        ),
+        (
+            good.replace(&key_line, &short_key),
+            "sessions",
+            "a key of 16 bytes",
+        ),
+        (
+            good.replace(&key_line, "key = \"not base64 at all!\"\n"),
+            "sessions",
+            "a key that is not base64",
+        ),
+        (js_on_mini, "js_domains", "js_domains on a mini program"),
+    ] {
+        let (code, out) = check_config(&text);
+        assert_eq!(code, Some(2), "{what}: {out}");
+        assert!(
+            out.contains(names),
+            "{what}: the problem names {names}: {out}"
+        );
+        assert!(
+            !out.contains(&sessions_key()),
+            "{what}: check-config shows the key: {out}"
+        );
+    }
+
+    // The sample config's placeholder key: the gateway serves, and warns.
+    let sample =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config.toml")).unwrap();
+    let placeholder = sample
+        .lines()
+        .skip_while(|line| line.trim() != "[sessions]")
+        .find_map(|line| line.trim().strip_prefix("key = "))
+        .expect("the sample config's [sessions] key")
+        .trim_matches('"')
+        .to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let text = good.replace(&key_line, &format!("key = \"{placeholder}\"\n"));
+    let one = Gateway::start(dir.path(), &text, port, "mp-placeholder-key").await;
+    let log = std::fs::read_to_string(&one.log).unwrap();
+    assert!(
+        log.lines().any(|line| line.contains("WARN")
+            && line.contains("[sessions] key")
+            && line.to_lowercase().contains("placeholder")),
+        "a warning about the placeholder key in {:?}",
+        one.log
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Authenticated calls
 // ---------------------------------------------------------------------------------------------
 
