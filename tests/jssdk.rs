@@ -478,3 +478,40 @@ async fn rejected_access_token_is_refreshed_once_for_the_ticket() {
     }
     tokio::join!(case(40001), case(42001));
 }
+
+#[tokio::test]
+async fn ticket_is_refreshed_ahead_of_its_expiry() {
+    // A ticket valid 305 s: with access tokens' rule (refreshed 5 minutes or 10% of their
+    // lifetime ahead, whichever is larger) it is due after 5 s, long before it expires.
+    let wechat = WeChatMp::start().await;
+    wechat.set_ticket_expires_in(305);
+    let one = Instance::start("jssdk-refresh", &wechat, "").await;
+    let http = http();
+    let page = "https://m.example.com/refresh";
+    let url = one.signature_url(OFFICIAL, page);
+    let started = std::time::Instant::now();
+    let reply = get(&http, &url, None).await;
+    check_signature(&reply, page, &wechat.tickets()[0]);
+    let reply = get(&http, &url, None).await;
+    check_signature(&reply, page, &wechat.tickets()[0]);
+    assert_eq!(wechat.ticket_fetches().await, 1, "cached while fresh");
+    loop {
+        let reply = get(&http, &url, None).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        let tickets = wechat.tickets();
+        if tickets.len() > 1 {
+            // The next signature uses the new ticket.
+            let reply = get(&http, &url, None).await;
+            check_signature(&reply, page, &tickets[1]);
+            break;
+        }
+        check_signature(&reply, page, &tickets[0]);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "a ticket of 305 s not refreshed within a minute (it is 5 minutes from expiry)"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(wechat.ticket_fetches().await, 2);
+    assert_clean(&[&one], &wechat);
+}

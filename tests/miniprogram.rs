@@ -823,6 +823,26 @@ async fn login_is_throttled_per_client_ip() {
         (1..=60).contains(&retry_after),
         "Retry-After {retry_after} s with login_per_minute = 3"
     );
+    // An X-Forwarded-For from a client that is not a trusted proxy changes nothing.
+    let code = env
+        .wechat
+        .login_code(&new_openid(), &new_session_key(), None);
+    let reply = env
+        .app
+        .send(
+            env.app
+                .http
+                .post(env.one.mp(MINI, "login"))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .header("X-Forwarded-For", "203.0.113.7")
+                .body(json!({ "code": code }).to_string()),
+        )
+        .await;
+    assert_error(
+        &reply,
+        429,
+        "a spoofed X-Forwarded-For from an untrusted client",
+    );
     assert_eq!(
         env.wechat.code_exchanges().await,
         3,
@@ -1007,7 +1027,7 @@ async fn unknown_or_missing_session_is_401_before_the_body_is_read() {
 }
 
 /// Sends `request` (a head and the start of a body) on a new connection and reads the status
-/// of the answer, waiting at most 3 s.
+/// of the answer, waiting at most 6 s (the body deadline is 10 s).
 async fn raw_status(port: u16, request: &str) -> Option<String> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -1016,7 +1036,7 @@ async fn raw_status(port: u16, request: &str) -> Option<String> {
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
     let mut buf = [0u8; 1024];
-    let read = tokio::time::timeout(Duration::from_secs(3), async {
+    let read = tokio::time::timeout(Duration::from_secs(6), async {
         while !answer.windows(2).any(|w| w == b"\r\n") {
             match stream.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
@@ -1147,6 +1167,40 @@ async fn phone_number_is_answered_with_its_watermark_checked() {
             )
             .await;
         assert_error(&reply, 400, what);
+    }
+    env.assert_clean();
+}
+
+#[tokio::test]
+async fn phone_number_call_retries_once_with_a_fresh_access_token() {
+    let env = Env::start("mp-phone-retry", "").await;
+    let login = env.new_user().await;
+    for errcode in [40001, 42001] {
+        env.wechat.reject_phone_tokens(&[errcode]);
+        let before = env.wechat.phone_calls().await;
+        let code = env.wechat.phone_code(PhoneAnswer::Number {
+            watermark_appid: MP_APPID.to_owned(),
+        });
+        let reply = env
+            .app
+            .with(
+                &env.one,
+                MINI,
+                "phone",
+                &login.session,
+                &json!({ "code": code }),
+            )
+            .await;
+        assert_eq!(
+            reply.status, 200,
+            "WeChat rejected the access token with {errcode}: {reply:?}"
+        );
+        assert_eq!(reply.body["pure_phone_number"], PURE_PHONE_NUMBER);
+        assert_eq!(
+            env.wechat.phone_calls().await,
+            before + 2,
+            "{errcode}: once more with a fresh access token"
+        );
     }
     env.assert_clean();
 }

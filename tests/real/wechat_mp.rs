@@ -214,10 +214,12 @@ struct Inner {
     rejected: HashSet<String>,
     /// the next getticket calls reject their access token with these errcodes, in turn
     reject_ticket_tokens: Vec<i64>,
+    /// the same for getuserphonenumber
+    reject_phone_tokens: Vec<i64>,
     /// every ticket handed out, in order
     tickets: Vec<String>,
-    /// the current ticket
-    ticket: Option<String>,
+    /// the tickets' `expires_in` (7200 unless a test says otherwise)
+    ticket_expires_in: Option<u64>,
     /// how long getticket takes to answer
     ticket_delay: Duration,
     /// every secret the mock handed out or was told about
@@ -355,6 +357,17 @@ impl WeChatMp {
     /// accepting the access token they carried.
     pub fn reject_ticket_tokens(&self, errcodes: &[i64]) {
         self.inner.lock().unwrap().reject_ticket_tokens = errcodes.to_vec();
+    }
+
+    /// The next getuserphonenumber calls answer these errcodes (e.g. 40001), one each, and
+    /// WeChat stops accepting the access token they carried.
+    pub fn reject_phone_tokens(&self, errcodes: &[i64]) {
+        self.inner.lock().unwrap().reject_phone_tokens = errcodes.to_vec();
+    }
+
+    /// The tickets handed out from now on are valid `secs` seconds.
+    pub fn set_ticket_expires_in(&self, secs: u64) {
+        self.inner.lock().unwrap().ticket_expires_in = Some(secs);
     }
 
     /// Every jsapi_ticket handed out so far, in order.
@@ -513,6 +526,11 @@ impl Respond for PhoneNumber {
                 return wechat_error(40001, errmsg(40001));
             }
         }
+        if !inner.reject_phone_tokens.is_empty() {
+            let code = inner.reject_phone_tokens.remove(0);
+            inner.rejected.insert(token);
+            return wechat_error(code, errmsg(code));
+        }
         let body: serde_json::Value = match serde_json::from_slice(&request.body) {
             Ok(body) => body,
             Err(_) => {
@@ -548,8 +566,8 @@ impl Respond for PhoneNumber {
     }
 }
 
-/// `cgi-bin/ticket/getticket?type=jsapi`: one ticket, kept until the test changes things, for
-/// the official account's current access token.
+/// `cgi-bin/ticket/getticket?type=jsapi`: a new ticket per call, for the official account's
+/// current access token.
 struct Ticket(Arc<Mutex<Inner>>);
 
 impl Respond for Ticket {
@@ -577,22 +595,16 @@ impl Respond for Ticket {
             inner.rejected.insert(token);
             return wechat_error(code, errmsg(code));
         }
-        let ticket = match inner.ticket.clone() {
-            Some(ticket) => ticket,
-            None => {
-                let serial = inner.next();
-                let ticket = format!("{TICKET_PREFIX}{serial:04}-{}", random_alnum(70));
-                inner.secrets.push(("jsapi_ticket", ticket.clone()));
-                inner.tickets.push(ticket.clone());
-                inner.ticket = Some(ticket.clone());
-                ticket
-            }
-        };
+        // Each fetch gets a new ticket, as on WeChat.
+        let serial = inner.next();
+        let ticket = format!("{TICKET_PREFIX}{serial:04}-{}", random_alnum(70));
+        inner.secrets.push(("jsapi_ticket", ticket.clone()));
+        inner.tickets.push(ticket.clone());
         json(serde_json::json!({
             "errcode": 0,
             "errmsg": "ok",
             "ticket": ticket,
-            "expires_in": 7200,
+            "expires_in": inner.ticket_expires_in.unwrap_or(7200),
         }))
         .set_delay(inner.ticket_delay)
     }
