@@ -683,12 +683,14 @@ async fn wechat_not_answering_is_504() {
 #[tokio::test]
 async fn bad_login_requests_are_400_and_other_accounts_404() {
     let env = Env::start("mp-login-bad", "").await;
+    // A code sent bare, not in {"code": ...}: refused, and not logged either (assert_clean).
+    let bare = json!(env.wechat.unknown_code()).to_string();
     for (body, what) in [
         ("{\"code\": ", "malformed JSON"),
         ("{}", "no code"),
         ("{\"code\": 42}", "a code that is not a string"),
         ("{\"code\": \"\"}", "an empty code"),
-        ("\"MpJsC0deAsAString\"", "a string, not an object"),
+        (&bare[..], "a bare string, not an object"),
     ] {
         let reply = env.app.login_raw(&env.one, MINI, body).await;
         assert_error(&reply, 400, what);
