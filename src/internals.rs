@@ -33,6 +33,8 @@ pub mod identity;
 pub mod logging;
 #[path = "metrics.rs"]
 pub mod metrics;
+#[path = "outbox/mod.rs"]
+pub mod outbox;
 #[path = "qr.rs"]
 pub mod qr;
 #[path = "server/mod.rs"]

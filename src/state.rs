@@ -10,6 +10,7 @@ use crate::account::{Account, Accounts};
 use crate::dispatch::Dispatcher;
 use crate::http::throttle::Throttle;
 use crate::identity::Provider;
+use crate::identity::clients::Clients;
 use crate::metrics::Metrics;
 use crate::sessions::Sessions;
 use crate::store::Store;
@@ -34,6 +35,8 @@ pub struct State {
     pub store: Store,
     /// The OpenID Connect provider; `None` without `[server] public_url`.
     pub provider: Option<Provider>,
+    /// The apps of `[[clients]]`: who may log users in or send messages.
+    pub clients: Clients,
     /// Mini-program sessions; `None` without `[sessions] key`.
     pub mini_programs: Option<MiniPrograms>,
     /// `[server] trusted_proxies`: peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are

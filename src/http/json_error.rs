@@ -1,5 +1,6 @@
 //! The JSON error map shared by the app-facing JSON surfaces (mini-program sessions, JS-SDK
-//! signatures): `{"error": "...", "errcode": n}`, `errcode` only when WeChat gave one. Each error
+//! signatures, the send API): `{"error": "...", "errcode": n, "problems": [...]}`, `errcode` only
+//! when WeChat gave one, `problems` only for a request that broke rules (422). Each error
 //! is logged once, as it becomes a response, and never carries a credential.
 
 use std::fmt;
@@ -18,6 +19,8 @@ pub struct JsonError {
     status: StatusCode,
     message: String,
     errcode: Option<i64>,
+    /// `problems`: every rule a request broke, `[{"path", "message"}]`.
+    problems: Option<serde_json::Value>,
     retry_after: Option<Duration>,
     /// A `WWW-Authenticate` value.
     challenge: Option<&'static str>,
@@ -30,9 +33,28 @@ impl JsonError {
             status,
             message: message.into(),
             errcode: None,
+            problems: None,
             retry_after: None,
             challenge: None,
         }
+    }
+
+    /// 422 with every problem found (`problems`, a JSON array of `{"path", "message"}`).
+    pub fn invalid(problems: serde_json::Value) -> JsonError {
+        let count = problems.as_array().map_or(0, Vec::len);
+        let mut error = JsonError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{count} problem(s) with the request"),
+        );
+        error.problems = Some(problems);
+        error
+    }
+
+    /// 401 asking for HTTP Basic credentials.
+    pub fn unauthorized_basic(message: impl Into<String>) -> JsonError {
+        let mut error = JsonError::new(StatusCode::UNAUTHORIZED, message);
+        error.challenge = Some("Basic realm=\"wxgate\"");
+        error
     }
 
     /// 400.
@@ -136,6 +158,9 @@ impl ResponseError for JsonError {
         let mut body = json!({ "error": self.message });
         if let Some(errcode) = self.errcode {
             body["errcode"] = errcode.into();
+        }
+        if let Some(problems) = &self.problems {
+            body["problems"] = problems.clone();
         }
         let mut builder = HttpResponse::build(self.status);
         builder.insert_header((header::CACHE_CONTROL, "no-store"));

@@ -1,6 +1,6 @@
 //! Who a user is, told to apps in a form they can check: the registered apps ([`clients`]), the
-//! signing keys every instance shares ([`keys`]) and the RS256 JWTs signed with them ([`jwt`]),
-//! assembled into the [`Provider`] that the OpenID Connect surface serves.
+//! signing keys every instance shares ([`keys`]) and the RS256 JWTs signed with them ([`jwt`]);
+//! the keys, grants and throttles of the OpenID Connect surface make its [`Provider`].
 
 pub mod clients;
 pub mod jwt;
@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use crate::grants::Grants;
 use crate::http::throttle::Throttle;
-use clients::Clients;
 use keys::KeyRing;
 
 /// How long keys stay in the JWK set after they stop signing, beyond the token lifetime: a
@@ -27,8 +26,6 @@ pub struct Provider {
     pub keys: KeyRing,
     /// Pending logins, codes and access tokens: in memory or in Redis.
     pub grants: Grants,
-    /// The registered apps.
-    pub clients: Clients,
     /// Lifetime of id_tokens and access tokens (`[oidc] token_ttl_secs`).
     pub token_ttl: Duration,
     /// Per client address, `/authorize` (`[oidc] authorize_per_minute`).
@@ -41,7 +38,6 @@ impl fmt::Debug for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Provider")
             .field("public_url", &self.public_url)
-            .field("clients", &self.clients)
             .field("token_ttl", &self.token_ttl)
             .finish_non_exhaustive()
     }

@@ -222,6 +222,7 @@ impl Gateway {
             admin_token: config.admin.token.clone(),
             store,
             provider,
+            clients: Clients::new(&config.clients),
             mini_programs,
             trusted_proxies: server.trusted_proxies.clone(),
         };
@@ -254,7 +255,6 @@ impl Gateway {
             public_url: public_url.clone(),
             keys,
             grants,
-            clients: Clients::new(&config.clients),
             token_ttl,
             authorize_throttle: Throttle::new(oidc.authorize_per_minute, minute),
             token_throttle: Throttle::new(oidc.token_per_minute, minute),

@@ -38,7 +38,7 @@ pub async fn authorize(
             "The login request names no app (client_id is missing). 登录请求缺少 client_id。",
         )
     })?;
-    let client = provider
+    let client = state
         .clients
         .get(client_id)
         .filter(|c| c.may_use(&name) && c.has_scope(ClientScope::Login))

@@ -22,7 +22,7 @@ use crate::config::ClientScope;
 use crate::grants::GrantKind;
 use crate::http::body::{BodyError, read_limited};
 use crate::identity::Provider;
-use crate::identity::clients::Client;
+use crate::identity::clients::{Client, Clients};
 use crate::metrics::LoginStep;
 use crate::state::State;
 
@@ -52,7 +52,7 @@ pub async fn token(
             other => OidcError::invalid_request(other.to_string()),
         })?;
     let form = Params::parse(&body);
-    let client = authenticate(provider, &req, &form)?;
+    let client = authenticate(&state.clients, &req, &form)?;
     if !client.may_use(&name) || !client.has_scope(ClientScope::Login) {
         return Err(OidcError::json(
             actix_web::http::StatusCode::BAD_REQUEST,
@@ -105,7 +105,7 @@ pub async fn token(
 /// The authenticated client. Exactly one method: HTTP Basic, `client_secret` in the form, or
 /// (public clients only) `client_id` alone.
 fn authenticate<'a>(
-    provider: &'a Provider,
+    clients: &'a Clients,
     req: &HttpRequest,
     form: &Params,
 ) -> Result<&'a Client, OidcError> {
@@ -134,8 +134,7 @@ fn authenticate<'a>(
         return pairs
             .iter()
             .find_map(|(id, secret)| {
-                provider
-                    .clients
+                clients
                     .get(id)
                     .filter(|client| client.secret_matches(secret))
             })
@@ -144,8 +143,7 @@ fn authenticate<'a>(
     let id = form
         .get("client_id")
         .ok_or_else(|| OidcError::invalid_client(false))?;
-    let client = provider
-        .clients
+    let client = clients
         .get(id)
         .ok_or_else(|| OidcError::invalid_client(false))?;
     let authenticated = match form.get("client_secret") {

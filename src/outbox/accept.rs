@@ -1,0 +1,1 @@
+//! Group commit of accepted messages.

@@ -1,0 +1,1 @@
+//! Send requests: parsing and the rules.
