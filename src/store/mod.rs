@@ -1,5 +1,5 @@
-//! The admin data store: menu versions, QR codes, signing keys and mini-program sessions, kept
-//! in SQLite or PostgreSQL.
+//! The admin data store: menu versions, QR codes, signing keys, mini-program sessions and the
+//! outbox of messages to send, kept in SQLite or PostgreSQL.
 //!
 //! - **Menus**: every menu saved for an account is a new version, numbered per account from 1
 //!   and never overwritten ([`Store::add_menu_version`]). Publishing a version makes it the
@@ -14,6 +14,11 @@
 //! - **Mini-program sessions**: the SHA-256 of each bearer, its user and sealed session_key,
 //!   and each user's current key fingerprint ([`Store::create_mp_session`],
 //!   [`Store::mp_session`], [`Store::delete_mp_session`], [`Store::purge_expired_mp_sessions`]).
+//! - **The outbox**: messages accepted from apps under an idempotency key, in batches
+//!   ([`Store::accept_messages`]); claimed by the senders of every instance under a lease
+//!   ([`Store::claim_messages`]) until their outcome is recorded ([`Store::record_outcome`],
+//!   [`Store::template_finished`]); and the webhook events telling the apps
+//!   ([`Store::claim_webhooks`]).
 //!
 //! Every write is committed (on SQLite with `synchronous=FULL`, on disk) before its method
 //! returns, so an admin request answered 2xx is never lost; nothing is cached in the process, so
@@ -24,14 +29,16 @@
 //! files are embedded in the binary and applied in order by [`Store::open`]. What depends on
 //! the database (URL, connection settings, how a write transaction starts, which migrations to
 //! embed, how migrating is serialized) is in `sqlite.rs` and `postgres.rs`; the queries in
-//! `menus.rs`, `qrcodes.rs`, `signing_keys.rs` and `mp_sessions.rs` are written once, in SQL
-//! both accept, and run on either through `backend.rs`.
+//! `menus.rs`, `qrcodes.rs`, `signing_keys.rs`, `mp_sessions.rs` and `outbox.rs` are written
+//! once, in SQL both accept, and run on either through `backend.rs` (the outbox's claims add
+//! PostgreSQL's row locks).
 
 mod backend;
 mod error;
 mod menus;
 mod migrate;
 mod mp_sessions;
+mod outbox;
 mod postgres;
 mod qrcodes;
 mod signing_keys;
@@ -46,6 +53,10 @@ mod test_util;
 pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use mp_sessions::{NewMpSession, StoredMpSession};
+pub use outbox::{
+    Accepted, IDEMPOTENCY_KEY_TTL_SECS, MessageKind, MessageStatus, NewMessage, OutboxMessage,
+    Outcome, WebhookEvent,
+};
 pub use qrcodes::{NewQrCode, QrCode, QrCountDelta};
 pub use signing_keys::StoredSigningKey;
 

@@ -31,6 +31,11 @@ const MIGRATIONS: &[Embedded] = &[
         "mp sessions",
         include_str!("../../migrations/postgres/0003_mp_sessions.sql"),
     ),
+    (
+        4,
+        "outbox",
+        include_str!("../../migrations/postgres/0004_outbox.sql"),
+    ),
 ];
 
 /// Connections per gateway instance.

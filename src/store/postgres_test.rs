@@ -31,6 +31,9 @@ async fn first_open_creates_the_schema() {
             "menu_versions",
             "mp_current_keys",
             "mp_sessions",
+            "outbox_idempotency_keys",
+            "outbox_messages",
+            "outbox_webhooks",
             "qr_codes",
             "qr_counts",
             "signing_keys"
@@ -46,7 +49,7 @@ async fn first_open_creates_the_schema() {
     assert_eq!(identity, "YES");
     assert_eq!(
         applied_migrations(&store).await,
-        [(1, true), (2, true), (3, true)]
+        [(1, true), (2, true), (3, true), (4, true)]
     );
 }
 
@@ -85,7 +88,7 @@ async fn migrating_waits_for_the_advisory_lock() {
     let store = opening.await.unwrap().unwrap();
     assert_eq!(
         applied_migrations(&store).await,
-        [(1, true), (2, true), (3, true)]
+        [(1, true), (2, true), (3, true), (4, true)]
     );
 
     // The lock is released after migrating: another instance starts at once.

@@ -34,6 +34,11 @@ const MIGRATIONS: &[Embedded] = &[
         "mp sessions",
         include_str!("../../migrations/sqlite/0003_mp_sessions.sql"),
     ),
+    (
+        4,
+        "outbox",
+        include_str!("../../migrations/sqlite/0004_outbox.sql"),
+    ),
 ];
 
 /// How long a statement waits for another connection's write lock before failing.

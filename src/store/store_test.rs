@@ -57,6 +57,9 @@ async fn first_open_creates_the_file_and_schema() {
             "menu_versions",
             "mp_current_keys",
             "mp_sessions",
+            "outbox_idempotency_keys",
+            "outbox_messages",
+            "outbox_webhooks",
             "qr_codes",
             "qr_counts",
             "signing_keys"
@@ -64,7 +67,7 @@ async fn first_open_creates_the_file_and_schema() {
     );
     assert_eq!(
         applied_migrations(&store).await,
-        [(1, true), (2, true), (3, true)]
+        [(1, true), (2, true), (3, true), (4, true)]
     );
 }
 
@@ -72,7 +75,7 @@ async fn first_open_creates_the_file_and_schema() {
 async fn in_memory_store_has_the_schema_and_is_private() {
     let one = memory_store().await;
     let two = memory_store().await;
-    assert_eq!(tables(&one).await.len(), 9);
+    assert_eq!(tables(&one).await.len(), 12);
     one.add_menu_version("a", &json!({}), 1).await.unwrap();
     assert_eq!(one.menu_versions("a").await.unwrap().len(), 1);
     assert!(two.menu_versions("a").await.unwrap().is_empty());
@@ -138,12 +141,12 @@ async fn reopening_keeps_data_and_applies_nothing_twice(url: String) {
         let store = Store::open(&url).await.unwrap();
         assert_eq!(
             applied_migrations(&store).await,
-            [(1, true), (2, true), (3, true)]
+            [(1, true), (2, true), (3, true), (4, true)]
         );
         migrate_again(&store).await.unwrap();
         assert_eq!(
             applied_migrations(&store).await,
-            [(1, true), (2, true), (3, true)]
+            [(1, true), (2, true), (3, true), (4, true)]
         );
         store.close().await;
     }
@@ -168,7 +171,7 @@ async fn stores_opening_a_new_database_at_once_all_start(url: String) {
         let store = open.await.unwrap().unwrap();
         assert_eq!(
             applied_migrations(&store).await,
-            [(1, true), (2, true), (3, true)]
+            [(1, true), (2, true), (3, true), (4, true)]
         );
         store.add_menu_version("a", &json!({}), 1).await.unwrap();
     }
