@@ -32,7 +32,7 @@ impl CustomerService for WeChatApi {
 }
 
 /// The customer-service JSON of `reply`: `{"touser", "msgtype", <msgtype>: {...}}`.
-pub(super) fn custom_message(to_user: &str, reply: &Reply) -> Result<Value, ApiError> {
+pub(crate) fn custom_message(to_user: &str, reply: &Reply) -> Result<Value, ApiError> {
     let (msgtype, content) = match reply {
         Reply::Text(content) => ("text", json!({ "content": content })),
         Reply::Image(media) => ("image", json!({ "media_id": media.media_id })),

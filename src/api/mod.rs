@@ -77,6 +77,7 @@ mod user;
 
 pub use client::WeChatApi;
 pub use config::{ApiConfig, DEFAULT_API_BASE, TokenSource};
+pub(crate) use custom::custom_message;
 pub use error::ApiError;
 pub use miniprogram::{MpLogin, PhoneNumber};
 pub use qrcode::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};

@@ -1,5 +1,7 @@
 //! `[[clients]]` and `[oidc]`: the web apps that may use the gateway, checked against the
-//! accounts they name, and the limits of the OpenID Connect endpoints.
+//! accounts they name, and the limits of the OpenID Connect endpoints. Only the `login` scope
+//! needs `redirect_uris` (and `[server] public_url`); a client that only sends messages needs
+//! neither.
 //!
 //! The accounts are given as they are written in the file ([`WrittenAccount`]), so that a
 //! problem with an account itself (a bad name, a bad secret) is reported once, at the account,
@@ -9,7 +11,9 @@ use std::collections::HashMap;
 
 use toml::{Table, Value};
 
-use super::values::{check_client_id, check_client_secret, check_redirect_uri, check_scope};
+use super::values::{
+    check_client_id, check_client_secret, check_redirect_uri, check_scope, check_webhook,
+};
 use super::walk::{Problems, Section, closest, list, quote};
 use super::{ClientConfig, ClientScope, OidcConfig};
 
@@ -144,6 +148,7 @@ fn client(
         );
     }
     let uris = without_repeats(&c.key("redirect_uris"), uris, p, |uri| quote(uri));
+    let webhook = c.string_with("webhook", p, check_webhook);
     c.finish(p);
     ClientConfig {
         id: id.unwrap_or_default(),
@@ -151,6 +156,7 @@ fn client(
         accounts: names.into_iter().map(|(_, name)| name).collect(),
         redirect_uris: uris.into_iter().map(|(_, uri)| uri).collect(),
         scopes: scopes.into_iter().map(|(_, scope)| scope).collect(),
+        webhook,
     }
 }
 

@@ -96,6 +96,7 @@ fn a_full_setup_parses() {
                     "http://localhost:3000/cb".into(),
                 ],
                 scopes: vec![ClientScope::Login, ClientScope::Send],
+                webhook: None,
             },
             ClientConfig {
                 id: "spa".into(),
@@ -103,6 +104,7 @@ fn a_full_setup_parses() {
                 accounts: vec!["demo".into()],
                 redirect_uris: vec!["http://127.0.0.1:8000/cb".into()],
                 scopes: vec![ClientScope::Login],
+                webhook: None,
             },
             ClientConfig {
                 id: "sender".into(),
@@ -110,6 +112,7 @@ fn a_full_setup_parses() {
                 accounts: vec!["nosecret".into(), "demo".into()],
                 redirect_uris: vec![],
                 scopes: vec![ClientScope::Send],
+                webhook: None,
             },
         ]
     );
@@ -454,7 +457,7 @@ fn debug_redacts_the_client_secret() {
     assert_eq!(
         format!("{:?}", config.clients[0]),
         "ClientConfig { id: \"shop\", secret: Some(\"<redacted>\"), accounts: [\"demo\"], \
-         redirect_uris: [\"https://shop.example.com/cb\"], scopes: [Login] }"
+         redirect_uris: [\"https://shop.example.com/cb\"], scopes: [Login], webhook: None }"
     );
     let public = parse_ok(&file(&shop("")));
     assert!(format!("{:?}", public.clients[0]).contains("secret: None"));

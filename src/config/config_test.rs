@@ -7,6 +7,8 @@ use wxgate_handlers::reply::{Article, Reply};
 
 use super::*;
 
+#[path = "send_test.rs"]
+mod send;
 #[path = "services_test.rs"]
 mod services;
 #[path = "shared_test.rs"]
@@ -168,6 +170,8 @@ fn example_parses_into_expected_values() {
             ],
             kind: AccountKind::Official,
             js_domains: Vec::new(),
+            send_rate: 20,
+            send_max_attempts: 8,
         }],
         clients: Vec::new(),
         oidc: OidcConfig::default(),

@@ -29,17 +29,20 @@
 //! mode = "plain"                # "plain" | "compatible" | "safe"
 //! kind = "official"             # or "miniprogram" (needs secret, [sessions] key, public_url)
 //! js_domains = ["m.example.com"] # pages that may get JS-SDK signatures (official accounts)
+//! send_rate = 20                # WeChat calls per second for the send API's messages
+//! send_max_attempts = 8         # WeChat calls per message before it is `failed`
 //!
 //!   [[accounts.rules]]
 //!   keyword = "hello"
 //!   reply = { text = "world" }
 //!
-//! [[clients]]                   # zero or more web apps that log users in with WeChat
+//! [[clients]]                   # zero or more web apps that log users in or send messages
 //! id = "shop"
 //! secret = "a-long-random-client-secret"  # omit for a public client (PKCE)
 //! accounts = ["demo"]
-//! redirect_uris = ["https://shop.example.com/auth/callback"]
-//! scopes = ["login"]
+//! redirect_uris = ["https://shop.example.com/auth/callback"]  # needed with "login" only
+//! scopes = ["login", "send"]
+//! webhook = "https://shop.example.com/wxgate-status"  # where sent messages' states go
 //!
 //! [oidc]                        # optional
 //! token_ttl_secs = 3600
@@ -375,6 +378,14 @@ pub struct AccountConfig {
     /// page's URL must be one of them. Official accounts only; empty by default (no page
     /// may).
     pub js_domains: Vec<String>,
+    /// How many WeChat calls per second this account's sends (template, subscription and
+    /// customer-service messages from the send API) may make, with a bucket of the same size;
+    /// per instance, or shared by every instance when `[tokens] backend = "redis"`. Default 20,
+    /// 1 to 10000.
+    pub send_rate: u32,
+    /// How many WeChat calls one message may take in all before it is `failed`; default 8, 1
+    /// to 100.
+    pub send_max_attempts: u32,
 }
 
 impl AccountConfig {
@@ -403,6 +414,8 @@ impl fmt::Debug for AccountConfig {
             .field("rules", &self.rules)
             .field("kind", &self.kind)
             .field("js_domains", &self.js_domains)
+            .field("send_rate", &self.send_rate)
+            .field("send_max_attempts", &self.send_max_attempts)
             .finish()
     }
 }

@@ -22,6 +22,10 @@ pub struct ClientConfig {
     pub redirect_uris: Vec<String>,
     /// What the app may do; at least one, no duplicates.
     pub scopes: Vec<ClientScope>,
+    /// Where the status changes of the messages the app sent are POSTed: an absolute URL
+    /// without a fragment, https (http only for a loopback host), kept as written. `None`: no
+    /// webhook.
+    pub webhook: Option<String>,
 }
 
 impl ClientConfig {
@@ -44,6 +48,7 @@ impl fmt::Debug for ClientConfig {
             .field("accounts", &self.accounts)
             .field("redirect_uris", &self.redirect_uris)
             .field("scopes", &self.scopes)
+            .field("webhook", &self.webhook)
             .finish()
     }
 }

@@ -49,6 +49,14 @@ const MAX_BODY_TIMEOUT_MS: u64 = 600_000;
 const MAX_CONNECTIONS: u64 = 1_000_000;
 /// Largest `server.backlog` (Linux caps it at `net.core.somaxconn` anyway).
 const MAX_BACKLOG: u64 = 65_535;
+/// Default `accounts[].send_rate`: WeChat calls per second for an account's sends.
+const DEFAULT_SEND_RATE: u32 = 20;
+/// Largest `accounts[].send_rate`.
+const MAX_SEND_RATE: u64 = 10_000;
+/// Default `accounts[].send_max_attempts`: WeChat calls per message before it is `failed`.
+const DEFAULT_SEND_MAX_ATTEMPTS: u32 = 8;
+/// Largest `accounts[].send_max_attempts`.
+const MAX_SEND_MAX_ATTEMPTS: u64 = 100;
 
 /// Parses and checks a whole file: the config, or every problem found.
 pub(super) fn parse(text: &str) -> Result<Config, Vec<Problem>> {
@@ -350,6 +358,7 @@ fn account(
     let api_base = a.string_with("api_base", p, check_base_url);
     let oauth_base = a.string_with("oauth_base", p, check_base_url);
     let token_source = a.string_with("token_source", p, check_token_source);
+    let (send_rate, send_max_attempts) = sending(&mut a, p);
     let rules = a
         .tables("rules", p)
         .unwrap_or_default()
@@ -370,7 +379,26 @@ fn account(
         rules,
         kind: kind.unwrap_or_default(),
         js_domains,
+        send_rate,
+        send_max_attempts,
     }
+}
+
+/// An account's `send_rate` and `send_max_attempts`, or their defaults.
+fn sending(a: &mut Section<'_>, p: &mut Problems) -> (u32, u32) {
+    const RATE: &str = "WeChat calls per second for this account's sends, from 1 to 10000 \
+                        (the bucket holds as many); 20 is usual";
+    const ATTEMPTS: &str = "WeChat calls one message may take in all before it is `failed`, \
+                            from 1 to 100; 8 is usual";
+    let rate = a
+        .uint("send_rate", p, 1..=MAX_SEND_RATE, RATE)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(DEFAULT_SEND_RATE);
+    let attempts = a
+        .uint("send_max_attempts", p, 1..=MAX_SEND_MAX_ATTEMPTS, ATTEMPTS)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(DEFAULT_SEND_MAX_ATTEMPTS);
+    (rate, attempts)
 }
 
 /// A TOML syntax error as one problem, with its line and column. The message comes from the toml

@@ -162,7 +162,16 @@ pub(super) fn check_redirect_uri(value: &str) -> Result<String, Bad> {
     web_url(value, HINT).map(|_| value.to_owned())
 }
 
-/// The checks `server.public_url` and redirect URIs share: written as an absolute http(s) URL
+/// A client's `webhook`, kept as written: an absolute https URL (http for a loopback host)
+/// without a fragment.
+pub(super) fn check_webhook(value: &str) -> Result<String, Bad> {
+    const HINT: &str = "where the app receives the status of the messages it sent: an absolute \
+                        https URL without a fragment, e.g. https://shop.example.com/wxgate-status \
+                        (http only for 127.0.0.1, [::1] or localhost)";
+    web_url(value, HINT).map(|_| value.to_owned())
+}
+
+/// The checks `server.public_url`, redirect URIs and webhooks share: written as an absolute http(s) URL
 /// that parses, with a host, no user name or password, no fragment, and https unless the host
 /// is a loopback host.
 fn web_url(value: &str, hint: &str) -> Result<Url, Bad> {

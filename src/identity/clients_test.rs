@@ -7,6 +7,7 @@ fn config(secret: Option<&str>) -> ClientConfig {
         accounts: vec!["demo".into()],
         redirect_uris: vec!["https://shop.example.com/cb".into()],
         scopes: vec![ClientScope::Login],
+        webhook: None,
     }
 }
 

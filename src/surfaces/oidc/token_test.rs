@@ -57,6 +57,7 @@ fn client(id: &str) -> Client {
         accounts: vec!["demo".into()],
         redirect_uris: vec![],
         scopes: vec![ClientScope::Login],
+        webhook: None,
     })
 }
 
