@@ -12,6 +12,7 @@ use crate::http::throttle::Throttle;
 use crate::identity::Provider;
 use crate::identity::clients::Clients;
 use crate::metrics::Metrics;
+use crate::outbox::Outbox;
 use crate::sessions::Sessions;
 use crate::store::Store;
 
@@ -37,6 +38,8 @@ pub struct State {
     pub provider: Option<Provider>,
     /// The apps of `[[clients]]`: who may log users in or send messages.
     pub clients: Clients,
+    /// The send API's outbox; `None` until the server has started it.
+    pub outbox: Option<Outbox>,
     /// Mini-program sessions; `None` without `[sessions] key`.
     pub mini_programs: Option<MiniPrograms>,
     /// `[server] trusted_proxies`: peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are

@@ -114,6 +114,15 @@ fn client(
         format!("`{}`", scope.as_str())
     });
     let login = scopes.iter().any(|&(_, scope)| scope == ClientScope::Login);
+    let send = scopes.iter().any(|&(_, scope)| scope == ClientScope::Send);
+    if send && !c.contains("secret") {
+        p.add(
+            c.key("secret"),
+            "a client with the `send` scope needs a secret",
+            "add secret = \"...\" (e.g. `openssl rand -hex 32`): the send API authenticates the \
+             app with HTTP Basic (id and secret), and its webhooks are signed with the secret",
+        );
+    }
 
     c.require(
         "accounts",
@@ -132,7 +141,7 @@ fn client(
     }
     let names = without_repeats(&c.key("accounts"), names, p, |name| quote(name));
     for (i, name) in &names {
-        check_account(&c.key("accounts"), *i, name, login, accounts, p);
+        check_account(&c.key("accounts"), *i, name, (login, send), accounts, p);
     }
 
     let uris = c
@@ -186,13 +195,14 @@ pub(super) fn without_repeats<T: PartialEq>(
     kept
 }
 
-/// The account `name`, listed at `key[i]`: it must exist and, for a client that logs users
-/// in, have a `secret` (WeChat's code exchange needs the AppSecret).
+/// The account `name`, listed at `key[i]`: it must exist and, for a client that logs users in
+/// or sends messages, have a `secret` (WeChat's code exchange and every send need it); a login
+/// client may not name a mini program.
 fn check_account(
     key: &str,
     i: usize,
     name: &str,
-    login: bool,
+    (login, send): (bool, bool),
     accounts: &[WrittenAccount<'_>],
     p: &mut Problems,
 ) {
@@ -227,16 +237,20 @@ fn check_account(
         );
         return;
     }
-    if login && !account.has_secret {
+    if (login || send) && !account.has_secret {
+        let (what, why) = if login {
+            ("logging users in", "WeChat's code exchange needs it")
+        } else {
+            (
+                "sending messages",
+                "every send needs the account's access token",
+            )
+        };
         p.add(
             element,
+            format!("account {} has no secret, which {what} needs", quote(name)),
             format!(
-                "account {} has no secret, which logging users in needs",
-                quote(name)
-            ),
-            format!(
-                "add secret = \"...\" (the AppSecret from the WeChat admin page) to {}: \
-                 WeChat's code exchange needs it",
+                "add secret = \"...\" (the AppSecret from the WeChat admin page) to {}: {why}",
                 account.path
             ),
         );

@@ -60,7 +60,7 @@ fn a_full_setup_parses() {
          \"http://localhost:3000/cb\"]\nscopes = [\"login\", \"send\"]\n\
          [[clients]]\nid = \"spa\"\naccounts = [\"demo\"]\n\
          redirect_uris = [\"http://127.0.0.1:8000/cb\"]\nscopes = [\"login\"]\n\
-         [[clients]]\nid = \"sender\"\naccounts = [\"nosecret\", \"demo\"]\nscopes = [\"send\"]\n\
+         [[clients]]\nid = \"sender\"\nsecret = \"{SECRET}\"\naccounts = [\"demo\"]\nscopes = [\"send\"]\n\
          [oidc]\ntoken_ttl_secs = 600\nauthorize_per_minute = 0\ntoken_per_minute = 1000000\n"
     ));
     assert_eq!(
@@ -108,8 +108,8 @@ fn a_full_setup_parses() {
             },
             ClientConfig {
                 id: "sender".into(),
-                secret: None,
-                accounts: vec!["nosecret".into(), "demo".into()],
+                secret: Some(SECRET.into()),
+                accounts: vec!["demo".into()],
                 redirect_uris: vec![],
                 scopes: vec![ClientScope::Send],
                 webhook: None,
@@ -158,10 +158,26 @@ fn defaults_without_clients_or_oidc() {
 }
 
 #[test]
+fn a_sending_client_needs_a_secret() {
+    let errors = parse_err(&format!(
+        "{ACCOUNTS}[[clients]]\nid = \"s\"\naccounts = [\"demo\"]\nscopes = [\"send\"]\n"
+    ));
+    assert_eq!(
+        keys_and_messages(&errors),
+        vec![(
+            "clients[0].secret",
+            "a client with the `send` scope needs a secret"
+        )]
+    );
+    assert!(hint_of(&errors, "clients[0].secret").contains("HTTP Basic"));
+}
+
+#[test]
 fn public_url_is_required_only_for_login() {
     // A sending client needs no public URL.
     parse_ok(&format!(
-        "{ACCOUNTS}[[clients]]\nid = \"s\"\naccounts = [\"demo\"]\nscopes = [\"send\"]\n"
+        "{ACCOUNTS}[[clients]]\nid = \"s\"\nsecret = \"{SECRET}\"\naccounts = [\"demo\"]\n\
+         scopes = [\"send\"]\n"
     ));
     let errors = parse_err(&format!("{ACCOUNTS}{}", shop("")));
     assert_eq!(
@@ -383,7 +399,8 @@ fn client_ids_are_checked_and_unique() {
     assert!(hint_of(&errors, "clients[2].id").contains("client_id"));
     assert_eq!(
         problems(&file(
-            "[[clients]]\naccounts = [\"demo\"]\nscopes = [\"send\"]\n"
+            "[[clients]]\naccounts = [\"demo\"]\nscopes = [\"login\"]\n\
+             redirect_uris = [\"https://shop.example.com/cb\"]\n"
         )),
         pairs(&[("clients[0].id", "missing required key")])
     );
@@ -480,7 +497,8 @@ fn client_accounts_must_exist_and_have_a_secret_for_login() {
         shop("")
             .replace("\"shop\"", "\"d\"")
             .replace("[\"demo\"]", "[\"demo\", 3]"),
-        "[[clients]]\nid = \"e\"\naccounts = [\"nosecret\"]\nscopes = [\"send\"]\n",
+        "[[clients]]\nid = \"e\"\nsecret = \"0123456789abcdef\"\naccounts = [\"nosecret\"]\n\
+         scopes = [\"send\"]\n",
     ));
     let errors = parse_err(&text);
     assert_eq!(
@@ -500,6 +518,10 @@ fn client_accounts_must_exist_and_have_a_secret_for_login() {
             (
                 "clients[3].accounts[1]",
                 "expected a string, found an integer"
+            ),
+            (
+                "clients[4].accounts[0]",
+                "account `nosecret` has no secret, which sending messages needs"
             ),
         ]
     );
@@ -806,7 +828,10 @@ fn a_login_client_cannot_name_a_mini_program() {
         )]
     );
     // The send scope may name one.
-    parse_ok(&text.replace("scopes = [\"login\"]", "scopes = [\"send\"]"));
+    parse_ok(&text.replace(
+        "scopes = [\"login\"]",
+        "scopes = [\"send\"]\nsecret = \"0123456789abcdef\"",
+    ));
 }
 
 #[test]

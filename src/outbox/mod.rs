@@ -7,3 +7,33 @@ pub mod accept;
 pub mod request;
 pub mod sender;
 pub mod webhook;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use accept::Acceptor;
+
+/// The send API's handle on the outbox: where accepted messages go, and how the sender is told
+/// there is new work.
+#[derive(Clone)]
+pub struct Outbox {
+    /// Stores accepted messages (group commit).
+    pub acceptor: Acceptor,
+    /// Wakes this instance's sender.
+    pub work: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox").finish_non_exhaustive()
+    }
+}
+
+impl Outbox {
+    /// Tells this instance's sender a message was accepted (other instances find it when they
+    /// next look, within their poll interval).
+    pub fn wake(&self) {
+        self.work.notify_one();
+    }
+}

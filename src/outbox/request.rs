@@ -30,6 +30,7 @@
 //! what a late reply sends. [`body_hash`] hashes a body's canonical JSON, so that a retried
 //! request matches its first copy whatever its key order and whitespace.
 
+pub use crate::store::MessageKind;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -70,30 +71,6 @@ const LANGS: [&str; 4] = ["zh_CN", "en_US", "zh_HK", "zh_TW"];
 const REPLY_KINDS: [&str; 6] = ["text", "image", "voice", "video", "music", "news"];
 /// The `kind` words, for messages.
 const KINDS: &str = "`template`, `subscribe` or `custom`";
-
-/// Kind of a message: "template" | "subscribe" | "custom".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MessageKind {
-    /// A template message (`message/template/send`), official accounts only.
-    Template,
-    /// A subscription message (`message/subscribe/bizsend`, or `message/subscribe/send` for a
-    /// mini program).
-    Subscribe,
-    /// A customer-service message (`message/custom/send`).
-    Custom,
-}
-
-impl MessageKind {
-    /// The word of the API and the store: `template`, `subscribe` or `custom`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Template => "template",
-            MessageKind::Subscribe => "subscribe",
-            MessageKind::Custom => "custom",
-        }
-    }
-}
 
 /// A send request that keeps the rules: what the outbox stores and the sender sends.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,6 +36,8 @@ use crate::identity::clients::Clients;
 use crate::identity::keys::{KeyError, KeyRing};
 use crate::identity::{KEY_RETENTION_MARGIN, Provider};
 use crate::metrics::Metrics;
+use crate::outbox::Outbox;
+use crate::outbox::accept::Acceptor;
 use crate::qr::QrCounter;
 use crate::sessions::Sessions;
 use crate::state::{MiniPrograms, State};
@@ -163,7 +165,11 @@ impl Gateway {
         Ok(Some(redis))
     }
 
-    async fn state(&self, qr: QrCounter) -> Result<(State, Option<Redis>), Error> {
+    /// The shared state, the Redis handle (when used) and the outbox's group-commit task.
+    async fn state(
+        &self,
+        qr: QrCounter,
+    ) -> Result<(State, Option<Redis>, tokio::task::JoinHandle<()>), Error> {
         let config = &self.config;
         let metrics = Arc::new(Metrics::new(
             config.accounts.iter().map(|a| a.name.as_str()),
@@ -211,6 +217,11 @@ impl Gateway {
         }
         let provider = self.provider(&store, redis.as_ref()).await?;
         let mini_programs = self.mini_programs(&store);
+        let (acceptor, accepting) = Acceptor::start(store.clone());
+        let outbox = Outbox {
+            acceptor,
+            work: Arc::new(tokio::sync::Notify::new()),
+        };
         let server = &config.server;
         let state = State {
             accounts,
@@ -224,9 +235,10 @@ impl Gateway {
             provider,
             clients: Clients::new(&config.clients),
             mini_programs,
+            outbox: Some(outbox),
             trusted_proxies: server.trusted_proxies.clone(),
         };
-        Ok((state, redis))
+        Ok((state, redis, accepting))
     }
 
     /// The OpenID Connect provider, when `[server] public_url` is set: the signing keys from
@@ -293,7 +305,7 @@ impl Gateway {
     /// connections overflows: the kernel then drops or resets some of them).
     pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
         let qr = QrCounter::default();
-        let (state, redis) = self.state(qr.clone()).await?;
+        let (state, redis, accepting) = self.state(qr.clone()).await?;
         let state = web::Data::new(state);
         let store = state.store.clone();
         let stop_flushing = Arc::new(tokio::sync::Notify::new());
@@ -302,6 +314,8 @@ impl Gateway {
             .map(|redis| redis.spawn_prober())
             .into_iter()
             .collect();
+        // Stopped after the connections are drained: no request waits on it any more.
+        background.push(accepting);
         if let Some(provider) = &state.provider {
             background.push(provider.keys.spawn_refresh(store.clone()));
         }

@@ -9,6 +9,7 @@
 //! | [`miniprogram`] | `/mp/{account}/...` | mini programs: sessions, phone numbers, decrypted user data |
 //! | [`jssdk`] | `/jssdk/{account}/signature` | web pages of an official account: JS-SDK `wx.config` |
 //! | [`oidc`] | `/oidc/{account}/...` | browsers and web apps: "Log in with WeChat" (OpenID Connect) |
+//! | [`send`] | `/api/accounts/{account}/messages` | apps (HTTP Basic): template, subscribe and customer-service messages through the outbox |
 //! | [`ops`] | `/healthz`, `/metrics` | load balancers and Prometheus |
 
 pub mod admin;
@@ -17,6 +18,7 @@ pub mod jssdk;
 pub mod miniprogram;
 pub mod oidc;
 pub mod ops;
+pub mod send;
 
 use actix_web::web;
 
@@ -27,5 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(oidc::routes)
         .configure(miniprogram::routes)
-        .configure(jssdk::routes);
+        .configure(jssdk::routes)
+        .configure(send::routes);
 }
