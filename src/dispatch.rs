@@ -22,12 +22,13 @@ use futures_util::FutureExt;
 use futures_util::future::Either;
 use tokio::time::Instant;
 use tracing::Instrument;
-use wxgate_handlers::{Context, Message, Outcome};
+use wxgate_handlers::{Context, Event, Message, Outcome};
 
 use crate::account::Account;
 use crate::cluster::dedup::{Completion, SharedClaim, SharedDedup, Ticket};
 use crate::dedup::{Answer, Claim, Decision, Dedup, DedupKey, Rendered, Slot, Waited, Waiter};
 use crate::metrics::Failure;
+use crate::outbox::sender::TemplateReports;
 use crate::qr::QrCounter;
 
 /// Runs handlers once per push.
@@ -36,6 +37,8 @@ pub struct Dispatcher {
     dedup: Dedup,
     shared: Option<SharedDedup>,
     qr: QrCounter,
+    /// Where `TEMPLATESENDJOBFINISH` reports go, when the outbox runs.
+    template_reports: Option<TemplateReports>,
 }
 
 /// What the request should send back.
@@ -52,7 +55,19 @@ impl Dispatcher {
     /// A dispatcher over the local `dedup` table (and the `shared` one in Redis, when
     /// configured), counting QR scans into `qr`.
     pub fn new(dedup: Dedup, shared: Option<SharedDedup>, qr: QrCounter) -> Self {
-        Dispatcher { dedup, shared, qr }
+        Dispatcher {
+            dedup,
+            shared,
+            qr,
+            template_reports: None,
+        }
+    }
+
+    /// This dispatcher, also handing the first sight of each `TEMPLATESENDJOBFINISH` push to
+    /// `reports` (which records it in a task of its own; the push is answered as any other).
+    pub fn with_template_reports(mut self, reports: TemplateReports) -> Self {
+        self.template_reports = Some(reports);
+        self
     }
 
     /// Handles `message` for `account`, answering by `deadline` at the latest. `passive` is
@@ -165,6 +180,11 @@ impl Dispatcher {
         match self.dedup.claim(&key) {
             Claim::First(waiter) => {
                 self.qr.observe(account, &message);
+                if let Some(Event::TemplateSendJobFinish(report)) = message.event() {
+                    if let Some(reports) = &self.template_reports {
+                        reports.report(&account.name, report);
+                    }
+                }
                 let job = Job {
                     account: account.clone(),
                     message,
@@ -321,3 +341,7 @@ impl Job {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "dispatch_test.rs"]
+mod tests;

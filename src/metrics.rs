@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use crate::store::MessageKind;
+
 /// Why a request was refused; each is a `reason` label of `wxgate_rejected_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
@@ -231,6 +233,50 @@ impl RedisOp {
     }
 }
 
+/// What became of an outbox message's call to WeChat; the `result` label of
+/// `wxgate_outbox_sends_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendResult {
+    /// WeChat took the message (`sent`).
+    Sent,
+    /// WeChat refused it for good, or every attempt was spent (`failed`).
+    Failed,
+    /// A transient failure: it goes again later.
+    Retried,
+    /// It may or may not have reached WeChat, and is not sent again (`unknown`).
+    Unknown,
+}
+
+impl SendResult {
+    const ALL: [SendResult; 4] = [
+        SendResult::Sent,
+        SendResult::Failed,
+        SendResult::Retried,
+        SendResult::Unknown,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendResult::Sent => "sent",
+            SendResult::Failed => "failed",
+            SendResult::Retried => "retried",
+            SendResult::Unknown => "unknown",
+        }
+    }
+}
+
+/// The kinds of outbox message, in the order of their counters.
+const SEND_KINDS: [MessageKind; 3] = [
+    MessageKind::Template,
+    MessageKind::Subscribe,
+    MessageKind::Custom,
+];
+
+/// Upper bounds (seconds) of the buckets of `wxgate_outbox_send_seconds`: WeChat's API takes
+/// tens to hundreds of milliseconds, a call times out after seconds.
+const SEND_BUCKETS: [f64; 9] = [0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
 /// Upper bounds (seconds) of the handling-time histogram buckets.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -256,6 +302,13 @@ impl Histogram {
     }
 }
 
+/// The histogram of `wxgate_outbox_send_seconds` ([`SEND_BUCKETS`]).
+#[derive(Debug, Default)]
+struct SendTimes {
+    counts: [AtomicU64; SEND_BUCKETS.len() + 1],
+    sum_micros: AtomicU64,
+}
+
 /// The counters of one account.
 #[derive(Debug, Default)]
 pub struct AccountMetrics {
@@ -268,6 +321,9 @@ pub struct AccountMetrics {
     push_failures: AtomicU64,
     logins: [AtomicU64; LoginStep::ALL.len()],
     handling: Histogram,
+    outbox_depth: AtomicU64,
+    /// By kind ([`SEND_KINDS`]) and result ([`SendResult::ALL`]).
+    outbox_sends: [[AtomicU64; SendResult::ALL.len()]; SEND_KINDS.len()],
 }
 
 impl AccountMetrics {
@@ -315,6 +371,24 @@ impl AccountMetrics {
     pub fn handled_in(&self, elapsed: Duration) {
         self.handling.observe(elapsed);
     }
+
+    /// How many of the account's messages are queued or being sent.
+    pub fn outbox_depth(&self, depth: u64) {
+        self.outbox_depth.store(depth, Relaxed);
+    }
+
+    /// A call to WeChat for an outbox message of `kind` ended in `result`.
+    pub fn outbox_send(&self, kind: MessageKind, result: SendResult) {
+        self.outbox_sends[kind_index(kind)][result as usize].fetch_add(1, Relaxed);
+    }
+}
+
+fn kind_index(kind: MessageKind) -> usize {
+    match kind {
+        MessageKind::Template => 0,
+        MessageKind::Subscribe => 1,
+        MessageKind::Custom => 2,
+    }
 }
 
 /// Picks one counter out of an account's metrics.
@@ -331,6 +405,7 @@ pub struct Metrics {
     redis_errors: [AtomicU64; RedisOp::ALL.len()],
     /// 0 or 1; `None` until a Redis is configured (then the family is rendered).
     redis_up: std::sync::OnceLock<AtomicU64>,
+    outbox_send_times: SendTimes,
 }
 
 impl Metrics {
@@ -344,7 +419,21 @@ impl Metrics {
             unknown_account: AtomicU64::new(0),
             redis_errors: Default::default(),
             redis_up: std::sync::OnceLock::new(),
+            outbox_send_times: SendTimes::default(),
         }
+    }
+
+    /// A call to WeChat for an outbox message took `elapsed`.
+    pub fn outbox_send_time(&self, elapsed: Duration) {
+        let times = &self.outbox_send_times;
+        let secs = elapsed.as_secs_f64();
+        let bucket = SEND_BUCKETS
+            .iter()
+            .position(|&le| secs <= le)
+            .unwrap_or(SEND_BUCKETS.len());
+        times.counts[bucket].fetch_add(1, Relaxed);
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        times.sum_micros.fetch_add(micros, Relaxed);
     }
 
     /// A Redis command failed or timed out.
@@ -492,6 +581,8 @@ impl Metrics {
             );
         }
 
+        self.render_outbox(&mut out);
+
         let _ = writeln!(
             out,
             "# HELP wxgate_unknown_account_total Requests for an account that is not configured.\n\
@@ -523,6 +614,59 @@ impl Metrics {
             }
         }
         out
+    }
+
+    /// The outbox's families: depth, sends and send times.
+    fn render_outbox(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP wxgate_outbox_depth Outbox messages queued or being sent (refreshed every few seconds).\n\
+             # TYPE wxgate_outbox_depth gauge"
+        );
+        for (account, m) in &self.accounts {
+            let v = m.outbox_depth.load(Relaxed);
+            let _ = writeln!(out, "wxgate_outbox_depth{{account=\"{account}\"}} {v}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP wxgate_outbox_sends_total Calls to WeChat for outbox messages, by kind and result.\n\
+             # TYPE wxgate_outbox_sends_total counter"
+        );
+        for (account, m) in &self.accounts {
+            for kind in SEND_KINDS {
+                for result in SendResult::ALL {
+                    let v = m.outbox_sends[kind_index(kind)][result as usize].load(Relaxed);
+                    let _ = writeln!(
+                        out,
+                        "wxgate_outbox_sends_total{{account=\"{account}\",kind=\"{}\",result=\"{}\"}} {v}",
+                        kind.as_str(),
+                        result.as_str()
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP wxgate_outbox_send_seconds Time of each call to WeChat for an outbox message.\n\
+             # TYPE wxgate_outbox_send_seconds histogram"
+        );
+        let times = &self.outbox_send_times;
+        let mut cumulative = 0;
+        for (i, le) in SEND_BUCKETS.iter().enumerate() {
+            cumulative += times.counts[i].load(Relaxed);
+            let _ = writeln!(
+                out,
+                "wxgate_outbox_send_seconds_bucket{{le=\"{le}\"}} {cumulative}"
+            );
+        }
+        cumulative += times.counts[SEND_BUCKETS.len()].load(Relaxed);
+        let sum = times.sum_micros.load(Relaxed) as f64 / 1e6;
+        let _ = writeln!(
+            out,
+            "wxgate_outbox_send_seconds_bucket{{le=\"+Inf\"}} {cumulative}\n\
+             wxgate_outbox_send_seconds_sum {sum}\n\
+             wxgate_outbox_send_seconds_count {cumulative}"
+        );
     }
 }
 

@@ -49,3 +49,36 @@ fn redis_families_appear_once_redis_is_configured() {
 fn out_of_range_account_is_none() {
     assert!(Metrics::new(["demo"]).account(1).is_none());
 }
+
+#[test]
+fn outbox_families_are_rendered() {
+    use crate::store::MessageKind;
+    let metrics = Metrics::new(["demo", "shop"]);
+    let shop = metrics.account(1).unwrap();
+    shop.outbox_depth(7);
+    shop.outbox_send(MessageKind::Template, SendResult::Sent);
+    shop.outbox_send(MessageKind::Template, SendResult::Sent);
+    shop.outbox_send(MessageKind::Custom, SendResult::Unknown);
+    metrics.outbox_send_time(Duration::from_millis(80));
+    metrics.outbox_send_time(Duration::from_secs(30));
+
+    let text = metrics.render();
+    assert!(text.contains("# TYPE wxgate_outbox_depth gauge\n"));
+    assert!(text.contains("wxgate_outbox_depth{account=\"shop\"} 7\n"));
+    assert!(text.contains("wxgate_outbox_depth{account=\"demo\"} 0\n"));
+    assert!(text.contains(
+        "wxgate_outbox_sends_total{account=\"shop\",kind=\"template\",result=\"sent\"} 2\n"
+    ));
+    assert!(text.contains(
+        "wxgate_outbox_sends_total{account=\"shop\",kind=\"custom\",result=\"unknown\"} 1\n"
+    ));
+    assert!(text.contains(
+        "wxgate_outbox_sends_total{account=\"demo\",kind=\"subscribe\",result=\"retried\"} 0\n"
+    ));
+    assert!(text.contains("# TYPE wxgate_outbox_send_seconds histogram\n"));
+    assert!(text.contains("wxgate_outbox_send_seconds_bucket{le=\"0.05\"} 0\n"));
+    assert!(text.contains("wxgate_outbox_send_seconds_bucket{le=\"0.1\"} 1\n"));
+    assert!(text.contains("wxgate_outbox_send_seconds_bucket{le=\"10\"} 1\n"));
+    assert!(text.contains("wxgate_outbox_send_seconds_bucket{le=\"+Inf\"} 2\n"));
+    assert!(text.contains("wxgate_outbox_send_seconds_count 2\n"));
+}

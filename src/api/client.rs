@@ -113,7 +113,28 @@ impl WeChatApi {
         body: Option<&Value>,
     ) -> Result<Map<String, Value>, ApiError> {
         self.with_token_retry(path, |token| {
-            self.send(token, method.clone(), path, query, Payload::Json(body))
+            self.send(token, method.clone(), path, query, Payload::Json(body), &[])
+        })
+        .await
+    }
+
+    /// POSTs `body` to `path` like [`WeChatApi::call`], returning WeChat's answer also when its
+    /// errcode is one of `data_errcodes` (for the caller to read: see `http::Request`).
+    pub(super) async fn call_keeping(
+        &self,
+        path: &'static str,
+        body: &Value,
+        data_errcodes: &'static [i64],
+    ) -> Result<Map<String, Value>, ApiError> {
+        self.with_token_retry(path, |token| {
+            self.send(
+                token,
+                Method::POST,
+                path,
+                &[],
+                Payload::Json(Some(body)),
+                data_errcodes,
+            )
         })
         .await
     }
@@ -129,8 +150,15 @@ impl WeChatApi {
         self.with_token_retry(path, |token| {
             let form = form();
             async move {
-                self.send(token, Method::POST, path, query, Payload::Multipart(form?))
-                    .await
+                self.send(
+                    token,
+                    Method::POST,
+                    path,
+                    query,
+                    Payload::Multipart(form?),
+                    &[],
+                )
+                .await
             }
         })
         .await
@@ -172,6 +200,7 @@ impl WeChatApi {
         path: &'static str,
         extra_query: &[(&str, &str)],
         payload: Payload<'_>,
+        data_errcodes: &[i64],
     ) -> Result<Map<String, Value>, ApiError> {
         let inner = &self.inner;
         let mut query = Vec::with_capacity(1 + extra_query.len());
@@ -186,6 +215,7 @@ impl WeChatApi {
                     query: &query,
                     body,
                     secrets: &secrets,
+                    data_errcodes,
                 };
                 http::exchange(&inner.http, &inner.config.api_base, request).await
             }
@@ -196,6 +226,7 @@ impl WeChatApi {
                     query: &query,
                     body: None,
                     secrets: &secrets,
+                    data_errcodes,
                 };
                 http::exchange_multipart(&inner.http, &inner.config.api_base, request, form).await
             }

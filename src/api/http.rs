@@ -25,6 +25,10 @@ pub(super) struct Request<'a> {
     pub body: Option<&'a Value>,
     /// Credentials that must not appear in an error message.
     pub secrets: &'a [&'a str],
+    /// Non-zero errcodes whose answer is returned like a success, for the caller to read
+    /// (errcode 45065 of a template message sent twice names the first one's msgid); mostly
+    /// none.
+    pub data_errcodes: &'a [i64],
 }
 
 /// Sends `request` to `api_base` and returns WeChat's JSON object when its `errcode` is absent
@@ -88,7 +92,7 @@ async fn send(
         return Err(ApiError::Status(status.as_u16()));
     }
     let body = read_bounded(response, request.secrets).await?;
-    parse_answer(&body, request.secrets)
+    parse_answer(&body, request.secrets, request.data_errcodes)
 }
 
 /// `{api_base}{path}?{query}`, the query form-encoded.
@@ -133,8 +137,13 @@ async fn read_bounded(
     Ok(body)
 }
 
-/// WeChat's answer as a JSON object; a non-zero `errcode` becomes [`ApiError::WeChat`].
-pub(super) fn parse_answer(body: &[u8], secrets: &[&str]) -> Result<Map<String, Value>, ApiError> {
+/// WeChat's answer as a JSON object; a non-zero `errcode` becomes [`ApiError::WeChat`], unless
+/// it is one of `data_errcodes`.
+pub(super) fn parse_answer(
+    body: &[u8],
+    secrets: &[&str],
+    data_errcodes: &[i64],
+) -> Result<Map<String, Value>, ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|err| ApiError::BadResponse(format!("not JSON: {err}")))?;
     let Value::Object(answer) = value else {
@@ -146,7 +155,7 @@ pub(super) fn parse_answer(body: &[u8], secrets: &[&str]) -> Result<Map<String, 
             .as_i64()
             .ok_or_else(|| ApiError::BadResponse("errcode is not an integer".to_owned()))?,
     };
-    if errcode != 0 {
+    if errcode != 0 && !data_errcodes.contains(&errcode) {
         let errmsg = answer.get("errmsg").and_then(Value::as_str).unwrap_or("");
         return Err(ApiError::WeChat {
             errcode,
@@ -178,11 +187,24 @@ pub(super) fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, A
     serde_json::from_value(value).map_err(|err| ApiError::BadResponse(err.to_string()))
 }
 
-/// A reqwest error as an [`ApiError`], without the URL and without any credential.
+/// How the message of an [`ApiError::Unreachable`] starts when no connection could be made, so
+/// that the request was not sent ([`not_sent`]).
+const NOT_CONNECTED: &str = "no connection: ";
+
+/// Whether `error` is a connection that could not be made (refused, no route, TLS handshake,
+/// connect timeout): the request never left, and sending it again cannot make it twice.
+pub(super) fn not_sent(error: &ApiError) -> bool {
+    matches!(error, ApiError::Unreachable(message) if message.starts_with(NOT_CONNECTED))
+}
+
+/// A reqwest error as an [`ApiError`], without the URL and without any credential. A connection
+/// that could not be made is [`ApiError::Unreachable`] starting with [`NOT_CONNECTED`], even
+/// when it was the connect timeout that ran out.
 fn transport_error(err: reqwest::Error, secrets: &[&str]) -> ApiError {
-    if err.is_timeout() {
+    if err.is_timeout() && !err.is_connect() {
         return ApiError::Timeout;
     }
+    let connect = err.is_connect();
     let err = err.without_url();
     let mut message = err.to_string();
     let mut source = std::error::Error::source(&err);
@@ -192,7 +214,9 @@ fn transport_error(err: reqwest::Error, secrets: &[&str]) -> ApiError {
         source = cause.source();
     }
     let message = scrub(message, secrets);
-    if err.is_body() || err.is_decode() {
+    if connect {
+        ApiError::Unreachable(format!("{NOT_CONNECTED}{message}"))
+    } else if err.is_body() || err.is_decode() {
         ApiError::BadResponse(message)
     } else {
         ApiError::Unreachable(message)

@@ -12,6 +12,7 @@ fn urls_join_the_base_and_encode_the_query() {
         query,
         body: None,
         secrets: &[],
+        data_errcodes: &[],
     };
     assert_eq!(
         url(
@@ -27,10 +28,19 @@ fn urls_join_the_base_and_encode_the_query() {
 }
 
 #[test]
+fn an_errcode_kept_as_data_is_returned_as_the_answer() {
+    let body = br#"{"errcode":45065,"errmsg":"clientmsgid exist","msgid":7}"#;
+    let answer = parse_answer(body, &[], &[45065]).unwrap();
+    assert_eq!(answer["msgid"], 7);
+    let error = parse_answer(body, &[], &[45064]).unwrap_err();
+    assert_eq!(error.errcode(), Some(45065));
+}
+
+#[test]
 fn errcode_zero_or_absent_is_success() {
-    let answer = parse_answer(br#"{"errcode":0,"errmsg":"ok"}"#, &[]).unwrap();
+    let answer = parse_answer(br#"{"errcode":0,"errmsg":"ok"}"#, &[], &[]).unwrap();
     assert_eq!(answer["errmsg"], "ok");
-    let answer = parse_answer(br#"{"ticket":"t","url":"u"}"#, &[]).unwrap();
+    let answer = parse_answer(br#"{"ticket":"t","url":"u"}"#, &[], &[]).unwrap();
     assert_eq!(required_str(&answer, "ticket").unwrap(), "t");
 }
 
@@ -39,6 +49,7 @@ fn a_non_zero_errcode_is_a_wechat_error() {
     assert_eq!(
         parse_answer(
             br#"{"errcode":40018,"errmsg":"invalid button name size"}"#,
+            &[],
             &[]
         ),
         Err(ApiError::WeChat {
@@ -48,7 +59,7 @@ fn a_non_zero_errcode_is_a_wechat_error() {
     );
     // errmsg is optional.
     assert_eq!(
-        parse_answer(br#"{"errcode":-1}"#, &[])
+        parse_answer(br#"{"errcode":-1}"#, &[], &[])
             .unwrap_err()
             .errcode(),
         Some(-1)
@@ -65,10 +76,10 @@ fn malformed_answers_are_bad_responses() {
         br#"{"errcode":"40001"}"#,
         br#"{"errcode":1.5}"#,
     ] {
-        let error = parse_answer(body, &[]).unwrap_err();
+        let error = parse_answer(body, &[], &[]).unwrap_err();
         assert!(matches!(error, ApiError::BadResponse(_)), "{error:?}");
     }
-    let answer = parse_answer(br#"{"ticket":""}"#, &[]).unwrap();
+    let answer = parse_answer(br#"{"ticket":""}"#, &[], &[]).unwrap();
     assert!(matches!(
         required_str(&answer, "ticket"),
         Err(ApiError::BadResponse(_))
@@ -82,7 +93,7 @@ fn malformed_answers_are_bad_responses() {
 #[test]
 fn credentials_echoed_by_wechat_are_redacted() {
     let body = json!({ "errcode": 40125, "errmsg": "invalid appsecret TOPSECRET, rid: 1" });
-    let error = parse_answer(body.to_string().as_bytes(), &["TOPSECRET"]).unwrap_err();
+    let error = parse_answer(body.to_string().as_bytes(), &["TOPSECRET"], &[]).unwrap_err();
     assert_eq!(
         error,
         ApiError::WeChat {

@@ -100,6 +100,7 @@ impl WeChatApi {
             query: &query,
             body: None,
             secrets: &[config.secret.as_str(), js_code],
+            data_errcodes: &[],
         };
         let answer = http::exchange(self.http(), &config.api_base, request).await?;
         Ok(MpLogin {

@@ -23,6 +23,9 @@
 //! - **Media**: [`WeChatApi::upload_media`] and [`WeChatApi::add_material`] (multipart uploads).
 //! - **Template and subscription messages**: [`WeChatApi::send_template`],
 //!   [`WeChatApi::send_subscribe`].
+//! - **The outbox's sends**: [`WeChatApi::deliver`] POSTs a message stored ready to go
+//!   (template, subscribe or customer-service), and reads a repeated template message's
+//!   answer as the success it is; [`not_sent`] tells a failure that never reached WeChat.
 //! - **Web OAuth** (a user logging in to a web page): [`WeChatApi::oauth_exchange`] turns the
 //!   authorize page's code into the user's openid, [`WeChatApi::oauth_user`] reads the profile.
 //!   They use the AppSecret and the user's OAuth token, not the access token, and never retry.
@@ -66,6 +69,7 @@ mod jsapi;
 mod media;
 mod menu;
 mod miniprogram;
+mod outbox;
 mod qrcode;
 mod sns;
 mod subscribe;
@@ -80,6 +84,7 @@ pub use config::{ApiConfig, DEFAULT_API_BASE, TokenSource};
 pub(crate) use custom::custom_message;
 pub use error::ApiError;
 pub use miniprogram::{MpLogin, PhoneNumber};
+pub use outbox::{CLIENT_MSG_ID_EXISTS, not_sent};
 pub use qrcode::{QrCodeRequest, QrCodeTicket, QrScene, qr_image_url};
 pub use sns::{OAuthGrant, OAuthUser};
 pub use wxgate_handlers::api::{

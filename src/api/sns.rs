@@ -84,6 +84,7 @@ impl WeChatApi {
             query: &query,
             body: None,
             secrets: &[config.secret.as_str(), code],
+            data_errcodes: &[],
         };
         let answer = http::exchange(self.http(), &config.api_base, request).await?;
         Ok(OAuthGrant {
@@ -123,6 +124,7 @@ impl WeChatApi {
             query: &query,
             body: None,
             secrets: &[access_token, config.secret.as_str()],
+            data_errcodes: &[],
         };
         let answer = http::exchange(self.http(), &config.api_base, request).await?;
         Ok(OAuthUser {

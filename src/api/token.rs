@@ -471,6 +471,7 @@ pub(super) async fn fetch(
                 query: &[],
                 body: Some(&body),
                 secrets: &secrets,
+                data_errcodes: &[],
             };
             http::exchange(http_client, &config.api_base, request).await?
         }
@@ -486,6 +487,7 @@ pub(super) async fn fetch(
                 query: &query,
                 body: None,
                 secrets: &secrets,
+                data_errcodes: &[],
             };
             http::exchange(http_client, &config.api_base, request).await?
         }

@@ -158,6 +158,14 @@ fn client(
     }
     let uris = without_repeats(&c.key("redirect_uris"), uris, p, |uri| quote(uri));
     let webhook = c.string_with("webhook", p, check_webhook);
+    if c.contains("webhook") && !c.contains("secret") {
+        p.add(
+            c.key("webhook"),
+            "a webhook needs the client's secret",
+            "add secret = \"...\": every webhook call is signed with it (X-Wxgate-Signature), \
+             so the app can tell the calls are the gateway's",
+        );
+    }
     c.finish(p);
     ClientConfig {
         id: id.unwrap_or_default(),

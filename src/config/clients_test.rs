@@ -158,6 +158,17 @@ fn defaults_without_clients_or_oidc() {
 }
 
 #[test]
+fn a_webhook_needs_a_secret() {
+    let errors = parse_err(&file(&shop(
+        "webhook = \"https://shop.example.com/hook\"\n",
+    )));
+    assert_eq!(
+        keys_and_messages(&errors),
+        vec![("clients[0].webhook", "a webhook needs the client's secret")]
+    );
+}
+
+#[test]
 fn a_sending_client_needs_a_secret() {
     let errors = parse_err(&format!(
         "{ACCOUNTS}[[clients]]\nid = \"s\"\naccounts = [\"demo\"]\nscopes = [\"send\"]\n"

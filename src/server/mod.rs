@@ -38,6 +38,8 @@ use crate::identity::{KEY_RETENTION_MARGIN, Provider};
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
 use crate::outbox::accept::Acceptor;
+use crate::outbox::sender::{SendAccount, Sender, SenderSettings, TemplateReports};
+use crate::outbox::webhook::{Deliverer, DeliverySettings, Webhooks};
 use crate::qr::QrCounter;
 use crate::sessions::Sessions;
 use crate::state::{MiniPrograms, State};
@@ -49,6 +51,16 @@ pub use stop::{Running, StopHandle};
 
 /// How long one call to WeChat's API may take.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What [`Gateway::state`] builds: the shared state, the Redis handle (when used), the tasks
+/// that run as long as the server (the outbox's group commit, the webhook deliverer), and the
+/// outbox's sender with the notice that stops it.
+struct Built {
+    state: State,
+    redis: Option<Redis>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+    sender: (tokio::task::JoinHandle<()>, Arc<tokio::sync::Notify>),
+}
 
 /// How often expired mini-program sessions are deleted from the store.
 const SESSION_PURGE_INTERVAL: Duration = Duration::from_secs(600);
@@ -166,10 +178,7 @@ impl Gateway {
     }
 
     /// The shared state, the Redis handle (when used) and the outbox's group-commit task.
-    async fn state(
-        &self,
-        qr: QrCounter,
-    ) -> Result<(State, Option<Redis>, tokio::task::JoinHandle<()>), Error> {
+    async fn state(&self, qr: QrCounter) -> Result<Built, Error> {
         let config = &self.config;
         let metrics = Arc::new(Metrics::new(
             config.accounts.iter().map(|a| a.name.as_str()),
@@ -222,10 +231,40 @@ impl Gateway {
             acceptor,
             work: Arc::new(tokio::sync::Notify::new()),
         };
+        let webhooks = Arc::new(Webhooks::from_clients(&config.clients));
+        let send_accounts: Vec<SendAccount> = config
+            .accounts
+            .iter()
+            .filter_map(|c| {
+                let account = accounts.get(&c.name)?;
+                Some(SendAccount::new(
+                    c,
+                    account.api.clone()?,
+                    account.metrics.clone(),
+                ))
+            })
+            .collect();
+        let stop_sending = Arc::new(tokio::sync::Notify::new());
+        let sender = Sender::spawn(
+            store.clone(),
+            send_accounts,
+            webhooks.clone(),
+            metrics.clone(),
+            outbox.work.clone(),
+            stop_sending.clone(),
+            SenderSettings::default(),
+        );
+        let deliverer = Deliverer::spawn(
+            store.clone(),
+            webhooks.clone(),
+            http.clone(),
+            DeliverySettings::default(),
+        );
+        let reports = TemplateReports::new(store.clone(), webhooks);
         let server = &config.server;
         let state = State {
             accounts,
-            dispatcher: Dispatcher::new(dedup, shared, qr),
+            dispatcher: Dispatcher::new(dedup, shared, qr).with_template_reports(reports),
             metrics,
             max_body_bytes: server.max_body_bytes,
             handler_timeout,
@@ -238,7 +277,12 @@ impl Gateway {
             outbox: Some(outbox),
             trusted_proxies: server.trusted_proxies.clone(),
         };
-        Ok((state, redis, accepting))
+        Ok(Built {
+            state,
+            redis,
+            background: vec![accepting, deliverer],
+            sender: (sender, stop_sending),
+        })
     }
 
     /// The OpenID Connect provider, when `[server] public_url` is set: the signing keys from
@@ -305,7 +349,12 @@ impl Gateway {
     /// connections overflows: the kernel then drops or resets some of them).
     pub async fn serve(self, listener: TcpListener) -> Result<Running, Error> {
         let qr = QrCounter::default();
-        let (state, redis, accepting) = self.state(qr.clone()).await?;
+        let Built {
+            state,
+            redis,
+            background: started,
+            sender,
+        } = self.state(qr.clone()).await?;
         let state = web::Data::new(state);
         let store = state.store.clone();
         let stop_flushing = Arc::new(tokio::sync::Notify::new());
@@ -314,8 +363,8 @@ impl Gateway {
             .map(|redis| redis.spawn_prober())
             .into_iter()
             .collect();
-        // Stopped after the connections are drained: no request waits on it any more.
-        background.push(accepting);
+        // Stopped after the connections are drained: no request waits on them any more.
+        background.extend(started);
         if let Some(provider) = &state.provider {
             background.push(provider.keys.spawn_refresh(store.clone()));
         }
@@ -399,6 +448,7 @@ impl Gateway {
             flusher,
             stop_flushing,
             background,
+            sender,
             connections,
             grace,
             listening: Arc::new(listening),

@@ -124,6 +124,8 @@ pub struct Running {
     pub(super) stop_flushing: Arc<tokio::sync::Notify>,
     /// Tasks that run as long as the server: the Redis prober, the signing keys' refresh.
     pub(super) background: Vec<tokio::task::JoinHandle<()>>,
+    /// The outbox's sender and the notice that stops it (it finishes the calls in hand first).
+    pub(super) sender: (tokio::task::JoinHandle<()>, Arc<tokio::sync::Notify>),
     pub(super) connections: Connections,
     /// How long requests in flight may take to finish once stopping.
     pub(super) grace: Duration,
@@ -162,6 +164,11 @@ impl Running {
         // from the stop), connections idle between requests close.
         self.connections.drain(self.grace).await;
         tracing::debug!(?served, "server stopped; flushing");
+        let (sender, stop_sending) = self.sender;
+        stop_sending.notify_one();
+        if let Err(error) = sender.await {
+            tracing::error!(%error, "the outbox sender failed");
+        }
         for task in &self.background {
             task.abort();
         }
