@@ -17,6 +17,8 @@
 #[path = "support/postgres.rs"]
 mod postgres_server;
 mod real;
+#[path = "support/redis.rs"]
+mod redis_server;
 #[path = "real/wechat_send.rs"]
 mod wechat_send;
 
@@ -67,6 +69,8 @@ struct Settings {
     send_max_attempts: u32,
     /// `shop`'s webhook.
     webhook: Option<String>,
+    /// Sections added to the config (`[tokens]`, `[redis]`).
+    extra: String,
 }
 
 impl Default for Settings {
@@ -75,6 +79,7 @@ impl Default for Settings {
             send_rate: 1000,
             send_max_attempts: 8,
             webhook: None,
+            extra: String::new(),
         }
     }
 }
@@ -112,6 +117,8 @@ public_url = "http://127.0.0.1:{listen}"
 
 [sessions]
 key = "{SESSIONS_KEY}"
+
+{extra}
 {demo}{other}{mini}
 [[clients]]
 id = "{SHOP}"
@@ -142,6 +149,7 @@ scopes = ["login"]
         demo = account(DEMO, APPID, ""),
         other = account(OTHER, OTHER_APPID, ""),
         mini = account(MINI, MINI_APPID, "kind = \"miniprogram\""),
+        extra = s.extra,
     )
 }
 
@@ -205,7 +213,7 @@ impl Env {
     }
 
     fn assert_clean(&self) {
-        assert_clean(&[self.gateway.log.clone()], &self.wechat);
+        assert_clean(std::slice::from_ref(&self.gateway.log), &self.wechat);
     }
 }
 
@@ -930,7 +938,12 @@ async fn rule_breaks_are_422_with_every_problem_at_once() {
     ] {
         let body = json!({ "kind": "custom", "to": "o1", "reply": reply_value });
         let reply = env
-            .send(SHOP_CLIENT, DEMO, &format!("k-422-{}", what.replace(' ', "-")), &body)
+            .send(
+                SHOP_CLIENT,
+                DEMO,
+                &format!("k-422-{}", what.replace(' ', "-")),
+                &body,
+            )
             .await;
         assert_json_error(&reply, 422, what);
         let paths = problem_paths(&reply);
@@ -946,7 +959,12 @@ async fn rule_breaks_are_422_with_every_problem_at_once() {
         ("`to` of 128 bytes", DEMO, template(&to_128, 1)),
     ] {
         let reply = env
-            .send(SHOP_CLIENT, account, &format!("k-ok-{}", what.replace(' ', "-")), &body)
+            .send(
+                SHOP_CLIENT,
+                account,
+                &format!("k-ok-{}", what.replace(' ', "-")),
+                &body,
+            )
             .await;
         assert_eq!(reply.status, 202, "{what}: {reply:?}");
     }
@@ -992,7 +1010,12 @@ async fn every_customer_service_reply_the_api_can_send_is_accepted() {
     for (what, reply_value) in replies {
         let body = json!({ "kind": "custom", "to": "oUserCustom", "reply": reply_value });
         let reply = env
-            .send(SHOP_CLIENT, DEMO, &format!("k-custom-{}", what.replace(' ', "-")), &body)
+            .send(
+                SHOP_CLIENT,
+                DEMO,
+                &format!("k-custom-{}", what.replace(' ', "-")),
+                &body,
+            )
             .await;
         if reply.status != 202 {
             refused.push(format!("{what}: {} {}", reply.status, reply.text));
@@ -1385,6 +1408,60 @@ async fn permanent_and_transient_errors_end_as_described() {
         "the paused account sent: {other_calls:?}"
     );
     assert_eq!(wechat.calls_to(&quota).len(), 1, "45009 called again");
+
+    // The metrics: results per account and kind, the call times, the queue's depth.
+    eventually(Duration::from_secs(15), || async {
+        let text = env
+            .api
+            .http
+            .get(format!("{}/metrics", env.base()))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        let value = |line: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(line)?.trim().parse().ok())
+                .unwrap_or(-1.0)
+        };
+        let sends = |kind: &str, result: &str| {
+            value(&format!(
+                "wxgate_outbox_sends_total{{account=\"{DEMO}\",kind=\"{kind}\",result=\"{result}\"}}"
+            ))
+        };
+        let got = (
+            sends("template", "failed"),
+            sends("subscribe", "failed"),
+            sends("template", "retried"),
+            sends("template", "sent"),
+            value(&format!("wxgate_outbox_depth{{account=\"{OTHER}\"}}")),
+            value("wxgate_outbox_send_seconds_count"),
+        );
+        // failed: 6 permanent + the 5xx one; retried: -1 once, 5xx three times (the rejected
+        // token is no retry); sent: busy, stale, the `demo` one; depth: the two paused.
+        let calls = wechat.calls().len() as f64;
+        if got.0 == 7.0
+            && got.1 == 1.0
+            && got.2 >= 4.0
+            && got.3 == 3.0
+            && got.4 == 2.0
+            && got.5 >= calls - 1.0
+        {
+            Ok(())
+        } else {
+            Err(format!(
+                "metrics (failed, subscribe failed, retried, sent, depth of {OTHER}, calls timed) \
+                 {got:?}, {calls} calls:\n{}",
+                text.lines()
+                    .filter(|l| l.starts_with("wxgate_outbox"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ))
+        }
+    })
+    .await;
     env.assert_clean();
 }
 
@@ -1419,6 +1496,12 @@ async fn the_send_rate_holds() {
     }
     let times: Vec<Instant> = env.wechat.calls_to(&to).iter().map(|c| c.at).collect();
     assert_eq!(times.len(), MESSAGES);
+    assert_rate(&times, RATE);
+    env.assert_clean();
+}
+
+/// Asserts that the calls at `times` keep a rate of `rate` a second with a bucket of `rate`.
+fn assert_rate(times: &[Instant], rate: usize) {
     // No second with more than send_rate calls plus the bucket (send_rate).
     for (i, start) in times.iter().enumerate() {
         let in_second = times[i..]
@@ -1426,7 +1509,7 @@ async fn the_send_rate_holds() {
             .take_while(|t| **t - *start < Duration::from_secs(1))
             .count();
         assert!(
-            in_second <= 2 * RATE,
+            in_second <= 2 * rate,
             "{in_second} calls within a second from call {i}"
         );
     }
@@ -1437,12 +1520,80 @@ async fn the_send_rate_holds() {
             let span = (times[j] - times[i]).as_secs_f64();
             let calls = (j - i + 1) as f64;
             assert!(
-                calls <= RATE as f64 + RATE as f64 * span + 1.0,
+                calls <= rate as f64 + rate as f64 * span + 1.0,
                 "{calls} calls in {span:.2} s (calls {i} to {j})"
             );
         }
     }
-    env.assert_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_send_rate_is_shared_by_instances_through_redis() {
+    const RATE: usize = 5;
+    const MESSAGES: usize = 40;
+    let redis = redis_server::RedisServer::start();
+    let wechat = WeChatSend::start().await;
+    let second_front = wechat.add_front().await;
+    let storage = postgres_storage(&postgres_server::fresh_database_url());
+    let settings = Settings {
+        send_rate: RATE as u32,
+        extra: format!(
+            "[tokens]\nbackend = \"redis\"\n\n[redis]\nurl = \"{}\"\nkey_prefix = \"wxgate-send:\"\n",
+            redis.url()
+        ),
+        ..Settings::default()
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (port_a, port_b) = (free_port(), free_port());
+    let a = Gateway::start(
+        dir_a.path(),
+        &config(port_a, &storage, &wechat.uri(), &settings),
+        port_a,
+        "send-redis-rate-a",
+    )
+    .await;
+    let b = Gateway::start(
+        dir_b.path(),
+        &config(port_b, &storage, &second_front, &settings),
+        port_b,
+        "send-redis-rate-b",
+    )
+    .await;
+    let api = Api::new();
+    let to = openid("SharedRate");
+    let mut ids = Vec::new();
+    for n in 0..MESSAGES {
+        let base = if n % 2 == 0 { &a.base } else { &b.base };
+        let reply = api
+            .post(
+                base,
+                DEMO,
+                SHOP_CLIENT.auth(),
+                Some(&format!("rate-{n}")),
+                &template(&to, n).to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, 202, "{reply:?}");
+        ids.push(reply.id());
+    }
+    for id in &ids {
+        api.wait_status(
+            &a.base,
+            SHOP_CLIENT,
+            DEMO,
+            id,
+            &["sent"],
+            Duration::from_secs(60),
+        )
+        .await;
+    }
+    let calls = wechat.calls_to(&to);
+    assert_eq!(calls.len(), MESSAGES);
+    let fronts: HashSet<usize> = calls.iter().map(|c| c.front).collect();
+    assert_eq!(fronts.len(), 2, "one instance sent everything");
+    let times: Vec<Instant> = calls.iter().map(|c| c.at).collect();
+    assert_rate(&times, RATE);
+    assert_clean(&[a.log.clone(), b.log.clone()], &wechat);
 }
 
 /// The XML of a `TEMPLATESENDJOBFINISH` push.
@@ -1527,7 +1678,7 @@ async fn job_finished_pushes_and_the_webhook_tell_the_app() {
     assert_eq!(view["errmsg"], "failed:user block", "{view}");
     assert!(view["finished_at"].is_i64(), "{view}");
 
-    // The webhook: every try signed; the first two answered 5xx, retried until 2xx; each
+    // The webhook: every try signed; each event answered 5xx twice, retried until 2xx; each
     // message's statuses in order.
     let wanted = [
         (&delivered, "sent"),
@@ -1558,21 +1709,8 @@ async fn job_finished_pushes_and_the_webhook_tell_the_app() {
         }
     })
     .await;
-    assert!(
-        received.len() >= 6,
-        "two failures and four statuses: {received:?}"
-    );
-    assert_eq!(received[0].answered, 500);
-    assert_eq!(received[1].answered, 503);
-    assert_eq!(
-        received[0].body, received[1].body,
-        "the retried event is the same"
-    );
-    assert!(
-        received[1].at - received[0].at >= Duration::from_millis(900),
-        "retried at once"
-    );
     for hook in &received {
+        assert_eq!(hook.method, "POST");
         assert_eq!(
             hook.signature.as_deref(),
             Some(signature(SHOP_SECRET, &hook.body).as_str()),
@@ -1580,12 +1718,26 @@ async fn job_finished_pushes_and_the_webhook_tell_the_app() {
             String::from_utf8_lossy(&hook.body)
         );
     }
-    let bodies: Vec<Value> = received
-        .iter()
-        .filter(|h| h.answered == 200)
-        .map(|h| serde_json::from_slice(&h.body).unwrap())
-        .collect();
-    for body in &bodies {
+    // Each event: two failures, then 2xx, and no more tries; retried after a pause.
+    let mut events: Vec<(Value, Vec<&Hook>)> = Vec::new();
+    for hook in &received {
+        let body: Value = serde_json::from_slice(&hook.body).unwrap();
+        match events.iter_mut().find(|(b, _)| *b == body) {
+            Some((_, tries)) => tries.push(hook),
+            None => events.push((body, vec![hook])),
+        }
+    }
+    assert_eq!(events.len(), 4, "{events:#?}");
+    for (body, tries) in &events {
+        let answered: Vec<u16> = tries.iter().map(|h| h.answered).collect();
+        assert_eq!(answered, [500, 503, 200], "{body}");
+        for pair in tries.windows(2) {
+            let gap = pair[1].at - pair[0].at;
+            assert!(
+                gap >= Duration::from_millis(900),
+                "{body}: retried after {gap:?}"
+            );
+        }
         assert_eq!(
             keys(body),
             set(&[
@@ -1597,15 +1749,28 @@ async fn job_finished_pushes_and_the_webhook_tell_the_app() {
         assert_eq!(body["kind"], "template", "{body}");
         assert!(body["at"].is_i64(), "{body}");
     }
+    // In order per message: the next status is not posted before the first was taken.
     for id in [&delivered, &blocked] {
-        let statuses: Vec<&str> = bodies
+        let mine: Vec<&(Value, Vec<&Hook>)> = events
             .iter()
-            .filter(|b| b["id"] == id.as_str())
-            .map(|b| b["status"].as_str().unwrap_or_default())
+            .filter(|(b, _)| b["id"] == id.as_str())
             .collect();
-        assert_eq!(statuses.first(), Some(&"sent"), "{id}: {statuses:?}");
+        let statuses: Vec<&str> = mine
+            .iter()
+            .map(|(b, _)| b["status"].as_str().unwrap_or_default())
+            .collect();
         assert_eq!(statuses.len(), 2, "{id}: {statuses:?}");
+        assert_eq!(statuses[0], "sent", "{id}: {statuses:?}");
+        let taken = mine[0].1.last().unwrap().at;
+        assert!(mine[1].1[0].at >= taken, "{id}: {statuses:?} out of order");
     }
+    assert_eq!(events[0].0["status"], "sent");
+    let bodies: Vec<Value> = events.iter().map(|(b, _)| b.clone()).collect();
+    let failed = bodies
+        .iter()
+        .find(|b| b["id"] == blocked.as_str() && b["status"] == "failed")
+        .expect("the failed event");
+    assert_eq!(failed["errmsg"], "failed:user block", "{failed}");
     let sent_event = bodies
         .iter()
         .find(|b| b["id"] == delivered.as_str() && b["status"] == "sent")
@@ -1617,6 +1782,127 @@ async fn job_finished_pushes_and_the_webhook_tell_the_app() {
 // ---------------------------------------------------------------------------------------------
 // Crashes and many instances
 // ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_a_crash_mid_call_templates_are_resent_and_other_kinds_become_unknown() {
+    let hook = WebhookSink::start(&[]).await;
+    let wechat = WeChatSend::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let settings = Settings {
+        webhook: Some(hook.url()),
+        ..Settings::default()
+    };
+    let text = config(port, &storage(dir.path()), &wechat.uri(), &settings);
+    let mut gateway = Gateway::start(dir.path(), &text, port, "send-crash-0").await;
+    let mut logs = vec![gateway.log.clone()];
+    let api = Api::new();
+    let (to_t, to_c, to_s) = (openid("CrashT"), openid("CrashC"), openid("CrashS"));
+    for to in [&to_t, &to_c, &to_s] {
+        wechat.plan(to, &[Answer::Late(Duration::from_secs(25))]);
+    }
+    let mut ids = Vec::new();
+    for (n, body) in [
+        template(&to_t, 1),
+        json!({ "kind": "custom", "to": to_c, "reply": { "text": "hi" } }),
+        subscribe(&to_s),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let reply = api
+            .post(
+                &gateway.base,
+                DEMO,
+                SHOP_CLIENT.auth(),
+                Some(&format!("crash-{n}")),
+                &body.to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, 202, "{reply:?}");
+        ids.push(reply.id());
+    }
+    // All three reached WeChat; the answers are late: kill -9 now.
+    eventually(Duration::from_secs(10), || async {
+        let seen = [&to_t, &to_c, &to_s]
+            .iter()
+            .filter(|to| !wechat.calls_to(to).is_empty())
+            .count();
+        if seen == 3 {
+            Ok(())
+        } else {
+            Err(format!("{seen} of 3 messages reached WeChat"))
+        }
+    })
+    .await;
+    gateway.signal("KILL");
+    assert!(
+        gateway
+            .exited_within(Duration::from_secs(10))
+            .await
+            .is_some()
+    );
+    gateway = Gateway::start(dir.path(), &text, port, "send-crash-1").await;
+    logs.push(gateway.log.clone());
+
+    let within = Duration::from_secs(90);
+    let view = api
+        .wait_status(&gateway.base, SHOP_CLIENT, DEMO, &ids[0], &["sent"], within)
+        .await;
+    assert_eq!(
+        wechat.deliveries(&ids[0]),
+        1,
+        "{:?}",
+        wechat.calls_to(&to_t)
+    );
+    assert_eq!(view["msgid"].as_i64(), wechat.msgid_of(&ids[0]), "{view}");
+    for (id, to, kind) in [(&ids[1], &to_c, "custom"), (&ids[2], &to_s, "subscribe")] {
+        let view = api
+            .wait_status(
+                &gateway.base,
+                SHOP_CLIENT,
+                DEMO,
+                id,
+                &["unknown", "sent", "failed"],
+                within,
+            )
+            .await;
+        assert_eq!(view["status"], "unknown", "{kind}: {view}");
+        assert_eq!(
+            wechat.calls_to(to).len(),
+            1,
+            "a {kind} message was sent again"
+        );
+    }
+    // The app is told: sent, unknown, unknown.
+    eventually(Duration::from_secs(15), || async {
+        let got: BTreeSet<(String, String)> = hook
+            .received()
+            .iter()
+            .filter_map(|h| serde_json::from_slice::<Value>(&h.body).ok())
+            .map(|b| {
+                (
+                    b["id"].as_str().unwrap_or_default().to_owned(),
+                    b["status"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let wanted: BTreeSet<(String, String)> = [
+            (ids[0].clone(), "sent".to_owned()),
+            (ids[1].clone(), "unknown".to_owned()),
+            (ids[2].clone(), "unknown".to_owned()),
+        ]
+        .into();
+        if got == wanted {
+            Ok(())
+        } else {
+            Err(format!("the webhook got {got:?}"))
+        }
+    })
+    .await;
+    drop(gateway);
+    assert_clean(&logs, &wechat);
+}
 
 /// What the app got for one key: every answer (status, id).
 type Answers = Arc<Mutex<HashMap<String, Vec<(u16, String)>>>>;
@@ -1675,7 +1961,7 @@ async fn kill_9_during_1000_template_sends_loses_and_doubles_nothing() {
     let settings = Settings {
         send_rate: 150,
         send_max_attempts: 100,
-        webhook: None,
+        ..Settings::default()
     };
     let text = config(port, &storage(dir.path()), &wechat.uri(), &settings);
     let mut gateway = Gateway::start(dir.path(), &text, port, "send-kill-0").await;

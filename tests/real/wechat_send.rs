@@ -526,6 +526,8 @@ impl Respond for Unknown {
 pub struct Hook {
     /// When it arrived.
     pub at: Instant,
+    /// Its method.
+    pub method: String,
     /// The raw body.
     pub body: Vec<u8>,
     /// `X-Wxgate-Signature`.
@@ -536,12 +538,15 @@ pub struct Hook {
 
 #[derive(Default)]
 struct HookInner {
-    /// The statuses of the next answers, in turn; then 200.
-    plan: VecDeque<u16>,
+    /// The statuses of the first tries of each event (each distinct body), in turn; then 200.
+    plan: Vec<u16>,
+    /// body -> tries so far
+    tries: HashMap<Vec<u8>, usize>,
     received: Vec<Hook>,
 }
 
-/// An app's webhook: a local HTTP server that records every POST and answers planned statuses.
+/// An app's webhook: a local HTTP server that records every POST and answers each event (each
+/// distinct body) with the planned statuses first, then 200.
 #[derive(Clone)]
 pub struct WebhookSink {
     /// The server.
@@ -550,12 +555,12 @@ pub struct WebhookSink {
 }
 
 impl WebhookSink {
-    /// Starts the webhook; it answers `plan` in turn, then 200.
+    /// Starts the webhook; the tries of each event are answered `plan` in turn, then 200.
     pub async fn start(plan: &[u16]) -> WebhookSink {
         let server = MockServer::start().await;
         let inner = Arc::new(Mutex::new(HookInner {
-            plan: plan.iter().copied().collect(),
-            received: Vec::new(),
+            plan: plan.to_vec(),
+            ..HookInner::default()
         }));
         Mock::given(any())
             .respond_with(HookResponder(inner.clone()))
@@ -583,9 +588,13 @@ struct HookResponder(Arc<Mutex<HookInner>>);
 impl Respond for HookResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut inner = self.0.lock().unwrap();
-        let status = inner.plan.pop_front().unwrap_or(200);
+        let tries = inner.tries.entry(request.body.clone()).or_default();
+        let try_number = *tries;
+        *tries += 1;
+        let status = inner.plan.get(try_number).copied().unwrap_or(200);
         inner.received.push(Hook {
             at: Instant::now(),
+            method: request.method.to_string(),
             body: request.body.clone(),
             signature: request
                 .headers
