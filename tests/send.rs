@@ -2174,12 +2174,33 @@ async fn two_instances_on_postgresql_share_the_queue_and_finish_a_killed_ones_wo
                 )
                 .await;
             assert_eq!(reply.status, 202, "{reply:?}");
-            reply.id()
+            (n, reply.id())
         });
     }
-    let mut ids = Vec::new();
+    let mut numbered = Vec::new();
     while let Some(id) = tasks.join_next().await {
-        ids.push(id.unwrap());
+        numbered.push(id.unwrap());
+    }
+    numbered.sort();
+    let ids: Vec<String> = numbered.into_iter().map(|(_, id)| id).collect();
+    // A key is the client's on the account, whichever instance it comes to.
+    for (n, id) in ids.iter().enumerate().take(6) {
+        let other = if n % 2 == 0 { &b.base } else { &a.base };
+        let to = format!("oShared_{:02}", n % 20);
+        let reply = api
+            .post(
+                other,
+                DEMO,
+                SHOP_CLIENT.auth(),
+                Some(&format!("shared-{n}")),
+                &template(&to, n).to_string(),
+            )
+            .await;
+        assert_eq!(
+            reply.status, 200,
+            "shared-{n} on the other instance: {reply:?}"
+        );
+        assert_eq!(&reply.id(), id, "shared-{n} on the other instance");
     }
     for (n, id) in ids.iter().enumerate() {
         let base = if n % 2 == 0 { &a.base } else { &b.base };
