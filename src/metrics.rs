@@ -189,13 +189,15 @@ pub enum RedisOp {
     GrantReplace,
     /// Removing a grant.
     GrantDelete,
+    /// Taking a token from an account's shared send rate (the send API).
+    SendRate,
     /// Probing a Redis that is down.
     Ping,
 }
 
 impl RedisOp {
     /// Every operation, in label order.
-    pub const ALL: [RedisOp; 14] = [
+    pub const ALL: [RedisOp; 15] = [
         RedisOp::Claim,
         RedisOp::Poll,
         RedisOp::Complete,
@@ -209,6 +211,7 @@ impl RedisOp {
         RedisOp::GrantTake,
         RedisOp::GrantReplace,
         RedisOp::GrantDelete,
+        RedisOp::SendRate,
         RedisOp::Ping,
     ];
 
@@ -228,6 +231,7 @@ impl RedisOp {
             RedisOp::GrantTake => "grant_take",
             RedisOp::GrantReplace => "grant_replace",
             RedisOp::GrantDelete => "grant_delete",
+            RedisOp::SendRate => "send_rate",
             RedisOp::Ping => "ping",
         }
     }

@@ -1,6 +1,6 @@
 //! State shared by several gateway instances, kept in Redis: which pushes are taken and their
-//! replies ([`dedup`]), the accounts' access tokens and JS-SDK tickets ([`tokens`]), and
-//! short-lived grants ([`grants`]).
+//! replies ([`dedup`]), the accounts' access tokens and JS-SDK tickets ([`tokens`]),
+//! short-lived grants ([`grants`]) and the accounts' send rates ([`rate`]).
 //!
 //! Redis is a help, never a dependency: every command is bounded by `[redis] timeout_ms`, and a
 //! command that fails or times out marks Redis as down. While it is down no command is sent at
@@ -12,6 +12,7 @@
 
 pub mod dedup;
 pub mod grants;
+pub mod rate;
 pub mod tokens;
 
 /// The throwaway redis-server of `tests/support`, for every unit test that needs one.
@@ -160,7 +161,7 @@ impl Redis {
         inner.metrics.redis_error(op);
         if inner.up.swap(false, Ordering::AcqRel) {
             inner.metrics.redis_up(false);
-            tracing::warn!(op = op.as_str(), %error, "Redis unavailable; dedup and tokens fall back to local state, logins fail closed, until it answers again");
+            tracing::warn!(op = op.as_str(), %error, "Redis unavailable; dedup, tokens and send rates fall back to local state, logins fail closed, until it answers again");
         } else {
             tracing::debug!(op = op.as_str(), %error, "Redis command failed");
         }

@@ -292,7 +292,7 @@ impl Backend {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TokensConfig {
     /// `memory` (each instance fetches its own) or `redis` (one shared token per account,
-    /// fetched by one instance at a time).
+    /// fetched by one instance at a time, and one send rate per account for every instance).
     pub backend: Backend,
 }
 
@@ -380,8 +380,8 @@ pub struct AccountConfig {
     pub js_domains: Vec<String>,
     /// How many WeChat calls per second this account's sends (template, subscription and
     /// customer-service messages from the send API) may make, with a bucket of the same size;
-    /// per instance, or shared by every instance when `[tokens] backend = "redis"`. Default 20,
-    /// 1 to 10000.
+    /// per instance, or shared by every instance through Redis when `[tokens] backend =
+    /// "redis"` (each instance's own while Redis does not answer). Default 20, 1 to 10000.
     pub send_rate: u32,
     /// How many WeChat calls one message may take in all before it is `failed`; default 8, 1
     /// to 100.

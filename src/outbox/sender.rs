@@ -6,8 +6,11 @@
 //!   the work of one that died. Every change names the lease's owner: an instance that lost the
 //!   lease changes nothing.
 //! - **Rate.** A token bucket per account: `send_rate` calls a second, in bursts of at most
-//!   `send_rate`. Per instance — with `[tokens] backend = "redis"` the rate is not (yet) shared
-//!   between instances.
+//!   `send_rate`. Per instance with `[tokens] backend = "memory"`; with `"redis"` one bucket
+//!   in Redis ([`crate::cluster::rate`]) shared by every instance, taken from before each
+//!   call. While Redis does not answer, each instance falls back to its own bucket: sending
+//!   goes on at `send_rate` per instance, so the account may briefly exceed its rate — only
+//!   then, and only until Redis answers again.
 //! - **Outcomes.** WeChat's answer decides: success -> `sent` (errcode 45065,
 //!   "clientmsgid exist", included: a template message that already went, with the first
 //!   msgid); transient failures — no connection, a timeout, HTTP 5xx, errcode -1, a second
@@ -49,6 +52,7 @@ use wxgate_handlers::TemplateSendJobFinishEvent;
 use super::webhook::{StatusEvent, Webhooks, backoff, instance_owner, millis, now_ms};
 use crate::api::{ApiError, WeChatApi, not_sent};
 use crate::clock;
+use crate::cluster::rate::{AccountRate, SharedRate};
 use crate::config::{AccountConfig, AccountKind};
 use crate::metrics::{AccountMetrics, Metrics, SendResult};
 use crate::store::{MessageKind, MessageStatus, OutboxMessage, Outcome, Store, StoreError};
@@ -140,6 +144,10 @@ pub struct SenderSettings {
     pub max_in_flight: usize,
     /// How long a stopping sender waits for the messages in hand (see [`Sender::spawn`]).
     pub drain: Duration,
+    /// Where the accounts' send rates are kept: `None`, a bucket per account in this instance;
+    /// `Some`, one per account in Redis shared by every instance (this instance's own while
+    /// Redis does not answer).
+    pub shared_rate: Option<SharedRate>,
 }
 
 impl Default for SenderSettings {
@@ -154,6 +162,7 @@ impl Default for SenderSettings {
             backoff_max: Duration::from_secs(60),
             max_in_flight: 512,
             drain: Duration::from_secs(10),
+            shared_rate: None,
         }
     }
 }
@@ -172,7 +181,7 @@ pub struct Sender {
 /// One account's way out: its client, its rate and what it has in hand.
 struct Lane {
     account: SendAccount,
-    bucket: Bucket,
+    limiter: Limiter,
     in_flight: Arc<AtomicUsize>,
     /// The most messages in hand for it at once: enough for two seconds of its rate, so that
     /// a slow account does not hold every slot.
@@ -202,8 +211,16 @@ impl Sender {
             .into_iter()
             .map(|account| {
                 let rate = account.send_rate.max(1);
+                let limiter = match &settings.shared_rate {
+                    Some(shared) => Limiter::Shared {
+                        rate: shared.account(account.api.appid(), rate),
+                        turn: tokio::sync::Mutex::new(()),
+                        local: Bucket::new(rate),
+                    },
+                    None => Limiter::Local(Bucket::new(rate)),
+                };
                 let lane = Lane {
-                    bucket: Bucket::new(rate),
+                    limiter,
                     in_flight: Arc::new(AtomicUsize::new(0)),
                     max_in_flight: (2 * rate as usize).clamp(2, settings.max_in_flight.max(2)),
                     account,
@@ -414,7 +431,7 @@ impl Sender {
         if self.requeued_while_paused(lane, message).await {
             return;
         }
-        lane.bucket.take().await;
+        lane.limiter.take().await;
         if self.requeued_while_paused(lane, message).await {
             return;
         }
@@ -702,6 +719,43 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Where an account's calls take their tokens.
+enum Limiter {
+    /// A bucket in this instance.
+    Local(Bucket),
+    /// The account's bucket in Redis, shared by every instance; `local` while Redis does not
+    /// answer.
+    Shared {
+        rate: AccountRate,
+        /// This instance's callers ask Redis one at a time, in turn: one round trip per call
+        /// (and one per wait), however many messages wait.
+        turn: tokio::sync::Mutex<()>,
+        local: Bucket,
+    },
+}
+
+impl Limiter {
+    /// Takes a token, waiting until there is one.
+    async fn take(&self) {
+        let (rate, turn, local) = match self {
+            Limiter::Local(bucket) => return bucket.take().await,
+            Limiter::Shared { rate, turn, local } => (rate, turn, local),
+        };
+        {
+            let _turn = turn.lock().await;
+            loop {
+                match rate.take().await {
+                    Ok(wait) if wait.is_zero() => return,
+                    Ok(wait) => tokio::time::sleep(wait).await,
+                    // Logged and counted by the Redis handle.
+                    Err(_) => break,
+                }
+            }
+        }
+        local.take().await;
     }
 }
 

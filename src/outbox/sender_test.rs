@@ -15,6 +15,10 @@ use super::{
 };
 use crate::api::{ApiConfig, ApiError, TokenSource, WeChatApi};
 use crate::clock;
+use crate::cluster::Redis;
+use crate::cluster::rate::SharedRate;
+use crate::cluster::redis_server::RedisServer;
+use crate::config::RedisConfig;
 use crate::metrics::Metrics;
 use crate::outbox::webhook::{Webhooks, now_ms};
 use crate::store::{MessageKind, MessageStatus, NewMessage, OutboxMessage, Outcome, Store};
@@ -542,19 +546,139 @@ async fn no_second_has_more_calls_than_the_rate_plus_the_bucket() {
     }
     let times = clocked.0.lock().unwrap().clone();
     assert_eq!(times.len(), MESSAGES);
+    assert_no_second_over(&times, 2 * RATE as usize);
+    // The bucket (10) went at once, the other 35 at 10 a second.
+    let span = times[MESSAGES - 1].duration_since(times[0]);
+    assert!(span >= Duration::from_millis(3000), "{span:?}");
+}
+
+/// Fails if any second starting at one of `times` (in order) holds more than `most`.
+fn assert_no_second_over(times: &[Instant], most: usize) {
     for (i, start) in times.iter().enumerate() {
         let in_a_second = times[i..]
             .iter()
             .take_while(|t| t.duration_since(*start) < Duration::from_secs(1))
             .count();
-        assert!(
-            in_a_second <= 2 * RATE as usize,
-            "{in_a_second} calls within a second"
-        );
+        assert!(in_a_second <= most, "{in_a_second} calls within a second");
     }
-    // The bucket (10) went at once, the other 35 at 10 a second.
+}
+
+/// Settings of a sender named `owner` whose rates are shared through `server`, counting
+/// Redis failures in `metrics`.
+async fn shared_settings(
+    server: &RedisServer,
+    owner: &str,
+    metrics: Arc<Metrics>,
+) -> SenderSettings {
+    let redis = Redis::new(
+        &RedisConfig {
+            url: server.url(),
+            key_prefix: "s:".to_owned(),
+            timeout_ms: 1000,
+        },
+        metrics,
+    )
+    .unwrap();
+    assert!(redis.probe().await);
+    SenderSettings {
+        owner: owner.into(),
+        shared_rate: Some(SharedRate::new(redis)),
+        ..settings()
+    }
+}
+
+#[tokio::test]
+async fn two_instances_with_a_shared_rate_share_one_bucket() {
+    const RATE: u32 = 10;
+    const MESSAGES: usize = 45;
+    let server = RedisServer::start();
+    let mut rig = Rig::new().await;
+    let clocked = Clocked::default();
+    wechat_call(CUSTOM_SEND)
+        .respond_with(clocked.clone())
+        .mount(&rig.wechat)
+        .await;
+    for n in 0..MESSAGES {
+        rig.accept(&format!("m{n:02}"), MessageKind::Custom, custom())
+            .await;
+    }
+    rig.sender = Some(Sender::spawn(
+        rig.store.clone(),
+        vec![rig.account(RATE, 3, Duration::from_secs(2))],
+        Arc::new(Webhooks::new([])),
+        rig.metrics.clone(),
+        rig.work.clone(),
+        rig.stop.clone(),
+        shared_settings(&server, "instance-a", rig.metrics.clone()).await,
+    ));
+    let other = Sender::spawn(
+        rig.store.clone(),
+        vec![rig.account(RATE, 3, Duration::from_secs(2))],
+        Arc::new(Webhooks::new([])),
+        rig.metrics.clone(),
+        Arc::new(Notify::new()),
+        Arc::new(Notify::new()),
+        shared_settings(&server, "instance-b", rig.metrics.clone()).await,
+    );
+
+    for n in 0..MESSAGES {
+        rig.wait_for(&format!("m{n:02}"), MessageStatus::Sent).await;
+    }
+    other.abort();
+    let times = clocked.0.lock().unwrap().clone();
+    assert_eq!(times.len(), MESSAGES);
+    assert_no_second_over(&times, 2 * RATE as usize);
+    // One bucket for both: 10 at once, the other 35 at 10 a second (two buckets would have
+    // sent them all within about 1.3 s).
     let span = times[MESSAGES - 1].duration_since(times[0]);
     assert!(span >= Duration::from_millis(3000), "{span:?}");
+    assert_eq!(
+        server.command(&["EXISTS", "s:send-rate:wx0123456789abcdef"]),
+        ":1\r\n"
+    );
+}
+
+#[tokio::test]
+async fn while_redis_is_stopped_an_instance_sends_at_its_own_rate() {
+    const RATE: u32 = 10;
+    const MESSAGES: usize = 15;
+    let mut server = RedisServer::start();
+    let mut rig = Rig::new().await;
+    let clocked = Clocked::default();
+    wechat_call(CUSTOM_SEND)
+        .respond_with(clocked.clone())
+        .mount(&rig.wechat)
+        .await;
+    for n in 0..MESSAGES {
+        rig.accept(&format!("m{n:02}"), MessageKind::Custom, custom())
+            .await;
+    }
+    let settings = shared_settings(&server, "instance-a", rig.metrics.clone()).await;
+    server.stop();
+    rig.sender = Some(Sender::spawn(
+        rig.store.clone(),
+        vec![rig.account(RATE, 3, Duration::from_secs(2))],
+        Arc::new(Webhooks::new([])),
+        rig.metrics.clone(),
+        rig.work.clone(),
+        rig.stop.clone(),
+        settings,
+    ));
+
+    for n in 0..MESSAGES {
+        rig.wait_for(&format!("m{n:02}"), MessageStatus::Sent).await;
+    }
+    let times = clocked.0.lock().unwrap().clone();
+    assert_eq!(times.len(), MESSAGES);
+    assert_no_second_over(&times, 2 * RATE as usize);
+    // The local bucket (10) at once, the other 5 at 10 a second.
+    let span = times[MESSAGES - 1].duration_since(times[0]);
+    assert!(span >= Duration::from_millis(400), "{span:?}");
+    assert!(
+        rig.metrics
+            .render()
+            .contains("wxgate_redis_errors_total{op=\"send_rate\"} 1\n")
+    );
 }
 
 #[tokio::test]

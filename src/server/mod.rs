@@ -24,6 +24,7 @@ use wxgate_handlers::Handler;
 use crate::account::{Accounts, Plugin, SetupError};
 use crate::cluster::Redis;
 use crate::cluster::dedup::SharedDedup;
+use crate::cluster::rate::SharedRate;
 use crate::cluster::tokens::SharedTokens;
 use crate::config::{Backend, Config, ConfigErrors};
 use crate::crypto::sealed::Sealer;
@@ -245,6 +246,13 @@ impl Gateway {
             })
             .collect();
         let stop_sending = Arc::new(tokio::sync::Notify::new());
+        // With shared tokens, the accounts' send rates are shared too.
+        let send_settings = SenderSettings {
+            shared_rate: tokens
+                .as_ref()
+                .map(|tokens| SharedRate::new(tokens.redis().clone())),
+            ..SenderSettings::default()
+        };
         let sender = Sender::spawn(
             store.clone(),
             send_accounts,
@@ -252,7 +260,7 @@ impl Gateway {
             metrics.clone(),
             outbox.work.clone(),
             stop_sending.clone(),
-            SenderSettings::default(),
+            send_settings,
         );
         let deliverer = Deliverer::spawn(
             store.clone(),
