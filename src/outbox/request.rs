@@ -68,7 +68,15 @@ const MINIPROGRAM_STATES: [&str; 3] = ["developer", "trial", "formal"];
 /// A mini program's `lang` words: the language the message is shown in.
 const LANGS: [&str; 4] = ["zh_CN", "en_US", "zh_HK", "zh_TW"];
 /// The replies the customer-service API sends.
-const REPLY_KINDS: [&str; 6] = ["text", "image", "voice", "video", "music", "news"];
+const REPLY_KINDS: [&str; 7] = [
+    "text",
+    "image",
+    "voice",
+    "video",
+    "music",
+    "news",
+    "miniprogrampage",
+];
 /// The `kind` words, for messages.
 const KINDS: &str = "`template`, `subscribe` or `custom`";
 
@@ -452,6 +460,13 @@ fn mini_program_link(found: &mut Findings, object: &Map<String, Value>) -> Optio
 /// A customer-service message: the body of `message/custom/send`, built by the API client.
 fn custom(found: &mut Findings, object: &Map<String, Value>, to: Option<&str>) -> Option<Value> {
     found.unknown_fields(object, "", &["kind", "to", "reply"]);
+    if let Some(page) = field(object, "reply")
+        .and_then(Value::as_object)
+        .filter(|shape| shape.len() == 1)
+        .and_then(|shape| shape.get("miniprogrampage"))
+    {
+        return mini_program_page(found, page, to);
+    }
     let reply = reply(found, object)?;
     match custom_message(to?, &reply) {
         Ok(payload) => Some(payload),
@@ -462,7 +477,41 @@ fn custom(found: &mut Findings, object: &Map<String, Value>, to: Option<&str>) -
     }
 }
 
-/// `reply`: one reply of [`REPLY_KINDS`] in the rules' shape, news with one article.
+/// `reply.miniprogrampage`: a mini-program card. The customer-service API sends one, but no
+/// passive reply can be one, so it is not among the rules' reply shapes.
+fn mini_program_page(found: &mut Findings, value: &Value, to: Option<&str>) -> Option<Value> {
+    const PATH: &str = "reply.miniprogrampage";
+    let Value::Object(page) = value else {
+        found.wrong_type(
+            PATH,
+            "an object {\"title\", \"appid\", \"pagepath\", \"thumb_media_id\"}",
+            value,
+        );
+        return None;
+    };
+    found.unknown_fields(
+        page,
+        PATH,
+        &["title", "appid", "pagepath", "thumb_media_id"],
+    );
+    let title = found.required_string(page, PATH, "title");
+    let appid = found.required_text(page, PATH, "appid");
+    let pagepath = found.required_string(page, PATH, "pagepath");
+    let thumb_media_id = found.required_text(page, PATH, "thumb_media_id");
+    Some(serde_json::json!({
+        "touser": to?,
+        "msgtype": "miniprogrampage",
+        "miniprogrampage": {
+            "title": title?,
+            "appid": appid?,
+            "pagepath": pagepath?,
+            "thumb_media_id": thumb_media_id?,
+        },
+    }))
+}
+
+/// `reply`: one reply of [`REPLY_KINDS`] in the rules' shape, news with one article (a
+/// `miniprogrampage` is read by [`mini_program_page`]).
 fn reply(found: &mut Findings, object: &Map<String, Value>) -> Option<Reply> {
     let Some(value) = field(object, "reply") else {
         found.problem(

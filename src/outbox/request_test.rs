@@ -460,6 +460,39 @@ fn custom_messages_are_the_customer_service_json_of_the_reply() {
 }
 
 #[test]
+fn a_mini_program_card_is_a_customer_service_message() {
+    let page = json!({"title": "Order 42", "appid": "wx1234567890abcdef",
+                      "pagepath": "pages/order?id=42", "thumb_media_id": "THUMB"});
+    for account in [AccountKind::Official, AccountKind::MiniProgram] {
+        let request = parse_ok(&custom_with(json!({"miniprogrampage": page})), account);
+        assert_eq!(
+            request.payload,
+            json!({"touser": OPENID, "msgtype": "miniprogrampage", "miniprogrampage": page})
+        );
+    }
+    assert_eq!(
+        problems(
+            &custom_with(json!({"miniprogrampage": {"title": "t", "appid": ""}})),
+            AccountKind::Official
+        ),
+        vec![
+            (
+                "reply.miniprogrampage.appid".to_owned(),
+                "must not be empty".to_owned()
+            ),
+            (
+                "reply.miniprogrampage.pagepath".to_owned(),
+                "missing required field".to_owned()
+            ),
+            (
+                "reply.miniprogrampage.thumb_media_id".to_owned(),
+                "missing required field".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn custom_refusals() {
     for (reply, path, message) in [
         (
@@ -481,12 +514,12 @@ fn custom_refusals() {
         (
             json!({"location": {}}),
             "reply.location",
-            "unknown reply `location`: one of `text`, `image`, `voice`, `video`, `music`, `news`",
+            "unknown reply `location`: one of `text`, `image`, `voice`, `video`, `music`, `news`, `miniprogrampage`",
         ),
         (
             json!({}),
             "reply",
-            "is empty: give one of `text`, `image`, `voice`, `video`, `music`, `news`",
+            "is empty: give one of `text`, `image`, `voice`, `video`, `music`, `news`, `miniprogrampage`",
         ),
         (
             json!({"text": "a", "image": {"media_id": "m"}}),
@@ -497,7 +530,7 @@ fn custom_refusals() {
             Value::Null,
             "reply",
             "missing required field: a reply such as {\"text\": \"...\"}, one of `text`, \
-             `image`, `voice`, `video`, `music`, `news`",
+             `image`, `voice`, `video`, `music`, `news`, `miniprogrampage`",
         ),
         (
             json!({"image": {}}),
