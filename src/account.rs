@@ -14,6 +14,8 @@ use crate::cluster::tokens::SharedTokens;
 use crate::config::{AccountConfig, AccountKind, Mode};
 use crate::crypto::MsgCipher;
 use crate::metrics::{AccountMetrics, Metrics};
+use crate::outbox::Outbox;
+use crate::outbox::enqueue::PluginOutbox;
 use crate::upstream::Upstream;
 
 /// One account at run time.
@@ -32,6 +34,9 @@ pub struct Account {
     pub registry: Registry,
     /// WeChat's server API for this account; `None` without a `secret`.
     pub api: Option<Arc<WeChatApi>>,
+    /// The outbox as this account's plugins enqueue into it; `None` without a `secret` (no
+    /// sender sends for the account) or without an outbox.
+    pub outbox: Option<Arc<PluginOutbox>>,
     /// The AppID.
     pub appid: String,
     /// An official account or a mini program.
@@ -129,6 +134,28 @@ impl Accounts {
         upstream_timeout: Duration,
         tokens: Option<&SharedTokens>,
     ) -> Result<Self, SetupError> {
+        Self::build_with_outbox(
+            configs,
+            extra,
+            metrics,
+            http,
+            upstream_timeout,
+            tokens,
+            None,
+        )
+    }
+
+    /// [`Accounts::build`], with `outbox` for the plugins of every account that has a `secret`
+    /// (the sender sends only for those).
+    pub fn build_with_outbox(
+        configs: &[AccountConfig],
+        extra: &[Plugin],
+        metrics: &Metrics,
+        http: &reqwest::Client,
+        upstream_timeout: Duration,
+        tokens: Option<&SharedTokens>,
+        outbox: Option<&Outbox>,
+    ) -> Result<Self, SetupError> {
         if let Some(plugin) = extra.iter().find(|plugin| {
             plugin
                 .account
@@ -171,6 +198,9 @@ impl Accounts {
                 registry.push_arc(plugin.handler.clone());
             }
             let name: Arc<str> = Arc::from(config.name.as_str());
+            let outbox = outbox.filter(|_| api.is_some()).map(|outbox| {
+                Arc::new(PluginOutbox::new(outbox.clone(), name.clone(), config.kind))
+            });
             let account = Account {
                 index: u32::try_from(index).unwrap_or(u32::MAX),
                 name: name.clone(),
@@ -179,6 +209,7 @@ impl Accounts {
                 cipher,
                 registry,
                 api,
+                outbox,
                 appid: config.appid.clone(),
                 kind: config.kind,
                 js_domains: config.js_domains.clone(),

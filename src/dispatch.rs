@@ -281,6 +281,9 @@ impl Job {
         if let Some(api) = &account.api {
             ctx = ctx.with_customer_service(api.clone()).with_api(api.clone());
         }
+        if let Some(outbox) = &account.outbox {
+            ctx = ctx.with_outbox(outbox.clone());
+        }
         let handler = AssertUnwindSafe(account.registry.dispatch(&ctx)).catch_unwind();
         let outcome = match &shared {
             // Keep the in-flight marker alive for as long as the handler runs.

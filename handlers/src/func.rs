@@ -10,10 +10,11 @@
 //! }));
 //! ```
 //!
-//! The closure gets an owned [`Ctx`] (account, message, customer-service API, server API) and an owned
-//! copy of the payload, so its future may run as long as it likes; it returns anything
-//! [`IntoOutcome`]: text (`&str`, `String`), a [`Reply`], an [`Outcome`], an `Option` of one
-//! (`None` answers nothing), or a `Result` of one whose error becomes [`Outcome::Failed`].
+//! The closure gets an owned [`Ctx`] (account, message, customer-service API, server API,
+//! outbox) and an owned copy of the payload, so its future may run as long as it likes; it
+//! returns anything [`IntoOutcome`]: text (`&str`, `String`), a [`Reply`], an [`Outcome`], an
+//! `Option` of one (`None` answers nothing), or a `Result` of one whose error becomes
+//! [`Outcome::Failed`].
 //! Messages of other types pass to the next plugin. The gateway has the same constructors as
 //! methods (`Gateway::on_text`, `Gateway::on_event_scan`, ...).
 
@@ -29,6 +30,7 @@ use crate::message::{
     ImageMessage, LinkMessage, LocationMessage, Message, MessageKind, MiniProgramPageMessage,
     TextMessage, VideoMessage, VoiceMessage,
 };
+use crate::outbox::{NO_OUTBOX, Outbox};
 use crate::reply::{Outcome, Reply};
 
 /// What a closure plugin may return: anything that says how to answer.
@@ -87,6 +89,7 @@ pub struct Ctx {
     message: Arc<Message>,
     customer_service: Option<Arc<dyn CustomerService>>,
     api: Option<Arc<dyn Api>>,
+    outbox: Option<Arc<dyn Outbox>>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -96,6 +99,7 @@ impl std::fmt::Debug for Ctx {
             .field("message", &self.message)
             .field("customer_service", &self.customer_service.is_some())
             .field("api", &self.api.is_some())
+            .field("outbox", &self.outbox.is_some())
             .finish()
     }
 }
@@ -108,6 +112,7 @@ impl Ctx {
             message: Arc::new(ctx.message().clone()),
             customer_service: ctx.customer_service_arc(),
             api: ctx.api_arc(),
+            outbox: ctx.outbox_arc(),
         }
     }
 
@@ -129,6 +134,15 @@ impl Ctx {
     /// The account's WeChat server API, when the account makes API calls.
     pub fn api(&self) -> Option<&dyn Api> {
         self.api.as_deref()
+    }
+
+    /// The account's outbox (see [`Context::outbox`]): without one, every call is
+    /// [`EnqueueError::NoOutbox`](crate::EnqueueError::NoOutbox).
+    pub fn outbox(&self) -> &dyn Outbox {
+        match &self.outbox {
+            Some(outbox) => outbox.as_ref(),
+            None => &NO_OUTBOX,
+        }
     }
 }
 

@@ -20,6 +20,7 @@ use crate::message::{
     ImageMessage, LinkMessage, LocationMessage, Message, MiniProgramPageMessage, TextMessage,
     VideoMessage, VoiceMessage,
 };
+use crate::outbox::{NO_OUTBOX, Outbox};
 use crate::reply::{Outcome, Reply};
 
 /// WeChat's customer-service message API: messages a handler sends on its own, outside the
@@ -48,6 +49,7 @@ pub struct Context<'a> {
     message: &'a Message,
     customer_service: Option<Arc<dyn CustomerService>>,
     api: Option<Arc<dyn Api>>,
+    outbox: Option<Arc<dyn Outbox>>,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -57,6 +59,7 @@ impl std::fmt::Debug for Context<'_> {
             .field("message", &self.message)
             .field("customer_service", &self.customer_service.is_some())
             .field("api", &self.api.is_some())
+            .field("outbox", &self.outbox.is_some())
             .finish()
     }
 }
@@ -69,6 +72,7 @@ impl<'a> Context<'a> {
             message,
             customer_service: None,
             api: None,
+            outbox: None,
         }
     }
 
@@ -105,6 +109,86 @@ impl<'a> Context<'a> {
     /// [`Context::api`], shared: for what outlives the call (see [`Ctx`](crate::Ctx)).
     pub fn api_arc(&self) -> Option<Arc<dyn Api>> {
         self.api.clone()
+    }
+
+    /// The same context with the account's outbox.
+    pub fn with_outbox(mut self, outbox: Arc<dyn Outbox>) -> Self {
+        self.outbox = Some(outbox);
+        self
+    }
+
+    /// The account's outbox: template, subscription and customer-service messages stored
+    /// before [`Outbox::enqueue`] returns and delivered by the gateway's sender, as the send
+    /// API's are (see [`outbox`](crate::outbox)). When the account makes no API calls (it has
+    /// no `secret`), every call is [`EnqueueError::NoOutbox`](crate::EnqueueError::NoOutbox).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// use wxgate_handlers::{
+    ///     Context, EnqueueError, Enqueued, Fields, Message, Outbox, OutgoingMessage, Reply,
+    ///     async_trait,
+    /// };
+    ///
+    /// /// An outbox that keeps what it is given, as a plugin's tests might use.
+    /// #[derive(Default)]
+    /// struct Kept(Mutex<Vec<(String, OutgoingMessage)>>);
+    ///
+    /// #[async_trait]
+    /// impl Outbox for Kept {
+    ///     async fn enqueue(
+    ///         &self,
+    ///         key: &str,
+    ///         message: OutgoingMessage,
+    ///     ) -> Result<Enqueued, EnqueueError> {
+    ///         let mut kept = self.0.lock().unwrap();
+    ///         kept.push((key.to_owned(), message));
+    ///         Ok(Enqueued { id: format!("m{}", kept.len()), existing: false })
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut fields = Fields::new();
+    /// for (name, text) in [
+    ///     ("ToUserName", "gh_123456789abc"),
+    ///     ("FromUserName", "oUser"),
+    ///     ("CreateTime", "1348831860"),
+    ///     ("MsgType", "text"),
+    ///     ("Content", "thanks"),
+    ///     ("MsgId", "1"),
+    /// ] {
+    ///     fields.push_text(name, text);
+    /// }
+    /// let message = Message::from_fields(fields)?;
+    /// let kept = Arc::new(Kept::default());
+    /// let ctx = Context::new("demo", &message).with_outbox(kept.clone());
+    ///
+    /// let later = OutgoingMessage::custom("oUser", Reply::Text("you are welcome".into()));
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    /// let queued = runtime.block_on(ctx.outbox().enqueue("thanks-1", later))?;
+    /// assert_eq!(queued, Enqueued { id: "m1".into(), existing: false });
+    /// assert_eq!(kept.0.lock().unwrap()[0].0, "thanks-1");
+    ///
+    /// // Without an outbox, nothing is enqueued.
+    /// let bare = Context::new("demo", &message);
+    /// let refused = runtime.block_on(
+    ///     bare.outbox().enqueue("thanks-1", OutgoingMessage::custom("oUser", Reply::Text("hi".into()))),
+    /// );
+    /// assert_eq!(refused, Err(EnqueueError::NoOutbox));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn outbox(&self) -> &dyn Outbox {
+        match &self.outbox {
+            Some(outbox) => outbox.as_ref(),
+            None => &NO_OUTBOX,
+        }
+    }
+
+    /// [`Context::outbox`], shared: for what outlives the call (see [`Ctx`](crate::Ctx));
+    /// `None` when the context has no outbox.
+    pub fn outbox_arc(&self) -> Option<Arc<dyn Outbox>> {
+        self.outbox.clone()
     }
 
     /// The account's name in the gateway's configuration (the `{account}` of `/wx/{account}`).

@@ -11,6 +11,9 @@
 //!   [`Outcome::Pass`]).
 //! - [`Registry`] tries plugins in order; the first outcome that is not [`Outcome::Pass`] wins.
 //! - [`AutoReply`] is the built-in rule plugin driven by config.toml.
+//! - [`Context::api`] calls WeChat's server API now; [`Context::outbox`] hands a template,
+//!   subscription or customer-service message to the gateway's outbox, which stores it at once
+//!   and delivers it later ([`Outbox`]).
 //!
 //! # Writing a plugin
 //!
@@ -64,6 +67,7 @@ pub mod fields;
 pub mod func;
 pub mod handler;
 pub mod message;
+pub mod outbox;
 pub mod plugins;
 pub mod registry;
 pub mod reply;
@@ -77,6 +81,7 @@ pub use fields::{Fields, Value};
 pub use func::{Ctx, IntoOutcome};
 pub use handler::{Context, CustomerService, Handler, SendError};
 pub use message::*;
+pub use outbox::{EnqueueError, Enqueued, Outbox, OutgoingMessage};
 pub use plugins::auto_reply::{AutoReply, Forwarder, RuleAction, RuleConfig, RuleError};
 pub use registry::{Registry, dispatch_one};
 pub use reply::{Article, HandlerError, Media, Music, Outcome, Reply, Transfer, Video};

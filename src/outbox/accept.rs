@@ -32,9 +32,16 @@ impl Acceptor {
     /// Starts the batching task on the current Tokio runtime, storing into `store`. The handle
     /// resolves once every [`Acceptor`] clone is dropped and the last batch is answered.
     pub fn start(store: Store) -> (Acceptor, JoinHandle<()>) {
+        let (acceptor, queue) = Acceptor::queue();
+        (acceptor, queue.start(store))
+    }
+
+    /// An acceptor whose batching task is not started yet: requests wait in the
+    /// [`AcceptQueue`] until [`AcceptQueue::start`] gives it its store (and fail, as after a
+    /// stop, if the queue is dropped instead).
+    pub fn queue() -> (Acceptor, AcceptQueue) {
         let (requests, queue) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(store, queue));
-        (Acceptor { requests }, task)
+        (Acceptor { requests }, AcceptQueue { queue })
     }
 
     /// Stores `message` under its idempotency key, in the next batch, once it is committed: as
@@ -47,6 +54,20 @@ impl Acceptor {
             .await
             .map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
+    }
+}
+
+/// The requests of an [`Acceptor`] made by [`Acceptor::queue`], waiting for the batching task.
+#[derive(Debug)]
+pub struct AcceptQueue {
+    queue: mpsc::Receiver<Request>,
+}
+
+impl AcceptQueue {
+    /// Starts the batching task on the current Tokio runtime, storing into `store`, as
+    /// [`Acceptor::start`] does.
+    pub fn start(self, store: Store) -> JoinHandle<()> {
+        tokio::spawn(run(store, self.queue))
     }
 }
 

@@ -1,15 +1,18 @@
 //! The durable outbox behind the send API: messages accepted from apps are stored before they
 //! are answered ([`accept`], one commit for many concurrent sends), then delivered to WeChat by
 //! a sender in every instance ([`sender`]), and their status changes pushed to the apps'
-//! webhooks ([`webhook`]).
+//! webhooks ([`webhook`]). Handler plugins enqueue the same way from inside the gateway
+//! ([`enqueue`]).
 
 pub mod accept;
+pub mod enqueue;
 pub mod request;
 pub mod sender;
 pub mod webhook;
 
 use std::sync::Arc;
 
+use rand::Rng as _;
 use tokio::sync::Notify;
 
 use accept::Acceptor;
@@ -36,4 +39,10 @@ impl Outbox {
     pub fn wake(&self) {
         self.work.notify_one();
     }
+}
+
+/// A fresh message id: 128 random bits as 32 hex digits (also the template's `client_msg_id`).
+pub fn new_message_id() -> String {
+    let bits: u128 = rand::rng().random();
+    format!("{bits:032x}")
 }

@@ -48,6 +48,9 @@ use crate::config::AccountKind;
 /// The longest `to` (an OpenID), in bytes.
 pub const MAX_TO_BYTES: usize = 128;
 
+/// The longest idempotency key, in bytes.
+pub const MAX_KEY_LEN: usize = 255;
+
 /// The longest value of each keyword type of a subscription message, in characters. A key's
 /// type is its name without the trailing digits: `thing1` is a `thing`. Keys of other types
 /// (`time`, `date`, `amount`, ...) are not measured.
@@ -180,6 +183,12 @@ pub fn body_hash(body: &[u8]) -> Result<String, RequestError> {
     let mut canonical = String::with_capacity(body.len());
     write_canonical(&value, &mut canonical);
     Ok(hex(&Sha256::digest(canonical.as_bytes())))
+}
+
+/// Whether `key` may be an idempotency key: 1 to [`MAX_KEY_LEN`] characters from `!` to `~`
+/// (0x21 to 0x7E). The send API's `Idempotency-Key` header and plugins' keys keep this rule.
+pub fn valid_key(key: &[u8]) -> bool {
+    !key.is_empty() && key.len() <= MAX_KEY_LEN && key.iter().all(|b| (0x21..=0x7e).contains(b))
 }
 
 /// `body` as JSON, or why not.

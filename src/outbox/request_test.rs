@@ -716,6 +716,22 @@ fn problems_serialize_as_the_admin_api_answers() {
 // --- body_hash ---
 
 #[test]
+fn idempotency_keys_are_1_to_255_printable_ascii_characters_without_spaces() {
+    for key in ["a", "order-1042:shipped", "!~", &"k".repeat(MAX_KEY_LEN)] {
+        assert!(valid_key(key.as_bytes()), "{key}");
+    }
+    for key in [
+        "",
+        "two words",
+        "tab\there",
+        "é",
+        &"k".repeat(MAX_KEY_LEN + 1),
+    ] {
+        assert!(!valid_key(key.as_bytes()), "{key}");
+    }
+}
+
+#[test]
 fn body_hash_is_the_sha256_of_the_canonical_json() {
     // {"a":[1,true,null,"é"],"b":{"c":"x"}}
     let expected = "ce7c4997af73900aa484c3a03ecc49816362bd44d641d4e1d471d487b1df4e50";

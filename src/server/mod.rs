@@ -198,13 +198,21 @@ impl Gateway {
             (Some(redis), Backend::Redis) => Some(SharedTokens::new(redis.clone())),
             _ => None,
         };
-        let accounts = Accounts::build(
+        // Made before the accounts, whose plugins enqueue through it; its batching task starts
+        // once the store is open.
+        let (acceptor, accept_queue) = Acceptor::queue();
+        let outbox = Outbox {
+            acceptor,
+            work: Arc::new(tokio::sync::Notify::new()),
+        };
+        let accounts = Accounts::build_with_outbox(
             &config.accounts,
             &self.handlers,
             &metrics,
             &http,
             Duration::from_millis(config.server.upstream_timeout_ms),
             tokens.as_ref(),
+            Some(&outbox),
         )?;
         let ttl = Duration::from_secs(config.dedup.ttl_secs);
         let dedup = Dedup::new(config.dedup.capacity, ttl);
@@ -216,6 +224,7 @@ impl Gateway {
             _ => None,
         };
         let store = Store::open(&config.storage.database).await?;
+        let accepting = accept_queue.start(store.clone());
         match &config.admin.token {
             None => tracing::info!("admin API disabled ([admin] token not set)"),
             Some(token) if token == PLACEHOLDER_ADMIN_TOKEN => tracing::warn!(
@@ -227,11 +236,6 @@ impl Gateway {
         }
         let provider = self.provider(&store, redis.as_ref()).await?;
         let mini_programs = self.mini_programs(&store);
-        let (acceptor, accepting) = Acceptor::start(store.clone());
-        let outbox = Outbox {
-            acceptor,
-            work: Arc::new(tokio::sync::Notify::new()),
-        };
         let webhooks = Arc::new(Webhooks::from_clients(&config.clients));
         let send_accounts: Vec<SendAccount> = config
             .accounts

@@ -227,3 +227,179 @@ async fn a_plugin_for_an_account_the_config_lacks_stops_the_start() {
         "{message}"
     );
 }
+
+/// Enqueues an "order shipped" template for the text `ship ORDER` (or `ship ORDER as ITEM`:
+/// the same key with another message), keyed by the order; answers `ID new`, `ID again`, or
+/// `refused: ...`.
+fn shipping(g: Gateway) -> Gateway {
+    use wxgate::handlers::api::{TemplateMessage, TemplateValue};
+    g.on_text(|ctx, text| async move {
+        let order = text.content.strip_prefix("ship ")?;
+        let (order, item) = order.split_once(" as ").unwrap_or((order, "parcel"));
+        let message = TemplateMessage {
+            to_user: ctx.message().from_user.clone(),
+            template_id: "ORDER_SHIPPED".to_owned(),
+            url: Some(format!("https://shop.example.com/orders/{order}")),
+            miniprogram: None,
+            client_msg_id: None,
+            data: [
+                (
+                    "first".to_owned(),
+                    TemplateValue::new(format!("{item} shipped")),
+                ),
+                ("keyword1".to_owned(), TemplateValue::new(order)),
+            ]
+            .into(),
+        };
+        let key = format!("shipped-{order}");
+        Some(match ctx.outbox().enqueue(&key, message.into()).await {
+            Ok(queued) if queued.existing => format!("{} again", queued.id),
+            Ok(queued) => format!("{} new", queued.id),
+            Err(error) => format!("refused: {error}"),
+        })
+    })
+}
+
+/// A gateway of `api_config` at `wechat` with the [`shipping`] plugin, on a store the test
+/// opens too.
+async fn shipping_gateway(
+    wechat: &wiremock::MockServer,
+) -> (
+    TestGateway,
+    wxgate::internals::store::Store,
+    tempfile::TempDir,
+) {
+    let (storage, dir) = temp_storage();
+    let config = format!(
+        "{storage}{}",
+        api_config(&wechat.uri(), "http://127.0.0.1:9/", "")
+    );
+    let gw = start_with(&config, vec![Box::new(shipping)]).await;
+    let url = format!("sqlite://{}", dir.path().join("wxgate.db").display());
+    let store = wxgate::internals::store::Store::open(&url).await.unwrap();
+    (gw, store, dir)
+}
+
+/// The reply's text.
+async fn push_text(gw: &TestGateway, account: &str, content: &str, msg_id: u64) -> String {
+    let (status, body) = gw
+        .post_plain(account, &text_xml("o_buyer", content, msg_id))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    xml_field(&body, "Content").unwrap_or_else(|| panic!("no reply: {body}"))
+}
+
+#[actix_web::test]
+async fn a_plugin_enqueues_a_template_which_is_stored_queued_once_per_key() {
+    use wxgate::internals::outbox::enqueue::PLUGIN_CLIENT_ID;
+    use wxgate::internals::store::{MessageKind, MessageStatus};
+
+    // WeChat gives no access token: the sender cannot send, the message stays queued.
+    let wechat = wiremock::MockServer::start().await;
+    let (gw, store, _dir) = shipping_gateway(&wechat).await;
+
+    let reply = push_text(&gw, "demo", "ship 1042", 31_001).await;
+    let (id, how) = reply.split_once(' ').unwrap();
+    assert_eq!((id.len(), how), (32, "new"), "{reply}");
+    // The message was stored before the push was answered.
+    let stored = store
+        .outbox_message("demo", PLUGIN_CLIENT_ID, id)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(stored.status, MessageStatus::Queued);
+    assert_eq!(stored.kind, MessageKind::Template);
+    assert_eq!(stored.recipient, "o_buyer");
+    let payload: serde_json::Value = serde_json::from_str(&stored.payload).unwrap();
+    assert_eq!(
+        payload,
+        serde_json::json!({
+            "touser": "o_buyer",
+            "template_id": "ORDER_SHIPPED",
+            "url": "https://shop.example.com/orders/1042",
+            "data": {
+                "first": {"value": "parcel shipped"},
+                "keyword1": {"value": "1042"}
+            }
+        })
+    );
+
+    // Another push with the same key and message: the same message, nothing new stored.
+    let reply = push_text(&gw, "demo", "ship 1042", 31_002).await;
+    assert_eq!(reply, format!("{id} again"));
+    // The same key with another message is refused.
+    let reply = push_text(&gw, "demo", "ship 1042 as box", 31_003).await;
+    assert!(
+        reply.starts_with("refused:") && reply.contains(id),
+        "{reply}"
+    );
+    // Another key is another message.
+    let reply = push_text(&gw, "demo", "ship 1043", 31_004).await;
+    assert!(reply.ends_with(" new") && !reply.starts_with(id), "{reply}");
+    let depth = store.outbox_depth().await.unwrap();
+    assert_eq!(depth, [("demo".to_owned(), 2)]);
+    // No app reads it.
+    let (status, _) = gw.get(&format!("/api/accounts/demo/messages/{id}")).await;
+    assert_eq!(status, 401);
+
+    // An account without a secret has no outbox.
+    let reply = push_text(&gw, "nosecret", "ship 1", 31_005).await;
+    assert!(
+        reply.starts_with("refused:") && reply.contains("no outbox"),
+        "{reply}"
+    );
+    store.close().await;
+}
+
+#[actix_web::test]
+async fn a_plugins_template_is_delivered_by_the_sender() {
+    use wiremock::matchers::{method, path};
+    use wxgate::internals::outbox::enqueue::PLUGIN_CLIENT_ID;
+    use wxgate::internals::store::MessageStatus;
+
+    let wechat = wiremock::MockServer::start().await;
+    mount_token(&wechat, "TOKEN_S").await;
+    wiremock::Mock::given(method("POST"))
+        .and(path("/cgi-bin/message/template/send"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(
+                serde_json::json!({"errcode": 0, "errmsg": "ok", "msgid": 200228332}),
+            ),
+        )
+        .mount(&wechat)
+        .await;
+    let (gw, store, _dir) = shipping_gateway(&wechat).await;
+
+    let reply = push_text(&gw, "demo", "ship 7", 32_001).await;
+    let id = reply.strip_suffix(" new").expect(&reply).to_owned();
+    let sent = eventually(Duration::from_secs(10), || {
+        let (store, id) = (&store, &id);
+        async move {
+            let message = store.outbox_message("demo", PLUGIN_CLIENT_ID, id).await;
+            message
+                .unwrap()
+                .is_some_and(|m| m.status == MessageStatus::Sent)
+        }
+    })
+    .await;
+    assert!(sent, "not sent");
+    let message = store
+        .outbox_message("demo", PLUGIN_CLIENT_ID, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.msgid, Some(200228332));
+    let sends: Vec<serde_json::Value> = wechat
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/cgi-bin/message/template/send")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(sends.len(), 1, "{sends:?}");
+    assert_eq!(sends[0]["client_msg_id"], id.as_str());
+    assert_eq!(sends[0]["touser"], "o_buyer");
+    assert_eq!(sends[0]["data"]["keyword1"]["value"], "7");
+    store.close().await;
+}

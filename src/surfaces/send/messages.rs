@@ -3,22 +3,19 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use rand::Rng as _;
 use serde_json::{Value, json};
 
 use super::auth::SendClient;
 use crate::clock::unix_secs_i64;
 use crate::http::body::read_limited;
 use crate::http::json_error::JsonError;
-use crate::outbox::request::{self, RequestError};
+use crate::outbox::new_message_id;
+use crate::outbox::request::{self, MAX_KEY_LEN, RequestError};
 use crate::state::State;
 use crate::store::{Accepted, NewMessage, OutboxMessage};
 
 /// The largest send request: a template message with long values is a few KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// The longest `Idempotency-Key`.
-pub const MAX_KEY_LEN: usize = 255;
 
 /// What the API tells about a message.
 pub fn view(message: &OutboxMessage) -> Value {
@@ -44,21 +41,12 @@ fn idempotency_key(req: &HttpRequest) -> Result<String, JsonError> {
         .get("idempotency-key")
         .ok_or_else(|| JsonError::bad_request("the Idempotency-Key header is required"))?;
     let bytes = key.as_bytes();
-    if bytes.is_empty()
-        || bytes.len() > MAX_KEY_LEN
-        || !bytes.iter().all(|b| (0x21..=0x7e).contains(b))
-    {
+    if !request::valid_key(bytes) {
         return Err(JsonError::bad_request(format!(
             "Idempotency-Key must be 1 to {MAX_KEY_LEN} characters from 0x21 to 0x7E"
         )));
     }
     Ok(String::from_utf8_lossy(bytes).into_owned())
-}
-
-/// A fresh message id: 128 random bits as 32 hex digits (also the template's `client_msg_id`).
-fn fresh_id() -> String {
-    let bits: u128 = rand::rng().random();
-    format!("{bits:032x}")
 }
 
 /// Handles `POST .../messages`.
@@ -79,7 +67,7 @@ pub async fn create(
     let parsed = request::parse(&body, client.account.kind).map_err(refusal)?;
     let body_hash = request::body_hash(&body).map_err(refusal)?;
     let message = NewMessage {
-        id: fresh_id(),
+        id: new_message_id(),
         account: client.account.name.to_string(),
         client_id: client.client_id.clone(),
         kind: parsed.kind,
