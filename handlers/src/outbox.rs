@@ -128,8 +128,9 @@ pub struct Enqueued {
     pub existing: bool,
 }
 
-/// One rule a message breaks, at the path of the send API's JSON body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One rule a message breaks, at the path of the send API's JSON body (the send API answers
+/// the same list, serialized as `{"path", "message"}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
     /// Where: `key`, `to`, `template_id`, `data.thing1.value`, `reply.news`, ...
     pub path: String,

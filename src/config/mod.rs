@@ -148,6 +148,7 @@ impl Default for StorageConfig {
 pub use self::api::{DEFAULT_API_BASE, DEFAULT_OAUTH_BASE, TokenSource};
 pub use self::oidc::{ClientConfig, ClientScope, OidcConfig};
 pub use self::sessions::{PLACEHOLDER_SESSIONS_KEY, SessionsConfig};
+pub(crate) use self::walk::quote;
 
 impl Config {
     /// Reads and validates the file at `path`. A file that cannot be read is one problem; a file

@@ -278,7 +278,7 @@ pub(super) fn type_name(value: &Value) -> &'static str {
 
 /// `value` in backticks, control characters escaped and long values cut, for messages.
 /// Never use it on a secret.
-pub(super) fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     const MAX: usize = 64;
     let mut out = String::from("`");
     for (i, c) in value.chars().enumerate() {

@@ -140,10 +140,7 @@ impl wxgate_handlers::Outbox for PluginOutbox {
 /// [`request_body`]; were it to, its message is one problem without a path.
 fn problems_of(error: RequestError) -> Vec<Problem> {
     match error {
-        RequestError::Invalid(problems) => problems
-            .into_iter()
-            .map(|problem| Problem::new(problem.path, problem.message))
-            .collect(),
+        RequestError::Invalid(problems) => problems,
         RequestError::Malformed(message) => vec![Problem::new("", message)],
     }
 }

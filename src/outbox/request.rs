@@ -32,7 +32,6 @@
 
 pub use crate::store::MessageKind;
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Deserialize as _;
 use serde_json::{Map, Value};
@@ -43,7 +42,7 @@ use wxgate_handlers::api::{
 };
 
 use crate::api::custom_message;
-use crate::config::AccountKind;
+use crate::config::{AccountKind, quote};
 
 /// The longest `to` (an OpenID), in bytes.
 pub const MAX_TO_BYTES: usize = 128;
@@ -96,31 +95,8 @@ pub struct SendRequest {
 }
 
 /// One rule a well-formed body breaks: answer 422 with the whole list, as the admin API does.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Problem {
-    /// The offending field, as a JSON path: `to`, `data.thing1.value`, `reply.news`.
-    pub path: String,
-    /// What is wrong, short and specific, e.g. "is 25 characters long, more than 20 for a
-    /// `thing` value".
-    pub message: String,
-}
-
-impl Problem {
-    /// A problem at `path`.
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// Prints `path: message`.
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
+/// The handlers crate's type, so plugins that enqueue get the same problems.
+pub use wxgate_handlers::outbox::Problem;
 
 /// Why a body is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -768,21 +744,6 @@ fn type_name(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// `value` in backticks, control characters escaped and long values cut, for messages.
-fn quote(value: &str) -> String {
-    const MAX: usize = 64;
-    let mut out = String::from("`");
-    for (i, c) in value.chars().enumerate() {
-        if i == MAX {
-            out.push_str("...");
-            break;
-        }
-        out.extend(c.escape_debug());
-    }
-    out.push('`');
-    out
 }
 
 /// `` `a`, `b`, `c` ``.
