@@ -94,3 +94,116 @@ fn refusals_are_counted_not_hidden() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("403"), "{}", stderr(&out));
 }
+
+/// `wxgate bench --send` against a gateway whose account's API is `wxgate bench-baseline
+/// --wechat`: every template send is answered 202, and every accepted message reaches the mock
+/// once.
+#[test]
+fn sends_are_accepted_and_delivered_to_the_wechat_mock() {
+    let mock_port = support::free_port();
+    let _mock = support::KillOnDrop(
+        support::wxgate()
+            .args([
+                "bench-baseline",
+                "--wechat",
+                "--listen",
+                &format!("127.0.0.1:{mock_port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    support::wait_for(mock_port);
+    let port = support::free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::write(
+        dir.path(),
+        "send.toml",
+        &format!(
+            r#"[server]
+listen = "127.0.0.1:{port}"
+[storage]
+database = "sqlite://{db}"
+
+[[accounts]]
+name = "demo"
+appid = "wx1234567890abcdef"
+token = "callbacktoken"
+secret = "bench-app-secret"
+api_base = "http://127.0.0.1:{mock_port}"
+send_rate = 10000
+
+[[clients]]
+id = "shop"
+secret = "bench-client-secret-0123456789abcdef"
+accounts = ["demo"]
+scopes = ["send"]
+"#,
+            db = dir.path().join("wxgate.db").display()
+        ),
+    );
+    let _gateway = support::KillOnDrop(
+        support::wxgate()
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    support::wait_for(port);
+
+    let client = "shop:bench-client-secret-0123456789abcdef";
+    let report = bench_json(
+        &config,
+        &[
+            "--account",
+            "demo",
+            "--send",
+            "--client",
+            client,
+            "--requests",
+            "200",
+        ],
+    );
+    assert_eq!(report["mode"], "send", "{report}");
+    assert_eq!(report["requests"], 200, "{report}");
+    assert_eq!(report["statuses"]["202"], 200, "{report}");
+    assert_eq!(report["non_202"], 0, "{report}");
+    assert_eq!(report["errors"], 0, "{report}");
+
+    // 200 messages and the probe, each sent to the mock once.
+    let calls = || support::get(mock_port, "/bench/calls");
+    let started = std::time::Instant::now();
+    while calls() != "201" {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the mock took {} calls",
+            calls()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(calls(), "201");
+
+    // A wrong secret: the probe is answered 401 and the run refused up front.
+    let out = run(
+        &config,
+        &[
+            "bench",
+            "--account",
+            "demo",
+            "--send",
+            "--client",
+            "shop:wrong",
+            "--requests",
+            "5",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+    // --send without --client is a usage error.
+    let out = run(&config, &["bench", "--send", "--requests", "5"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -3,8 +3,8 @@
 //! | module | subcommand | what |
 //! |---|---|---|
 //! | [`simulate`] | `wxgate simulate` | plays WeChat: one push, signed and encrypted, reply checked and shown |
-//! | [`loadgen`] | `wxgate bench` | drives a gateway with unique pushes over keep-alive connections |
-//! | [`baseline`] | `wxgate bench-baseline` | a minimal actix-web server, the yardstick for `bench` |
+//! | [`loadgen`] | `wxgate bench` | drives a gateway with unique pushes (or, `--send`, template sends to the send API) over keep-alive connections |
+//! | [`baseline`] | `wxgate bench-baseline` | a minimal actix-web server, the yardstick for `bench`; `--wechat`, a mock of WeChat's API that answers at once |
 //! | [`rotate_key`] | `wxgate rotate-signing-key` | a new OpenID Connect signing key in the store |
 //! | [`push`], [`messages`] | | building pushes as WeChat does, opening replies |
 

@@ -5,12 +5,18 @@
 //! single-threaded runtime by default: one core of load is enough to saturate one core of
 //! gateway.
 //!
+//! With `--send` it loads the send API instead: template messages, each under its own
+//! `Idempotency-Key` and to its own openid, authenticated as a `[[clients]]` entry (HTTP
+//! Basic); a 202 (stored, queued) is a success.
+//!
 //! ```text
 //! wxgate bench --config bench.toml --account safe --connections 128 --duration 10s
+//! wxgate bench --config bench.toml --account demo --send --client shop:SECRET --connections 32
 //! ```
 
 mod client;
 mod pool;
+mod send;
 mod stats;
 
 use std::net::{SocketAddr, ToSocketAddrs as _};
@@ -34,10 +40,18 @@ pub struct BenchArgs {
     /// The account whose pushes to send, by name; the config's first account when omitted.
     #[arg(long)]
     account: Option<String>,
-    /// Where to send them; by default http://{server.listen}/wx/{account}. Point it at
+    /// Where to send them; by default http://{server.listen}/wx/{account}, or with --send
+    /// http://{server.listen}/api/accounts/{account}/messages. Point it at
     /// `wxgate bench-baseline` to measure the HTTP floor with the very same requests.
     #[arg(long, value_name = "URL")]
     url: Option<String>,
+    /// Load the send API instead of the callback: unique template messages, each under its own
+    /// Idempotency-Key; 202 counts as success. Needs --client.
+    #[arg(long, requires = "client")]
+    send: bool,
+    /// The `[[clients]]` entry to send as (HTTP Basic), as ID:SECRET; with --send.
+    #[arg(long, value_name = "ID:SECRET", requires = "send")]
+    client: Option<String>,
     /// Concurrent keep-alive connections, one request in flight on each.
     #[arg(long, default_value_t = 128)]
     connections: usize,
@@ -52,7 +66,7 @@ pub struct BenchArgs {
     #[arg(long)]
     requests: Option<usize>,
     /// How many distinct pushes to prepare [default: enough for 100,000 requests/s over the
-    /// warm-up and the duration].
+    /// warm-up and the duration; 20,000 requests/s with --send].
     #[arg(long)]
     messages: Option<usize>,
     /// When the prepared pushes run out, send them again instead of stopping. Only for servers
@@ -162,10 +176,23 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
         ));
     }
     let sender = Sender::new(account);
-    let url = args
-        .url
-        .clone()
-        .unwrap_or_else(|| callback_url(config.server.listen, &account.name));
+    // With --send, the client's Authorization header.
+    let send_auth = match (&args.client, args.send) {
+        (Some(client), true) => Some(send::authorization(client).map_err(Failure::Usage)?),
+        (None, false) => None,
+        _ => {
+            return Err(Failure::Usage(
+                "--send and --client ID:SECRET go together".to_owned(),
+            ));
+        }
+    };
+    let url = args.url.clone().unwrap_or_else(|| {
+        if send_auth.is_some() {
+            send::messages_url(config.server.listen, &account.name)
+        } else {
+            callback_url(config.server.listen, &account.name)
+        }
+    });
     let (addr, target) = parse_url(&url).map_err(Failure::Usage)?;
     let to = args.to.clone().unwrap_or_else(|| sender.appid.clone());
     let base = pool::run_base();
@@ -174,33 +201,51 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
         (None, Some(messages)) => messages,
         (None, None) => {
             let secs = (args.warmup + args.duration).as_secs_f64();
-            (secs * 100_000.0).ceil() as usize
+            let per_sec = if send_auth.is_some() {
+                20_000.0
+            } else {
+                100_000.0
+            };
+            (secs * per_sec).ceil() as usize
         }
     };
+    let build = |unique: Unique, now: u64| match &send_auth {
+        Some(auth) => send::request(&target, auth, unique),
+        None => pool::request(&sender, &target, &to, &args.text, unique, now),
+    };
+    let (mode, what, expected) = match send_auth {
+        Some(_) => ("send", "template sends".to_owned(), send::ACCEPTED),
+        None => (
+            sender.mode.as_str(),
+            format!("{} mode pushes", sender.mode.as_str()),
+            200,
+        ),
+    };
 
-    // One push beyond the pool checks, before anything else, that the target answers it.
-    let probe = pool::request(
-        &sender,
-        &target,
-        &to,
-        &args.text,
+    // One request beyond the pool checks, before anything else, that the target answers it.
+    let probe = build(
         Unique {
             base,
             index: count as u64,
         },
         wxgate::internals::clock::unix_secs(),
     );
-    let probed = probe_target(addr, &probe, &sender, args.timeout).map_err(Failure::Run)?;
+    let probed = if send_auth.is_some() {
+        probe_send(addr, &probe, args.timeout)
+    } else {
+        probe_target(addr, &probe, &sender, args.timeout)
+    }
+    .map_err(Failure::Run)?;
     note(&format!("probe: {probed}"));
 
     let prepare = Instant::now();
-    let pool = Arc::new(Pool::prepare(
-        &sender, &target, &to, &args.text, base, count, args.cycle,
-    ));
+    let now = wxgate::internals::clock::unix_secs();
+    let pool = Arc::new(Pool::build(base, count, args.cycle, |unique| {
+        build(unique, now)
+    }));
     note(&format!(
-        "prepared {} distinct {} pushes ({:.0} MB) in {:.1} s",
+        "prepared {} distinct {what} ({:.0} MB) in {:.1} s",
         pool.len(),
-        sender.mode.as_str(),
         pool.bytes() as f64 / 1e6,
         prepare.elapsed().as_secs_f64()
     ));
@@ -273,7 +318,9 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
     let ran_dry = !counted_run && exhausted.is_some_and(|at| at < stop_at);
     let report = Report {
         url,
-        mode: sender.mode.as_str(),
+        mode,
+        what,
+        expected,
         connections: args.connections,
         threads: args.threads,
         window,
@@ -291,7 +338,7 @@ fn bench(config: &Config, args: &BenchArgs) -> Result<(), Failure> {
     }
     if ran_dry {
         eprintln!(
-            "wxgate bench: the {} prepared pushes ran out after {:.1} s of measuring; raise \
+            "wxgate bench: the {} prepared requests ran out after {:.1} s of measuring; raise \
              --messages for a full --duration",
             report.prepared,
             window.as_secs_f64()
@@ -344,13 +391,12 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
-/// Sends one push and says what came back; an error when it is not a 200 with a valid reply.
-fn probe_target(
+/// Sends one request on a fresh connection: the status and body that came back.
+fn probe_exchange(
     addr: SocketAddr,
     request: &[u8],
-    sender: &Sender,
     timeout: Duration,
-) -> Result<String, String> {
+) -> Result<(u16, Vec<u8>), String> {
     runtime()?.block_on(async {
         let mut connection = tokio::time::timeout(timeout, Connection::open(addr))
             .await
@@ -360,15 +406,44 @@ fn probe_target(
             .await
             .map_err(|_| "the probe timed out".to_owned())?
             .map_err(|e| format!("the probe failed: {e}"))?;
-        if response.status != 200 {
-            return Err(format!(
-                "the probe was answered {}: {}",
-                response.status,
-                String::from_utf8_lossy(response.body).trim()
-            ));
-        }
+        Ok((response.status, response.body.to_vec()))
+    })
+}
+
+/// The error for a probe answered `status` when `expected` was wanted.
+fn unexpected_answer(status: u16, body: &[u8]) -> String {
+    format!(
+        "the probe was answered {status}: {}",
+        String::from_utf8_lossy(body).trim()
+    )
+}
+
+/// Sends one message to the send API and says what came back; an error unless it is a 202.
+fn probe_send(addr: SocketAddr, request: &[u8], timeout: Duration) -> Result<String, String> {
+    let (status, body) = probe_exchange(addr, request, timeout)?;
+    if status != send::ACCEPTED {
+        return Err(unexpected_answer(status, &body));
+    }
+    Ok(format!(
+        "{status}, {}",
+        String::from_utf8_lossy(&body).trim()
+    ))
+}
+
+/// Sends one push and says what came back; an error when it is not a 200 with a valid reply.
+fn probe_target(
+    addr: SocketAddr,
+    request: &[u8],
+    sender: &Sender,
+    timeout: Duration,
+) -> Result<String, String> {
+    let (status, body) = probe_exchange(addr, request, timeout)?;
+    if status != 200 {
+        return Err(unexpected_answer(status, &body));
+    }
+    {
         let encrypted = sender.encrypts();
-        match sender.open_reply(response.body, encrypted) {
+        match sender.open_reply(&body, encrypted) {
             Ok(Opened::Success) => Ok("200, success (no reply)".to_owned()),
             Ok(Opened::Reply {
                 fields, verified, ..
@@ -384,7 +459,7 @@ fn probe_target(
             )),
             Err(e) => Err(format!("the probe's reply is wrong: {e}")),
         }
-    })
+    }
 }
 
 /// Runs every connection to the end and gathers what they saw.
@@ -527,7 +602,12 @@ async fn connection(
 #[derive(Debug)]
 struct Report {
     url: String,
+    /// The pushes' mode (`plain`, `compatible`, `safe`), or `send`.
     mode: &'static str,
+    /// What was sent: "safe mode pushes", "template sends".
+    what: String,
+    /// The status of a success: 200 for pushes, 202 for sends.
+    expected: u16,
     connections: usize,
     threads: usize,
     window: Duration,
@@ -570,12 +650,12 @@ impl Report {
     fn text(&self) -> String {
         let p = self.percentiles;
         let mut out = format!(
-            "target       {} ({} mode pushes, {} connections, {} thread{})\n\
+            "target       {} ({}, {} connections, {} thread{})\n\
              requests     {} in {:.2} s = {:.0} requests/s\n\
              latency      p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms\n\
-             non-200      {}",
+             non-{:<8}{}",
             self.url,
-            self.mode,
+            self.what,
             self.connections,
             self.threads,
             if self.threads == 1 { "" } else { "s" },
@@ -586,13 +666,14 @@ impl Report {
             p.p90,
             p.p99,
             p.max,
-            self.tally.non_200(),
+            self.expected,
+            self.tally.other_than(self.expected),
         );
         let others: Vec<String> = self
             .tally
             .statuses
             .iter()
-            .filter(|&(&status, _)| status != 200)
+            .filter(|&(&status, _)| status != self.expected)
             .map(|(status, count)| format!("{status}: {count}"))
             .collect();
         if !others.is_empty() {
@@ -619,7 +700,7 @@ impl Report {
             .iter()
             .map(|(status, count)| (status.to_string(), (*count).into()))
             .collect();
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "url": self.url,
             "mode": self.mode,
             "connections": self.connections,
@@ -628,7 +709,8 @@ impl Report {
             "requests": self.tally.responses(),
             "requests_per_sec": self.rate(),
             "latency_ms": { "p50": p.p50, "p90": p.p90, "p99": p.p99, "max": p.max },
-            "non_200": self.tally.non_200(),
+            "expected_status": self.expected,
+            "unexpected": self.tally.other_than(self.expected),
             "statuses": statuses,
             "errors": self.tally.errors,
             "first_error": self.tally.first_error,
@@ -637,7 +719,10 @@ impl Report {
             "server_cpu_percent": self.server_busy(),
             "server_cpu_us_per_request": self.server_cpu_us(),
             "ran_dry": self.ran_dry,
-        })
+        });
+        // `non_200` for pushes, `non_202` for sends: answers other than a success.
+        json[format!("non_{}", self.expected)] = self.tally.other_than(self.expected).into();
+        json
     }
 }
 

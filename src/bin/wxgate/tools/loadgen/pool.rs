@@ -96,25 +96,20 @@ pub fn frame(out: &mut Vec<u8>, target: &Target, query: &str, body: &[u8]) {
 }
 
 impl Pool {
-    /// Prepares `count` unique requests (numbers `first..first + count`).
-    pub fn prepare(
-        sender: &Sender,
-        target: &Target,
-        to: &str,
-        content: &str,
+    /// Prepares `count` requests made by `make` from numbers `0..count` of the run `base`.
+    pub fn build(
         base: u64,
         count: usize,
         cycle: bool,
+        mut make: impl FnMut(Unique) -> Vec<u8>,
     ) -> Pool {
-        let now = wxgate::internals::clock::unix_secs();
         let mut data = Vec::new();
         let mut ends = Vec::with_capacity(count);
         for index in 0..count {
-            let unique = Unique {
+            let one = make(Unique {
                 base,
                 index: index as u64,
-            };
-            let one = request(sender, target, to, content, unique, now);
+            });
             if data.is_empty() {
                 data.reserve(one.len().saturating_add(16).saturating_mul(count));
             }

@@ -49,11 +49,11 @@ impl Tally {
         self.statuses.values().sum()
     }
 
-    /// Responses other than 200.
-    pub fn non_200(&self) -> u64 {
+    /// Responses with another status than `expected` (200 for pushes, 202 for sends).
+    pub fn other_than(&self, expected: u16) -> u64 {
         self.statuses
             .iter()
-            .filter(|&(&status, _)| status != 200)
+            .filter(|&(&status, _)| status != expected)
             .map(|(_, count)| count)
             .sum()
     }

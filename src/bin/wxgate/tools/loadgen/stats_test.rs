@@ -18,7 +18,8 @@ fn merged_counts() {
     b.error("reset");
     a.merge(b);
     assert_eq!(a.responses(), 3);
-    assert_eq!(a.non_200(), 1);
+    assert_eq!(a.other_than(200), 1);
+    assert_eq!(a.other_than(202), 3);
     assert_eq!(a.errors, 1);
     assert_eq!(a.first_error.as_deref(), Some("reset"));
 }
