@@ -273,8 +273,19 @@ impl Sender {
         if drained.is_err() {
             tracing::warn!(
                 in_hand = tasks.len(),
-                "outbox sender stopped with messages in hand; they go again after their lease"
+                "outbox sender stopped with messages in hand; those in a call go again after \
+                 their lease"
             );
+        }
+        // Whatever is left is cut off here; what had not reached WeChat yet is free at once.
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        match self.store.release_queued_leases(&self.settings.owner).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "outbox messages not started handed back"),
+            Err(error) => {
+                tracing::warn!(%error, "could not hand back the outbox messages not started; they go again after their lease")
+            }
         }
     }
 

@@ -553,6 +553,27 @@ impl Store {
         .await
     }
 
+    /// Gives up `owner`'s leases on the messages it claimed but has not started sending (a
+    /// sender that stops): another sender, or this one restarted, may take them at once
+    /// instead of after the lease. Messages already `sending` keep their lease: what happens to
+    /// them is decided when the lease ends. Returns how many were released.
+    pub async fn release_queued_leases(&self, owner: &str) -> Result<u64, StoreError> {
+        self.io(async move {
+            let released = with_pool!(self, |pool| {
+                sqlx::query(
+                    "UPDATE outbox_messages SET lease_owner = NULL, lease_until_ms = NULL \
+                     WHERE lease_owner = $1 AND status = 'queued'",
+                )
+                .bind(owner)
+                .execute(pool)
+                .await?
+                .rows_affected()
+            });
+            Ok(released)
+        })
+        .await
+    }
+
     /// Extends `owner`'s lease on the message `id` until `lease_until_ms` (while a call is in
     /// flight). Only while `owner` holds the lease; returns whether it did.
     pub async fn renew_lease(

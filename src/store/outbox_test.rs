@@ -357,6 +357,29 @@ async fn renewing_a_lease_keeps_other_senders_out(store: Store) {
 }
 on_every_backend!(renewing_a_lease_keeps_other_senders_out);
 
+async fn a_stopping_sender_releases_what_it_has_not_started(store: Store) {
+    for id in ["m1", "m2"] {
+        created(accept_one(&store, message(id, id, 1)).await);
+    }
+    let claimed = store
+        .claim_messages("s1", 1_000, 30_000, 10, &[])
+        .await
+        .unwrap();
+    assert_eq!(ids(&claimed), ["m1", "m2"]);
+    assert!(store.mark_sending("m1", "s1", 1, 31_000).await.unwrap());
+    assert_eq!(store.release_queued_leases("s2").await.unwrap(), 0);
+    assert_eq!(store.release_queued_leases("s1").await.unwrap(), 1);
+    // m2 is free at once; m1, in the middle of a call, waits for its lease.
+    assert_eq!(
+        ids(&store
+            .claim_messages("s2", 1_001, 30_000, 10, &[])
+            .await
+            .unwrap()),
+        ["m2"]
+    );
+}
+on_every_backend!(a_stopping_sender_releases_what_it_has_not_started);
+
 async fn an_ended_lease_hands_a_sending_message_to_another_sender(store: Store) {
     accepted_and_claimed(&store, "m1", "s1").await;
     assert!(store.mark_sending("m1", "s1", 2, 31_000).await.unwrap());
