@@ -114,6 +114,9 @@ impl StopHandle {
     }
 }
 
+/// How long a stop waits for the outbox's sender (which gives its calls in hand 10 s).
+const SENDER_STOP_LIMIT: Duration = Duration::from_secs(20);
+
 /// A serving gateway.
 pub struct Running {
     pub(super) server: Server,
@@ -164,10 +167,17 @@ impl Running {
         // from the stop), connections idle between requests close.
         self.connections.drain(self.grace).await;
         tracing::debug!(?served, "server stopped; flushing");
-        let (sender, stop_sending) = self.sender;
+        let (mut sender, stop_sending) = self.sender;
         stop_sending.notify_one();
-        if let Err(error) = sender.await {
-            tracing::error!(%error, "the outbox sender failed");
+        // The sender lets the calls in hand finish (10 s at most); should a store call of its
+        // hang, the stop goes on without it rather than wait forever.
+        match tokio::time::timeout(SENDER_STOP_LIMIT, &mut sender).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "the outbox sender failed"),
+            Err(_) => {
+                sender.abort();
+                tracing::error!("the outbox sender did not stop in time; cut off");
+            }
         }
         for task in &self.background {
             task.abort();
