@@ -50,10 +50,11 @@ enum Command {
     /// Examples: `simulate --account demo text hello`, `simulate event subscribe --key
     /// qrscene_42`, `simulate event click --key MENU_NEWS`, `simulate handshake`.
     Simulate(SimulateArgs),
-    /// Load a running gateway with unique pushes and report requests/s, latency percentiles and
-    /// non-200 answers.
+    /// Load a running gateway with unique pushes (or, with `--send`, send API requests) and
+    /// report requests/s, latency percentiles and the answers that were not a success.
     Bench(BenchArgs),
-    /// Serve a minimal actix-web handler with a fixed answer: the baseline `bench` compares to.
+    /// Serve a minimal actix-web handler with a fixed answer: the baseline `bench` compares to
+    /// (with `--wechat`, an instant mock of WeChat's API for the send benchmark).
     BenchBaseline(BaselineArgs),
     /// Make a new signing key for the OpenID Connect provider in the `[storage] database` and
     /// retire the current one: running gateways sign with the new key within 10 seconds and
