@@ -5,6 +5,7 @@
 
 pub mod body;
 pub mod client_ip;
+pub mod credentials;
 pub mod json_error;
 pub mod throttle;
 

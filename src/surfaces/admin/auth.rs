@@ -7,13 +7,13 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use subtle::ConstantTimeEq;
 
 use super::AdminError;
 use crate::account::Account;
 use crate::api::WeChatApi;
+use crate::http::credentials::bearer;
 use crate::state::State;
 
 /// Proof that the request carries the admin bearer token (and that the admin API is on).
@@ -27,14 +27,7 @@ impl AdminToken {
         let Some(token) = state(req)?.admin_token.as_deref() else {
             return Err(AdminError::NotFound("not found".into()));
         };
-        let presented = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, credentials)| credentials.trim());
-        match presented {
+        match bearer(req.headers()) {
             Some(presented) if bool::from(presented.as_bytes().ct_eq(token.as_bytes())) => {
                 Ok(AdminToken)
             }

@@ -6,11 +6,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 
 use super::lookup;
 use crate::account::Account;
+use crate::http::credentials::bearer;
 use crate::http::json_error::JsonError;
 use crate::sessions::Session;
 use crate::state::State;
@@ -23,17 +23,6 @@ pub struct MpSession {
     pub session: Session,
     /// The bearer token that found it.
     bearer: String,
-}
-
-/// The bearer token of `req`, if any.
-fn bearer(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned())
-        .filter(|token| !token.is_empty())
 }
 
 impl FromRequest for MpSession {
@@ -49,7 +38,8 @@ impl FromRequest for MpSession {
                 .clone();
             let name = req.match_info().get("account").unwrap_or_default();
             let (account, mini) = lookup(&state, name)?;
-            let bearer = bearer(&req)
+            let bearer = bearer(req.headers())
+                .map(str::to_owned)
                 .ok_or_else(|| JsonError::unauthorized("no session (Authorization: Bearer)"))?;
             let session = mini
                 .sessions

@@ -10,7 +10,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -21,6 +21,7 @@ use crate::clock::unix_secs;
 use crate::config::ClientScope;
 use crate::grants::GrantKind;
 use crate::http::body::{BodyError, read_limited};
+use crate::http::credentials::{authorization, decode_basic};
 use crate::identity::Provider;
 use crate::identity::clients::{Client, Clients};
 use crate::metrics::LoginStep;
@@ -109,20 +110,13 @@ fn authenticate<'a>(
     req: &HttpRequest,
     form: &Params,
 ) -> Result<&'a Client, OidcError> {
-    let basic = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
-        .map(|(_, credentials)| credentials.trim());
-    if let Some(credentials) = basic {
+    if let Some(credentials) = authorization(req.headers(), "basic") {
         if form.get("client_secret").is_some() {
             return Err(OidcError::invalid_request(
                 "use one client authentication method, not both HTTP Basic and client_secret",
             ));
         }
-        let pairs = decode_basic(credentials).ok_or_else(|| OidcError::invalid_client(true))?;
+        let pairs = basic_pairs(credentials).ok_or_else(|| OidcError::invalid_client(true))?;
         if form
             .get("client_id")
             .is_some_and(|form_id| pairs.iter().all(|(id, _)| id != form_id))
@@ -159,10 +153,9 @@ fn authenticate<'a>(
 
 /// The id and secret of HTTP Basic credentials: form-urlencoded, as RFC 6749 section 2.3.1
 /// says, and as sent (many clients do not encode them), when the two differ.
-fn decode_basic(credentials: &str) -> Option<Vec<(String, String)>> {
-    let decoded = STANDARD.decode(credentials).ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
+fn basic_pairs(credentials: &str) -> Option<Vec<(String, String)>> {
+    let (id, secret) = decode_basic(credentials)?;
+    let (id, secret) = (id.as_str(), secret.as_str());
     let unescape = |part: &str| -> String {
         form_urlencoded::parse(format!("x={}", part.replace('&', "%26")).as_bytes())
             .next()

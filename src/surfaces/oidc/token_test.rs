@@ -1,4 +1,5 @@
 use actix_web::ResponseError as _;
+use base64::engine::general_purpose::STANDARD;
 
 use super::*;
 use crate::config::ClientConfig;
@@ -11,22 +12,22 @@ fn basic(id: &str, secret: &str) -> String {
 #[test]
 fn basic_credentials_are_form_decoded_and_also_tried_as_sent() {
     assert_eq!(
-        decode_basic(&basic("shop", "s3cret")).unwrap(),
+        basic_pairs(&basic("shop", "s3cret")).unwrap(),
         vec![("shop".to_owned(), "s3cret".to_owned())]
     );
     assert_eq!(
-        decode_basic(&basic("a%3Ab", "x+y%26z")).unwrap(),
+        basic_pairs(&basic("a%3Ab", "x+y%26z")).unwrap(),
         vec![
             ("a:b".to_owned(), "x y&z".to_owned()),
             ("a%3Ab".to_owned(), "x+y%26z".to_owned())
         ]
     );
     assert_eq!(
-        decode_basic(&basic("shop", "p:a&ss")).unwrap()[0],
+        basic_pairs(&basic("shop", "p:a&ss")).unwrap()[0],
         ("shop".to_owned(), "p:a&ss".to_owned())
     );
-    assert!(decode_basic("not base64!").is_none());
-    assert!(decode_basic(&STANDARD.encode("no colon")).is_none());
+    assert!(basic_pairs("not base64!").is_none());
+    assert!(basic_pairs(&STANDARD.encode("no colon")).is_none());
 }
 
 fn grant(challenge: Option<&str>) -> CodeGrant {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::records::{TokenGrant, USED};
 use super::{OidcError, Wire, lookup, throttle};
 use crate::grants::GrantKind;
+use crate::http::credentials::bearer;
 use crate::state::State;
 
 /// Handles `/userinfo`.
@@ -20,15 +21,7 @@ pub async fn userinfo(
     let (provider, _) = lookup(&state, &name)
         .map_err(|_| OidcError::json(StatusCode::NOT_FOUND, "invalid_request", "no such issuer"))?;
     throttle(&provider.token_throttle, &state, &req, Wire::Json)?;
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| OidcError::invalid_token("no bearer token"))?;
+    let token = bearer(req.headers()).ok_or_else(|| OidcError::invalid_token("no bearer token"))?;
     let grants = &provider.grants;
     let record = grants
         .get(GrantKind::AccessToken, token)

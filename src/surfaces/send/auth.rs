@@ -6,13 +6,12 @@ use std::future::{Ready, ready};
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 
 use crate::account::Account;
 use crate::config::ClientScope;
+use crate::http::credentials::{authorization, decode_basic};
 use crate::http::json_error::JsonError;
 use crate::state::State;
 
@@ -25,22 +24,6 @@ pub struct SendClient {
     pub account: Arc<Account>,
 }
 
-/// The id and secret of `Authorization: Basic ...`.
-fn basic(req: &HttpRequest) -> Option<(String, String)> {
-    let credentials = req
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))?
-        .1
-        .trim();
-    let decoded = String::from_utf8(STANDARD.decode(credentials).ok()?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
-}
-
 impl SendClient {
     fn check(req: &HttpRequest) -> Result<SendClient, JsonError> {
         let state = req
@@ -51,7 +34,9 @@ impl SendClient {
                 "missing or wrong client credentials (HTTP Basic with the client's id and secret)",
             )
         };
-        let (id, secret) = basic(req).ok_or_else(unauthorized)?;
+        let (id, secret) = authorization(req.headers(), "basic")
+            .and_then(decode_basic)
+            .ok_or_else(unauthorized)?;
         let client = state
             .clients
             .get(&id)
