@@ -19,6 +19,8 @@
 //!   ([`Store::claim_messages`]) until their outcome is recorded ([`Store::record_outcome`],
 //!   [`Store::template_finished`]); and the webhook events telling the apps
 //!   ([`Store::claim_webhooks`]).
+//! - **The audit log**: who changed what, and every sign-in ([`Store::record_audit`],
+//!   [`Store::audit_entries`], [`Store::failed_sign_ins_since`]).
 //!
 //! Every write is committed (on SQLite with `synchronous=FULL`, on disk) before its method
 //! returns, so an admin request answered 2xx is never lost; nothing is cached in the process, so
@@ -33,6 +35,7 @@
 //! once, in SQL both accept, and run on either through `backend.rs` (the outbox's claims add
 //! PostgreSQL's row locks).
 
+mod audit;
 mod backend;
 mod error;
 mod menus;
@@ -50,6 +53,7 @@ pub(crate) mod test_postgres;
 #[cfg(test)]
 mod test_util;
 
+pub use audit::{AuditAction, AuditEntry, FailedSignInsBy, NewAuditEntry};
 pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use mp_sessions::{NewMpSession, StoredMpSession};

@@ -36,6 +36,11 @@ const MIGRATIONS: &[Embedded] = &[
         "outbox",
         include_str!("../../migrations/postgres/0004_outbox.sql"),
     ),
+    (
+        5,
+        "console",
+        include_str!("../../migrations/postgres/0005_console.sql"),
+    ),
 ];
 
 /// Connections per gateway instance.

@@ -39,6 +39,11 @@ const MIGRATIONS: &[Embedded] = &[
         "outbox",
         include_str!("../../migrations/sqlite/0004_outbox.sql"),
     ),
+    (
+        5,
+        "console",
+        include_str!("../../migrations/sqlite/0005_console.sql"),
+    ),
 ];
 
 /// How long a statement waits for another connection's write lock before failing.
