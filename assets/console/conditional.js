@@ -168,10 +168,12 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    var page = document.querySelector("main#page-conditional");
-    if (page) {
-      conditionalPage(page);
-    }
-  });
+  if (window.MenuEditor) {
+    window.MenuEditor.whenReady(function () {
+      var page = document.querySelector("main#page-conditional");
+      if (page) {
+        conditionalPage(page);
+      }
+    });
+  }
 })();

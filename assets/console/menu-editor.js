@@ -7,8 +7,9 @@
  * The rules mirror the server's menu validation (byte lengths counted in UTF-8, as the server
  * counts them); the server stays the authority and its problems are shown at the same places.
  *
- * On the menu page (main#page-menu) this file also wires publishing, the versions list and the
- * diff form. Needs console.js (msg, postJson) loaded first.
+ * On the menu page (main#page-menu) this file also wires publishing and refreshes the versions
+ * list after it. Needs console.js (msg, postJson, wxgate.ready) loaded first; starts once the
+ * message catalogue is loaded, and marks its root with `data-ready` then.
  */
 (function () {
   "use strict";
@@ -663,6 +664,7 @@
     });
 
     render();
+    root.dataset.ready = "true";
 
     return {
       /** The menu in WeChat's shape: `{"button": [...]}`. */
@@ -801,7 +803,21 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  /** Runs `start` once the page is parsed and the message catalogue is loaded. */
+  function whenReady(start) {
+    var catalogue = window.wxgate && window.wxgate.ready ? window.wxgate.ready : Promise.resolve();
+    var parsed = new Promise(function (resolve) {
+      if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", resolve);
+      } else {
+        resolve();
+      }
+    });
+    Promise.all([parsed, catalogue]).then(start, start);
+  }
+  window.MenuEditor.whenReady = whenReady;
+
+  whenReady(function () {
     var page = document.querySelector("main#page-menu");
     if (page) {
       menuPage(page);
