@@ -145,7 +145,11 @@ async fn delete(
 ) -> Result<HttpResponse, ConsoleError> {
     let state = state(&req)?;
     let account = account(state, &req)?;
-    let menuid = req.match_info().get("menuid").unwrap_or_default().to_owned();
+    let menuid = req
+        .match_info()
+        .get("menuid")
+        .unwrap_or_default()
+        .to_owned();
     let CsrfOnly {} = form(&req, payload, &session).await?;
     let ip = client_ip(&req);
     let by = Actor {

@@ -92,14 +92,8 @@ fn a_run_of_changes_pairs_removed_and_added_lines_in_order() {
 #[test]
 fn empty_sides() {
     assert!(side_by_side("", "").is_empty());
-    assert_eq!(
-        view(&side_by_side("", "a")),
-        vec![row("-", "1:a", true)]
-    );
-    assert_eq!(
-        view(&side_by_side("a", "")),
-        vec![row("1:a", "-", true)]
-    );
+    assert_eq!(view(&side_by_side("", "a")), vec![row("-", "1:a", true)]);
+    assert_eq!(view(&side_by_side("a", "")), vec![row("1:a", "-", true)]);
 }
 
 #[test]

@@ -43,7 +43,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The configured account the path names, or 404.
-pub(super) fn account<'s>(state: &'s State, req: &HttpRequest) -> Result<&'s Account, ConsoleError> {
+pub(super) fn account<'s>(
+    state: &'s State,
+    req: &HttpRequest,
+) -> Result<&'s Account, ConsoleError> {
     let name = req.match_info().get("account").unwrap_or_default();
     state
         .account(name)
@@ -93,7 +96,10 @@ pub(super) fn refused(error: ManageError, t: T) -> Result<HttpResponse, ConsoleE
     match error {
         ManageError::Invalid(problems) => Ok(invalid(&problems, t)),
         ManageError::NoDefaultMenu => Ok(invalid(
-            &[Problem::new("button", ManageError::NoDefaultMenu.to_string())],
+            &[Problem::new(
+                "button",
+                ManageError::NoDefaultMenu.to_string(),
+            )],
             t,
         )),
         other => Err(ConsoleError::from(other)),
@@ -185,10 +191,7 @@ pub(super) fn button_types() -> Vec<(&'static str, String)> {
 }
 
 /// `GET /admin/menus/{account}`: the current menu in the editor, the versions, delete.
-async fn editor(
-    req: HttpRequest,
-    session: ConsoleSession,
-) -> Result<HttpResponse, ConsoleError> {
+async fn editor(req: HttpRequest, session: ConsoleSession) -> Result<HttpResponse, ConsoleError> {
     let state = state(&req)?;
     let account = account(state, &req)?;
     let t = T { lang: session.lang };
@@ -208,11 +211,7 @@ async fn editor(
             (None, None) => None,
         });
     let newest = versions.last().map_or(0, |v| v.version);
-    let before = versions
-        .iter()
-        .rev()
-        .nth(1)
-        .map_or(newest, |v| v.version);
+    let before = versions.iter().rev().nth(1).map_or(newest, |v| v.version);
     let page = EditorPage {
         page: Page::new(&req, &session, "menus"),
         account: account.name.to_string(),
@@ -221,7 +220,11 @@ async fn editor(
         current: current.map(|v| v.version),
         menu_json: serde_json::to_string(&menu)
             .map_err(|e| ConsoleError::Internal(format!("menu does not serialize: {e}")))?,
-        versions: versions.iter().rev().map(|v| VersionRow::new(v, t)).collect(),
+        versions: versions
+            .iter()
+            .rev()
+            .map(|v| VersionRow::new(v, t))
+            .collect(),
         diff_a: before,
         diff_b: newest,
         button_types: button_types(),
@@ -304,7 +307,10 @@ async fn delete(
         ip: &ip,
     };
     manage::delete_menu(&state.store, account, &by).await?;
-    Ok(see_other(format!("/admin/menus/{}?deleted=1", account.name)))
+    Ok(see_other(format!(
+        "/admin/menus/{}?deleted=1",
+        account.name
+    )))
 }
 
 /// The versions compared: `?a=V&b=W`.

@@ -20,7 +20,10 @@ fn when_prints_utc_date_and_time() {
 
 #[test]
 fn dotted_paths_name_fields_as_the_editor_does() {
-    assert_eq!(dotted("button[0].sub_button[12].url"), "button.0.sub_button.12.url");
+    assert_eq!(
+        dotted("button[0].sub_button[12].url"),
+        "button.0.sub_button.12.url"
+    );
     assert_eq!(dotted("button[3]"), "button.3");
     assert_eq!(dotted("matchrule.tag_id"), "matchrule.tag_id");
     assert_eq!(dotted("button"), "button");
@@ -30,11 +33,19 @@ fn dotted_paths_name_fields_as_the_editor_does() {
 async fn invalid_answers_422_with_every_problem_by_dotted_path() {
     let problems = vec![
         Problem::new("button[0].name", "name must not be empty"),
-        Problem::new("button[1].sub_button[2].key", "key is required for type click"),
+        Problem::new(
+            "button[1].sub_button[2].key",
+            "key is required for type click",
+        ),
     ];
     let response = invalid(&problems, T::default());
-    assert_eq!(response.status(), actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
-    let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+    assert_eq!(
+        response.status(),
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap();
     let value: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         value["problems"],
