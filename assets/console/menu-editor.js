@@ -106,7 +106,11 @@
     };
   }
 
-  /** WeChat's rules, as the server checks them; every problem with its path. */
+  /**
+   * WeChat's rules, as the server checks them; every problem with its path. An empty menu is
+   * left to the server (its 422 names it when the admin publishes), so a new editor starts
+   * without an error.
+   */
   function validate(buttons) {
     var problems = [];
     function add(path, text) {
@@ -140,9 +144,6 @@
           }));
         }
       });
-    }
-    if (!buttons.length) {
-      add("button", message(msg("menu.err.no_buttons"), { max: MAX_BUTTONS }));
     }
     buttons.forEach(function (button, i) {
       var path = "button." + i;
