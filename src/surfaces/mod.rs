@@ -14,6 +14,7 @@
 
 pub mod admin;
 pub mod callback;
+pub mod console;
 pub mod jssdk;
 pub mod miniprogram;
 pub mod oidc;

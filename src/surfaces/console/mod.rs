@@ -1,0 +1,3 @@
+//! The browser console under `/admin/`.
+
+pub mod qr_image;
