@@ -19,6 +19,10 @@
 //!   ([`Store::claim_messages`]) until their outcome is recorded ([`Store::record_outcome`],
 //!   [`Store::template_finished`]); and the webhook events telling the apps
 //!   ([`Store::claim_webhooks`]).
+//! - **Console sessions**: the SHA-256 of each console cookie, its admin and when it was last
+//!   used ([`Store::create_console_session`], [`Store::console_session`],
+//!   [`Store::touch_console_session`], [`Store::delete_console_session`],
+//!   [`Store::purge_console_sessions`]).
 //! - **The audit log**: who changed what, and every sign-in ([`Store::record_audit`],
 //!   [`Store::audit_entries`], [`Store::failed_sign_ins_since`]).
 //!
@@ -37,6 +41,7 @@
 
 mod audit;
 mod backend;
+mod console_sessions;
 mod error;
 mod menus;
 mod migrate;
@@ -54,6 +59,7 @@ pub(crate) mod test_postgres;
 mod test_util;
 
 pub use audit::{AuditAction, AuditEntry, FailedSignInsBy, NewAuditEntry};
+pub use console_sessions::ConsoleSessionRow;
 pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use mp_sessions::{NewMpSession, StoredMpSession};

@@ -1,4 +1,4 @@
-//! The admin API under `/admin`: menus and QR codes, JSON in and out, behind a bearer token.
+//! The admin API under `/admin/accounts`: menus and QR codes, JSON in and out, behind a bearer token.
 //!
 //! Order of checks: admin enabled (else 404 for everything), bearer token (401, compared in
 //! constant time), account and route (404), body size (413) and arrival (408), JSON shape (400),
@@ -28,25 +28,22 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 1 << 20;
 /// Registers the admin routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/admin")
-            .route("/accounts/{name}/menu", web::get().to(menus::current))
-            .route("/accounts/{name}/menu", web::put().to(menus::put))
-            .route("/accounts/{name}/menu", web::delete().to(menus::delete))
+        web::scope("/admin/accounts")
+            .route("/{name}/menu", web::get().to(menus::current))
+            .route("/{name}/menu", web::put().to(menus::put))
+            .route("/{name}/menu", web::delete().to(menus::delete))
+            .route("/{name}/menu/versions", web::get().to(menus::versions))
             .route(
-                "/accounts/{name}/menu/versions",
-                web::get().to(menus::versions),
-            )
-            .route(
-                "/accounts/{name}/menu/versions/{version}/publish",
+                "/{name}/menu/versions/{version}/publish",
                 web::post().to(menus::publish_version),
             )
-            .route("/accounts/{name}/qrcodes", web::get().to(qrcodes::list))
-            .route("/accounts/{name}/qrcodes", web::post().to(qrcodes::create))
+            .route("/{name}/qrcodes", web::get().to(qrcodes::list))
+            .route("/{name}/qrcodes", web::post().to(qrcodes::create))
             .default_service(web::to(not_found)),
     );
 }
 
-/// Any other path or method under `/admin`: 404, once the token is checked.
+/// Any other path or method under `/admin/accounts`: 404, once the token is checked.
 async fn not_found(_: AdminToken) -> Result<actix_web::HttpResponse, AdminError> {
     Err(AdminError::NotFound("no such admin route".into()))
 }
