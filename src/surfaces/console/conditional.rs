@@ -10,7 +10,10 @@ use serde_json::Value;
 
 use super::error::ConsoleError;
 use super::i18n::T;
-use super::menus::{BUTTON_FIELDS, account, button_types, invalid, refused, see_other, when};
+use super::menus::{
+    BUTTON_FIELDS, Notice, account, button_types, failed, invalid, refused, see_other,
+    wechat_errcode, when,
+};
 use super::session::{ConsoleSession, client_ip, form, json, state};
 use super::{Page, html};
 use crate::manage::validate::{TryMatchRequest, validate_try_match};
@@ -72,7 +75,7 @@ struct ConditionalPage {
     page: Page,
     account: String,
     id_prefix: &'static str,
-    notice: Option<String>,
+    notice: Option<Notice>,
     has_default: bool,
     menus: Vec<MenuRow>,
     button_types: Vec<(&'static str, String)>,
@@ -81,8 +84,20 @@ struct ConditionalPage {
 
 /// What a redirect back to the page says happened.
 #[derive(Deserialize)]
-struct Notice {
+struct NoticeQuery {
     deleted: Option<String>,
+    delete_failed: Option<i64>,
+}
+
+impl NoticeQuery {
+    fn notice(&self, t: T) -> Option<Notice> {
+        if let Some(errcode) = self.delete_failed {
+            return Some(Notice::delete_failed(t, errcode));
+        }
+        self.deleted
+            .as_ref()
+            .map(|menuid| Notice::ok(t.t("cond.notice.deleted").replace("{menuid}", menuid)))
+    }
 }
 
 /// `GET /admin/menus/{account}/conditional`: the list, the editor for a new one, try-match.
@@ -90,12 +105,13 @@ async fn list(req: HttpRequest, session: ConsoleSession) -> Result<HttpResponse,
     let state = state(&req)?;
     let account = account(state, &req)?;
     let t = T { lang: session.lang };
-    let menus = manage::conditional_menus(&state.store, account).await?;
+    let menus = manage::conditional_menus(&state.store, account)
+        .await
+        .map_err(failed)?;
     let has_default = state.store.current_menu(&account.name).await?.is_some();
-    let notice = web::Query::<Notice>::from_query(req.query_string())
+    let notice = web::Query::<NoticeQuery>::from_query(req.query_string())
         .ok()
-        .and_then(|q| q.deleted.clone())
-        .map(|menuid| t.t("cond.notice.deleted").replace("{menuid}", &menuid));
+        .and_then(|q| q.notice(t));
     let page = ConditionalPage {
         page: Page::new(&req, &session, "menus"),
         account: account.name.to_string(),
@@ -156,10 +172,12 @@ async fn delete(
         name: &session.admin,
         ip: &ip,
     };
-    manage::delete_conditional(&state.store, account, &menuid, &by).await?;
-    let query: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("deleted", &menuid)
-        .finish();
+    let query = match manage::delete_conditional(&state.store, account, &menuid, &by).await {
+        Ok(()) => form_urlencoded::Serializer::new(String::new())
+            .append_pair("deleted", &menuid)
+            .finish(),
+        Err(error) => format!("delete_failed={}", wechat_errcode(error)?),
+    };
     Ok(see_other(format!(
         "/admin/menus/{}/conditional?{query}",
         account.name

@@ -15,6 +15,7 @@ use super::i18n::T;
 use super::session::{ConsoleSession, client_ip, form, json, state};
 use super::{Page, html};
 use crate::account::Account;
+use crate::api::ApiError;
 use crate::manage::validate::BUTTON_TYPES;
 use crate::manage::{self, Actor, ManageError, Menu, MenuVersion, Problem};
 use crate::state::State;
@@ -89,9 +90,10 @@ pub(super) fn dotted(path: &str) -> String {
     out
 }
 
-/// The answer to a script's change that broke WeChat's rules: 422 with every problem, each at
-/// its dotted path (a conditional menu before any default menu: one problem at `button`). Any
-/// other failure goes through the console's error map.
+/// The answer to a script's change that failed: 422 with every problem, each at its dotted
+/// path (a conditional menu before any default menu: one problem at `button`), 422 for an
+/// account without a secret, 502 (504 when WeChat did not answer) with WeChat's `errcode` and
+/// `errmsg` and the menu version kept, if any. The rest goes through the console's error map.
 pub(super) fn refused(error: ManageError, t: T) -> Result<HttpResponse, ConsoleError> {
     match error {
         ManageError::Invalid(problems) => Ok(invalid(&problems, t)),
@@ -102,7 +104,83 @@ pub(super) fn refused(error: ManageError, t: T) -> Result<HttpResponse, ConsoleE
             )],
             t,
         )),
-        other => Err(ConsoleError::from(other)),
+        ManageError::NoSecret(_) => {
+            tracing::info!(%error, "console change refused");
+            Ok(HttpResponse::UnprocessableEntity().json(json!({ "error": error.to_string() })))
+        }
+        ManageError::WeChat { error, version } => {
+            tracing::warn!(%error, ?version, "WeChat refused a console change");
+            let mut body = json!({ "error": error.to_string() });
+            if let Some(errcode) = error.errcode() {
+                body["errcode"] = json!(errcode);
+            }
+            if let ApiError::WeChat { errmsg, .. } = &error {
+                body["errmsg"] = json!(errmsg);
+            }
+            if let Some(version) = version {
+                body["version"] = json!(version);
+            }
+            let mut response = if matches!(error, ApiError::Timeout) {
+                HttpResponse::GatewayTimeout()
+            } else {
+                HttpResponse::BadGateway()
+            };
+            Ok(response.json(body))
+        }
+        other => Err(failed(other)),
+    }
+}
+
+/// A failed change as a console error: 404 for what the account does not have, 500 for the
+/// store, 400 with the reason for the rest (an account without a secret, WeChat's refusal
+/// of a form that has no better place to say it).
+pub(super) fn failed(error: ManageError) -> ConsoleError {
+    match error {
+        ManageError::NotFound(_) => ConsoleError::NotFound,
+        ManageError::Store(error) => ConsoleError::Store(error),
+        other => ConsoleError::BadRequest(other.to_string()),
+    }
+}
+
+/// What a redirect back to a page says happened, shown once at its top.
+pub(super) struct Notice {
+    /// The text, in the admin's language.
+    pub text: String,
+    /// Whether it tells of a failure.
+    pub error: bool,
+}
+
+impl Notice {
+    pub(super) fn ok(text: String) -> Notice {
+        Notice { text, error: false }
+    }
+
+    pub(super) fn error(text: String) -> Notice {
+        Notice { text, error: true }
+    }
+
+    /// The notice of WeChat's refusal to delete: its errcode, or that it did not answer (0).
+    pub(super) fn delete_failed(t: T, errcode: i64) -> Notice {
+        if errcode == 0 {
+            Notice::error(t.t("menu.notice.no_answer").to_owned())
+        } else {
+            Notice::error(
+                t.t("menu.notice.delete_failed")
+                    .replace("{errcode}", &errcode.to_string()),
+            )
+        }
+    }
+}
+
+/// WeChat's errcode of a failed call, 0 when it did not answer; other failures as console
+/// errors.
+pub(super) fn wechat_errcode(error: ManageError) -> Result<i64, ConsoleError> {
+    match error {
+        ManageError::WeChat { error, .. } => {
+            tracing::warn!(%error, "WeChat refused a console change");
+            Ok(error.errcode().unwrap_or(0))
+        }
+        other => Err(failed(other)),
     }
 }
 
@@ -165,7 +243,7 @@ struct EditorPage {
     page: Page,
     account: String,
     id_prefix: &'static str,
-    notice: Option<String>,
+    notice: Option<Notice>,
     current: Option<i64>,
     menu_json: String,
     versions: Vec<VersionRow>,
@@ -177,9 +255,31 @@ struct EditorPage {
 
 /// What a redirect back to the editor says happened.
 #[derive(Deserialize)]
-struct Notice {
+struct NoticeQuery {
     published: Option<i64>,
     deleted: Option<u8>,
+    failed: Option<i64>,
+    delete_failed: Option<i64>,
+}
+
+impl NoticeQuery {
+    fn notice(&self, t: T) -> Option<Notice> {
+        if let Some(version) = self.published {
+            let text = t.t("menu.notice.published");
+            return Some(Notice::ok(text.replace("{version}", &version.to_string())));
+        }
+        if let Some(version) = self.failed {
+            let text = t.t("menu.notice.failed");
+            return Some(Notice::error(
+                text.replace("{version}", &version.to_string()),
+            ));
+        }
+        if let Some(errcode) = self.delete_failed {
+            return Some(Notice::delete_failed(t, errcode));
+        }
+        self.deleted
+            .map(|_| Notice::ok(t.t("menu.notice.deleted").to_owned()))
+    }
 }
 
 /// The types in the form's select, each with its label's key: the catalogue has one per type.
@@ -195,21 +295,16 @@ async fn editor(req: HttpRequest, session: ConsoleSession) -> Result<HttpRespons
     let state = state(&req)?;
     let account = account(state, &req)?;
     let t = T { lang: session.lang };
-    let versions = manage::menu_versions(&state.store, account).await?;
+    let versions = manage::menu_versions(&state.store, account)
+        .await
+        .map_err(failed)?;
     let current = versions.iter().find(|v| v.current);
     // The editor starts from the menu WeChat shows; with none, from the last one saved.
     let start = current.or_else(|| versions.last());
     let menu = start.map_or_else(|| json!({ "button": [] }), |v| v.menu.clone());
-    let notice = web::Query::<Notice>::from_query(req.query_string())
+    let notice = web::Query::<NoticeQuery>::from_query(req.query_string())
         .ok()
-        .and_then(|q| match (q.published, q.deleted) {
-            (Some(version), _) => Some(
-                t.t("menu.notice.published")
-                    .replace("{version}", &version.to_string()),
-            ),
-            (None, Some(_)) => Some(t.t("menu.notice.deleted").to_owned()),
-            (None, None) => None,
-        });
+        .and_then(|q| q.notice(t));
     let newest = versions.last().map_or(0, |v| v.version);
     let before = versions.iter().rev().nth(1).map_or(newest, |v| v.version);
     let page = EditorPage {
@@ -284,10 +379,18 @@ async fn rollback(
         name: &session.admin,
         ip: &ip,
     };
-    let published = manage::republish(&state.store, account, version, &by).await?;
+    let outcome = match manage::republish(&state.store, account, version, &by).await {
+        Ok(published) => format!("published={}", published.version),
+        // WeChat's answer is recorded on the version, which the page lists.
+        Err(ManageError::WeChat { error, .. }) => {
+            tracing::warn!(%error, version, "WeChat refused a menu version again");
+            format!("failed={version}")
+        }
+        Err(other) => return Err(failed(other)),
+    };
     Ok(see_other(format!(
-        "/admin/menus/{}?published={}",
-        account.name, published.version
+        "/admin/menus/{}?{outcome}",
+        account.name
     )))
 }
 
@@ -306,9 +409,12 @@ async fn delete(
         name: &session.admin,
         ip: &ip,
     };
-    manage::delete_menu(&state.store, account, &by).await?;
+    let outcome = match manage::delete_menu(&state.store, account, &by).await {
+        Ok(()) => "deleted=1".to_owned(),
+        Err(error) => format!("delete_failed={}", wechat_errcode(error)?),
+    };
     Ok(see_other(format!(
-        "/admin/menus/{}?deleted=1",
+        "/admin/menus/{}?{outcome}",
         account.name
     )))
 }
