@@ -31,6 +31,8 @@ pub mod http;
 pub mod identity;
 #[path = "logging.rs"]
 pub mod logging;
+#[path = "manage/mod.rs"]
+pub mod manage;
 #[path = "metrics.rs"]
 pub mod metrics;
 #[path = "outbox/mod.rs"]
@@ -41,6 +43,8 @@ pub mod qr;
 pub mod server;
 #[path = "sessions/mod.rs"]
 pub mod sessions;
+#[path = "simulate/mod.rs"]
+pub mod simulate;
 #[path = "state.rs"]
 pub mod state;
 #[path = "store/mod.rs"]

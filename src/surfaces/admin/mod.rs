@@ -1,4 +1,7 @@
-//! The admin API under `/admin/accounts`: menus and QR codes, JSON in and out, behind a bearer token.
+//! The admin API under `/admin/accounts`: menus, conditional menus and QR codes, JSON in and
+//! out, behind a bearer token. A thin front over [`crate::manage`], where the rules, the store
+//! and the audit log are: every change is audited with the actor `api` and the client address.
+//! The rest of `/admin` belongs to the browser console.
 //!
 //! Order of checks: admin enabled (else 404 for everything), bearer token (401, compared in
 //! constant time), account and route (404), body size (413) and arrival (408), JSON shape (400),
@@ -10,14 +13,14 @@
 //! [`AdminError`] is the one place where this surface's errors become statuses and bodies.
 
 mod auth;
+pub mod conditional;
 mod error;
 pub mod menus;
 pub mod qrcodes;
-pub mod validate;
 
 use actix_web::{HttpRequest, web};
 
-pub use auth::{AdminAccount, AdminToken};
+pub use auth::{AdminAccount, AdminToken, ApiCaller};
 pub use error::AdminError;
 
 use crate::http::body::read_limited;
@@ -25,7 +28,7 @@ use crate::http::body::read_limited;
 /// The largest admin request body.
 pub const MAX_ADMIN_BODY_BYTES: usize = 1 << 20;
 
-/// Registers the admin routes.
+/// Registers the admin routes (before the console's, which takes the rest of `/admin`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin/accounts")
@@ -36,6 +39,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/{name}/menu/versions/{version}/publish",
                 web::post().to(menus::publish_version),
+            )
+            .route("/{name}/menu/conditional", web::get().to(conditional::list))
+            .route("/{name}/menu/conditional", web::post().to(conditional::add))
+            .route(
+                "/{name}/menu/conditional/{menuid}",
+                web::delete().to(conditional::delete),
+            )
+            .route(
+                "/{name}/menu/trymatch",
+                web::post().to(conditional::try_match),
             )
             .route("/{name}/qrcodes", web::get().to(qrcodes::list))
             .route("/{name}/qrcodes", web::post().to(qrcodes::create))

@@ -28,6 +28,7 @@ pub mod cookies;
 mod error;
 pub mod i18n;
 pub mod overview;
+pub mod qr_image;
 mod refusal;
 pub mod session;
 pub mod signin;
