@@ -1,14 +1,18 @@
-//! Parsing and validation of the admin API's request bodies: custom menus and QR codes.
+//! Parsing and validation of what an admin submits: custom menus, conditional menus and QR
+//! codes.
 //!
 //! Each body goes through two steps. `parse_*` turns the bytes into a typed request and fails
 //! with a [`BadRequest`] (answer 400) when the body is not JSON, has an unknown field, or has a
-//! value of the wrong JSON type; the message carries serde_json's line and column.
+//! value of the wrong JSON type; the message carries serde_json's line and column. (A
+//! conditional menu's own fields and its match rule are read loosely and reported by the rules
+//! instead, so that every problem comes back at once.)
 //! `validate_*` then checks WeChat's rules and fails with every [`Problem`] it finds (answer
 //! 422), each naming the offending field by a 0-based path such as `button[0].sub_button[2].key`.
 //!
 //! A menu is kept in WeChat's own JSON shape: the validated [`Menu`] serializes back to exactly
 //! the body `/cgi-bin/menu/create` expects, so what is stored and published is what was checked.
 
+pub mod matchrule;
 pub mod menu;
 pub mod qrcode;
 
@@ -16,6 +20,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use matchrule::*;
 pub use menu::*;
 pub use qrcode::*;
 
