@@ -14,7 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::common::*;
 
 /// What a client may ever get back: no 5xx for anything a client sends.
-const ALLOWED: [u16; 10] = [200, 204, 400, 401, 403, 404, 405, 413, 414, 431];
+/// 303: the console sends a page asked for without a session to its sign-in page.
+const ALLOWED: [u16; 11] = [200, 204, 303, 400, 401, 403, 404, 405, 413, 414, 431];
 
 /// "Quickly": far below anything a client would notice, far above a slow CI machine's jitter.
 const QUICK: Duration = Duration::from_secs(3);
