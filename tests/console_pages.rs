@@ -285,6 +285,15 @@ async fn qr_codes_are_created_listed_counted_and_drawn() {
 
     let page = console.page("/admin/qrcodes/demo").await;
     assert!(page.contains(r#"<main id="page-qrcodes""#));
+    assert!(page.contains(r#"<script src="/admin/assets/qrcodes.js" defer></script>"#));
+    let script = console.get("/admin/assets/qrcodes.js").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(
+        script.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert!(page.contains(r#"<form id="qr-form""#));
     assert_eq!(text_of(&page, "quota"), "0 / 100000");
 
