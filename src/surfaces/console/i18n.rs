@@ -58,7 +58,7 @@ impl Lang {
     /// `Accept-Language` prefers English over Chinese, else Chinese.
     pub fn of(req: &HttpRequest) -> Lang {
         if let Some(lang) =
-            super::session::cookie(req, LANG_COOKIE).and_then(|value| Lang::parse(&value))
+            super::cookies::cookie(req, LANG_COOKIE).and_then(|value| Lang::parse(&value))
         {
             return lang;
         }

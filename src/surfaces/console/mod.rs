@@ -24,12 +24,14 @@
 
 pub mod assets;
 pub mod audit;
+pub mod cookies;
 mod error;
 pub mod i18n;
 pub mod outbox;
 pub mod overview;
 pub mod qr_image;
 pub mod qrcodes;
+mod refusal;
 pub mod session;
 pub mod signin;
 pub mod simulator;
@@ -40,8 +42,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-pub use error::{ConsoleError, wants_json};
+pub use error::ConsoleError;
 pub use i18n::{Lang, T};
+pub use refusal::wants_json;
 pub use session::{ConsoleSession, client_ip, form, json};
 
 use crate::state::State;

@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::cookies::cookie;
 use super::error::ConsoleError;
 use super::i18n::Lang;
 use crate::http::body::read_limited;
@@ -370,31 +371,6 @@ pub fn console_path(path: &str) -> Option<&str> {
         && !path.chars().any(char::is_control)
         && path.len() <= 2048;
     ok.then_some(path)
-}
-
-/// The value of the request's cookie `name`, if it sent one (from every `Cookie` header).
-pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim_matches('"').to_owned())
-}
-
-/// A `Set-Cookie` value for the console: `Path=/admin`, HttpOnly, SameSite=Strict, Secure
-/// when `secure`; kept `max_age` seconds (`Some(0)` removes it), or for the browser's session.
-/// `value` must be cookie-safe (the console's are base64url or a language code).
-pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<u64>) -> String {
-    let mut text = format!("{name}={value}; Path=/admin; HttpOnly; SameSite=Strict");
-    if let Some(secs) = max_age {
-        text.push_str(&format!("; Max-Age={secs}"));
-    }
-    if secure {
-        text.push_str("; Secure");
-    }
-    text
 }
 
 /// The shared state the server registered on the `App`.

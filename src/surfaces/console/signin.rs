@@ -16,11 +16,12 @@ use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use askama::Template;
 use serde::Deserialize;
 
+use super::cookies::{cookie, set_cookie};
 use super::error::ConsoleError;
 use super::i18n::{LANG_COOKIE, Lang, T};
 use super::session::{
     ConsoleSession, MAX_CONSOLE_BODY_BYTES, SESSION_COOKIE, check_origin, client_ip, console_path,
-    cookie, is_https, new_session_id, parse_form, safe_next, set_cookie, state,
+    is_https, new_session_id, parse_form, safe_next, state,
 };
 use super::{Page, html};
 use crate::http::body::read_limited;
