@@ -13,7 +13,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource as _, KeyAction, KeyActions};
+use fantoccini::actions::{
+    InputSource as _, KeyAction, KeyActions, MOUSE_BUTTON_LEFT, MouseActions, PointerAction,
+};
 use fantoccini::elements::Element;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -313,6 +315,36 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Clicks the element `css` selects a few pixels inside its left edge (an item's label, not
+    /// the controls an item may carry in its middle or at its end).
+    pub async fn click_left(&self, css: &str) {
+        let element = self.find(css).await;
+        self.js(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&element).unwrap()],
+        )
+        .await;
+        let (_, _, width, _) = element.rectangle().await.unwrap();
+        let mouse = MouseActions::new("mouse".to_owned())
+            .then(PointerAction::MoveToElement {
+                element,
+                duration: None,
+                x: -(width / 2.0) + 5.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        self.client
+            .perform_actions(mouse)
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.client.release_actions().await.unwrap();
     }
 
     /// Replaces the value of the input `css` selects with `text`, typing it.
