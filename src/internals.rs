@@ -31,6 +31,8 @@ pub mod http;
 pub mod identity;
 #[path = "logging.rs"]
 pub mod logging;
+#[path = "manage/mod.rs"]
+pub mod manage;
 #[path = "metrics.rs"]
 pub mod metrics;
 #[path = "outbox/mod.rs"]

@@ -7,6 +7,9 @@
 //! 4. unit tests sit in sibling `x_test.rs` files, never in an inline `mod tests { .. }`;
 //! 5. no file inside a top-level module imports a sibling that imports it back, except the pairs
 //!    listed in [`ALLOWED_PAIRS`], whose module docs say why.
+//! 6. `manage` (what an admin does, for every front end) imports only the layers below it,
+//!    never `state`, `http`, a surface or the server; and only the surfaces and the server
+//!    import it.
 //!
 //! A module "imports" another where its code (not its comments, not its tests) names
 //! `crate::other` (or `super::other` for siblings).
@@ -59,6 +62,35 @@ fn surfaces_import_neither_each_other_nor_the_server() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// What `manage` may import: the push layer's accounts, the WeChat API, the store, and the
+/// foundations it needs.
+const MANAGE_MAY_IMPORT: &[&str] = &["account", "api", "store", "config", "clock"];
+
+#[test]
+fn manage_sits_between_the_services_and_the_surfaces() {
+    let graph = top_level_graph();
+    let uses = graph.get("manage").expect("src/manage is read");
+    let beyond: Vec<&String> = uses
+        .iter()
+        .filter(|used| !MANAGE_MAY_IMPORT.contains(&used.as_str()))
+        .collect();
+    assert!(
+        beyond.is_empty(),
+        "manage may import only {MANAGE_MAY_IMPORT:?}, not {beyond:?}"
+    );
+    let users: Vec<&String> = graph
+        .iter()
+        .filter(|(name, used)| {
+            used.contains("manage") && !["surfaces", "server"].contains(&name.as_str())
+        })
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        users.is_empty(),
+        "only surfaces and the server use manage: {users:?}"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wxgate::internals::surfaces::admin::validate::{
+use wxgate::internals::manage::validate::{
     self, MAX_EXPIRE_SECONDS, MAX_PERMANENT_SCENE_ID, MAX_SCENE_CHARS, Scene,
 };
 

@@ -1,10 +1,12 @@
-//! Custom menus: `/cgi-bin/menu/create|get|delete`.
+//! Custom menus: `/cgi-bin/menu/create|get|delete`, and the conditional (personalized) ones:
+//! `/cgi-bin/menu/addconditional|delconditional|trymatch`.
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::client::WeChatApi;
 use super::error::ApiError;
+use super::http::field;
 
 impl WeChatApi {
     /// Replaces the account's menu with `menu`, WeChat's `{"button": [...]}` document.
@@ -31,6 +33,48 @@ impl WeChatApi {
         self.call(Method::GET, "/cgi-bin/menu/delete", None)
             .await
             .map(drop)
+    }
+}
+
+impl WeChatApi {
+    /// Adds a conditional menu, WeChat's `{"button": [...], "matchrule": {...}}` document, and
+    /// returns the `menuid` WeChat gave it. WeChat answers the id as a string or a number;
+    /// either comes back as its text. A default menu must exist first (WeChat refuses
+    /// otherwise); the sex/country/province/city/language rules are refused with errcode 65320.
+    pub async fn add_conditional_menu(&self, menu: &Value) -> Result<String, ApiError> {
+        let mut answer = self
+            .call(Method::POST, "/cgi-bin/menu/addconditional", Some(menu))
+            .await?;
+        match field(&mut answer, "menuid")? {
+            Value::String(id) if !id.is_empty() => Ok(id),
+            Value::Number(id) => Ok(id.to_string()),
+            other => Err(ApiError::BadResponse(format!(
+                "answer's `menuid` is neither a string nor a number: {other}"
+            ))),
+        }
+    }
+
+    /// Deletes the conditional menu `menuid`.
+    pub async fn delete_conditional_menu(&self, menuid: &str) -> Result<(), ApiError> {
+        self.call(
+            Method::POST,
+            "/cgi-bin/menu/delconditional",
+            Some(&json!({ "menuid": menuid })),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Which menu the user `user_id` (an openid or a WeChat id) would see: WeChat's answer,
+    /// `{"button": [...]}`.
+    pub async fn try_match_menu(&self, user_id: &str) -> Result<Value, ApiError> {
+        self.call(
+            Method::POST,
+            "/cgi-bin/menu/trymatch",
+            Some(&json!({ "user_id": user_id })),
+        )
+        .await
+        .map(Value::Object)
     }
 }
 

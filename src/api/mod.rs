@@ -12,7 +12,9 @@
 //!   [`WeChatApi::with_tokens`], every instance on one Redis uses one token per account, which
 //!   one instance at a time fetches ([`crate::cluster::tokens`]); while Redis does not answer,
 //!   each instance fetches its own.
-//! - **Menus**: [`WeChatApi::create_menu`], [`WeChatApi::get_menu`], [`WeChatApi::delete_menu`].
+//! - **Menus**: [`WeChatApi::create_menu`], [`WeChatApi::get_menu`], [`WeChatApi::delete_menu`];
+//!   conditional menus with [`WeChatApi::add_conditional_menu`],
+//!   [`WeChatApi::delete_conditional_menu`] and [`WeChatApi::try_match_menu`].
 //! - **QR codes**: [`WeChatApi::create_qrcode`] and [`qr_image_url`].
 //! - **Late replies**: [`WeChatApi::send_custom_message`] (also the handlers' [`CustomerService`](wxgate_handlers::CustomerService)) sends a
 //!   [`Reply`](wxgate_handlers::Reply) within 48 hours of the user's last message;

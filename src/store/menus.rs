@@ -14,6 +14,9 @@ pub struct MenuVersion {
     pub menu: serde_json::Value,
     /// When the version was saved.
     pub created_at: i64,
+    /// Who saved it: an admin's name, or `api` for the JSON API; `None` for versions saved
+    /// before this was recorded.
+    pub saved_by: Option<String>,
     /// When the version was last published successfully, if ever.
     pub published_at: Option<i64>,
     /// Why the last publish of this version failed; cleared by a successful publish.
@@ -23,25 +26,34 @@ pub struct MenuVersion {
     pub current: bool,
 }
 
-/// A row of [`SELECT_MENU`]: version, menu (JSON text), created_at, published_at,
+/// A row of [`SELECT_MENU`]: version, menu (JSON text), created_at, saved_by, published_at,
 /// publish_error, is_current.
-type MenuRow = (i64, String, i64, Option<i64>, Option<String>, bool);
+type MenuRow = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    bool,
+);
 
 /// The columns of a [`MenuRow`], over `menu_versions m` joined with the current menu.
-const SELECT_MENU: &str = "SELECT m.version, m.menu, m.created_at, m.published_at, \
+const SELECT_MENU: &str = "SELECT m.version, m.menu, m.created_at, m.saved_by, m.published_at, \
      m.publish_error, c.version IS NOT NULL AS is_current \
      FROM menu_versions m \
      LEFT JOIN current_menus c ON c.account = m.account AND c.version = m.version";
 
 impl Store {
-    /// Saves `menu` as the account's next version and returns it (unpublished). The number is
-    /// taken and the version stored in one transaction, so concurrent callers get distinct,
-    /// consecutive numbers.
+    /// Saves `menu` as the account's next version, saved by `saved_by` (an admin's name or
+    /// `api`), and returns it (unpublished). The number is taken and the version stored in one
+    /// transaction, so concurrent callers get distinct, consecutive numbers.
     pub async fn add_menu_version(
         &self,
         account: &str,
         menu: &serde_json::Value,
         now: i64,
+        saved_by: &str,
     ) -> Result<MenuVersion, StoreError> {
         self.io(async move {
             let text = serde_json::to_string(menu)
@@ -61,13 +73,14 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO menu_versions (account, version, menu, created_at) \
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO menu_versions (account, version, menu, created_at, saved_by) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(account)
                 .bind(version)
                 .bind(&text)
                 .bind(now)
+                .bind(saved_by)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
@@ -78,6 +91,7 @@ impl Store {
                 version,
                 menu: menu.clone(),
                 created_at: now,
+                saved_by: Some(saved_by.to_owned()),
                 published_at: None,
                 publish_error: None,
                 current: false,
@@ -235,7 +249,7 @@ impl Store {
 
 /// A [`MenuVersion`] from a [`MenuRow`].
 fn menu_from_row(row: MenuRow) -> Result<MenuVersion, StoreError> {
-    let (version, text, created_at, published_at, publish_error, current) = row;
+    let (version, text, created_at, saved_by, published_at, publish_error, current) = row;
     let menu = serde_json::from_str(&text).map_err(|err| {
         StoreError::Database(format!("menu version {version} is not valid JSON: {err}"))
     })?;
@@ -243,6 +257,7 @@ fn menu_from_row(row: MenuRow) -> Result<MenuVersion, StoreError> {
         version,
         menu,
         created_at,
+        saved_by,
         published_at,
         publish_error,
         current,

@@ -14,16 +14,20 @@ fn numbers(versions: &[super::MenuVersion]) -> Vec<i64> {
 }
 
 async fn numbering_starts_at_one_per_account(store: Store) {
-    let first = store.add_menu_version("a", &menu("a1"), 100).await.unwrap();
+    let first = store
+        .add_menu_version("a", &menu("a1"), 100, "test")
+        .await
+        .unwrap();
     assert_eq!(first.version, 1);
     assert_eq!(first.menu, menu("a1"));
     assert_eq!(first.created_at, 100);
+    assert_eq!(first.saved_by.as_deref(), Some("test"));
     assert_eq!(first.published_at, None);
     assert!(!first.current);
 
     assert_eq!(
         store
-            .add_menu_version("a", &menu("a2"), 101)
+            .add_menu_version("a", &menu("a2"), 101, "test")
             .await
             .unwrap()
             .version,
@@ -31,7 +35,7 @@ async fn numbering_starts_at_one_per_account(store: Store) {
     );
     assert_eq!(
         store
-            .add_menu_version("b", &menu("b1"), 102)
+            .add_menu_version("b", &menu("b1"), 102, "test")
             .await
             .unwrap()
             .version,
@@ -39,7 +43,7 @@ async fn numbering_starts_at_one_per_account(store: Store) {
     );
     assert_eq!(
         store
-            .add_menu_version("a", &menu("a3"), 103)
+            .add_menu_version("a", &menu("a3"), 103, "li")
             .await
             .unwrap()
             .version,
@@ -50,6 +54,8 @@ async fn numbering_starts_at_one_per_account(store: Store) {
     assert_eq!(numbers(&a), [1, 2, 3]);
     assert_eq!(a[1].menu, menu("a2"));
     assert_eq!(a[2].created_at, 103);
+    assert_eq!(a[1].saved_by.as_deref(), Some("test"));
+    assert_eq!(a[2].saved_by.as_deref(), Some("li"));
     assert_eq!(numbers(&store.menu_versions("b").await.unwrap()), [1]);
     assert!(store.menu_versions("c").await.unwrap().is_empty());
 
@@ -68,7 +74,7 @@ async fn concurrent_adds_get_every_number_once(store: Store) {
             let store = store.clone();
             tokio::spawn(async move {
                 store
-                    .add_menu_version("busy", &menu(&format!("m{i}")), 200 + i)
+                    .add_menu_version("busy", &menu(&format!("m{i}")), 200 + i, "test")
                     .await
             })
         })
@@ -85,7 +91,7 @@ async fn concurrent_adds_get_every_number_once(store: Store) {
     );
     assert_eq!(
         store
-            .add_menu_version("busy", &menu("next"), 300)
+            .add_menu_version("busy", &menu("next"), 300, "test")
             .await
             .unwrap()
             .version,
@@ -96,8 +102,14 @@ on_every_backend!(concurrent_adds_get_every_number_once);
 
 async fn current_is_the_last_published(store: Store) {
     assert_eq!(store.current_menu("a").await.unwrap(), None);
-    store.add_menu_version("a", &menu("v1"), 10).await.unwrap();
-    store.add_menu_version("a", &menu("v2"), 11).await.unwrap();
+    store
+        .add_menu_version("a", &menu("v1"), 10, "test")
+        .await
+        .unwrap();
+    store
+        .add_menu_version("a", &menu("v2"), 11, "test")
+        .await
+        .unwrap();
     assert_eq!(
         store.current_menu("a").await.unwrap(),
         None,
@@ -112,7 +124,10 @@ async fn current_is_the_last_published(store: Store) {
     );
     assert_eq!(current.menu, menu("v1"));
 
-    store.add_menu_version("a", &menu("v3"), 21).await.unwrap();
+    store
+        .add_menu_version("a", &menu("v3"), 21, "test")
+        .await
+        .unwrap();
     assert_eq!(
         store.current_menu("a").await.unwrap().unwrap().version,
         1,
@@ -137,7 +152,10 @@ async fn current_is_the_last_published(store: Store) {
     assert_eq!((current.version, current.published_at), (1, Some(40)));
 
     // Another account is untouched.
-    store.add_menu_version("b", &menu("b1"), 50).await.unwrap();
+    store
+        .add_menu_version("b", &menu("b1"), 50, "test")
+        .await
+        .unwrap();
     assert_eq!(store.current_menu("b").await.unwrap(), None);
     store.publish_menu("b", 1, 51).await.unwrap();
     assert_eq!(store.current_menu("a").await.unwrap().unwrap().version, 1);
@@ -149,8 +167,14 @@ async fn current_is_the_last_published(store: Store) {
 on_every_backend!(current_is_the_last_published);
 
 async fn clear_keeps_versions(store: Store) {
-    store.add_menu_version("a", &menu("v1"), 10).await.unwrap();
-    store.add_menu_version("a", &menu("v2"), 11).await.unwrap();
+    store
+        .add_menu_version("a", &menu("v1"), 10, "test")
+        .await
+        .unwrap();
+    store
+        .add_menu_version("a", &menu("v2"), 11, "test")
+        .await
+        .unwrap();
     store.publish_menu("a", 2, 12).await.unwrap();
     store.clear_current_menu("a", 13).await.unwrap();
     assert_eq!(store.current_menu("a").await.unwrap(), None);
@@ -169,7 +193,7 @@ async fn clear_keeps_versions(store: Store) {
     assert_eq!(store.current_menu("a").await.unwrap().unwrap().version, 1);
     assert_eq!(
         store
-            .add_menu_version("a", &menu("v3"), 16)
+            .add_menu_version("a", &menu("v3"), 16, "test")
             .await
             .unwrap()
             .version,
@@ -183,9 +207,18 @@ async fn unknown_versions_are_not_found(store: Store) {
         store.publish_menu("a", 1, 10).await,
         Err(StoreError::NotFound)
     );
-    store.add_menu_version("a", &menu("v1"), 10).await.unwrap();
-    store.add_menu_version("b", &menu("b1"), 10).await.unwrap();
-    store.add_menu_version("b", &menu("b2"), 10).await.unwrap();
+    store
+        .add_menu_version("a", &menu("v1"), 10, "test")
+        .await
+        .unwrap();
+    store
+        .add_menu_version("b", &menu("b1"), 10, "test")
+        .await
+        .unwrap();
+    store
+        .add_menu_version("b", &menu("b2"), 10, "test")
+        .await
+        .unwrap();
     assert_eq!(
         store.publish_menu("a", 2, 11).await,
         Err(StoreError::NotFound)
@@ -203,8 +236,14 @@ async fn unknown_versions_are_not_found(store: Store) {
 on_every_backend!(unknown_versions_are_not_found);
 
 async fn failed_publish_is_recorded_and_unpublished(store: Store) {
-    store.add_menu_version("a", &menu("v1"), 10).await.unwrap();
-    store.add_menu_version("a", &menu("v2"), 11).await.unwrap();
+    store
+        .add_menu_version("a", &menu("v1"), 10, "test")
+        .await
+        .unwrap();
+    store
+        .add_menu_version("a", &menu("v2"), 11, "test")
+        .await
+        .unwrap();
     store.publish_menu("a", 1, 12).await.unwrap();
 
     let error = "errcode 40016: invalid button size";
@@ -238,7 +277,7 @@ async fn versions_and_current_survive_a_reopen(url: String) {
     let store = Store::open(&url).await.unwrap();
     for i in 1..=3 {
         store
-            .add_menu_version("a", &menu(&format!("v{i}")), i)
+            .add_menu_version("a", &menu(&format!("v{i}")), i, "test")
             .await
             .unwrap();
     }
@@ -255,7 +294,7 @@ async fn versions_and_current_survive_a_reopen(url: String) {
     assert_eq!(store.current_menu("a").await.unwrap().unwrap().version, 2);
     assert_eq!(
         store
-            .add_menu_version("a", &menu("v4"), 20)
+            .add_menu_version("a", &menu("v4"), 20, "test")
             .await
             .unwrap()
             .version,
@@ -267,7 +306,7 @@ on_file_and_postgres!(versions_and_current_survive_a_reopen);
 async fn menus_keep_any_json(store: Store) {
     let odd =
         json!({ "button": [], "matchrule": { "tag_id": "2" }, "名": "菜单 \"引号\"", "n": 1.5 });
-    store.add_menu_version("a", &odd, 1).await.unwrap();
+    store.add_menu_version("a", &odd, 1, "test").await.unwrap();
     assert_eq!(store.menu_version("a", 1).await.unwrap().unwrap().menu, odd);
 }
 on_every_backend!(menus_keep_any_json);
@@ -278,6 +317,7 @@ fn menu_version_serializes_every_field() {
         version: 3,
         menu: menu("x"),
         created_at: 1,
+        saved_by: Some("li".into()),
         published_at: Some(2),
         publish_error: None,
         current: true,
@@ -286,7 +326,7 @@ fn menu_version_serializes_every_field() {
     assert_eq!(
         value,
         json!({
-            "version": 3, "menu": menu("x"), "created_at": 1, "published_at": 2,
+            "version": 3, "menu": menu("x"), "created_at": 1, "saved_by": "li", "published_at": 2,
             "publish_error": null, "current": true
         })
     );

@@ -19,6 +19,9 @@
 //!   ([`Store::claim_messages`]) until their outcome is recorded ([`Store::record_outcome`],
 //!   [`Store::template_finished`]); and the webhook events telling the apps
 //!   ([`Store::claim_webhooks`]).
+//! - **Conditional menus**: those WeChat accepted, by menuid ([`Store::add_conditional_menu`],
+//!   [`Store::conditional_menus`], [`Store::delete_conditional_menu`],
+//!   [`Store::clear_conditional_menus`]).
 //! - **The audit log**: who changed what, and every sign-in ([`Store::record_audit`],
 //!   [`Store::audit_entries`], [`Store::failed_sign_ins_since`]).
 //!
@@ -31,12 +34,13 @@
 //! files are embedded in the binary and applied in order by [`Store::open`]. What depends on
 //! the database (URL, connection settings, how a write transaction starts, which migrations to
 //! embed, how migrating is serialized) is in `sqlite.rs` and `postgres.rs`; the queries in
-//! `menus.rs`, `qrcodes.rs`, `signing_keys.rs`, `mp_sessions.rs` and `outbox.rs` are written
-//! once, in SQL both accept, and run on either through `backend.rs` (the outbox's claims add
-//! PostgreSQL's row locks).
+//! `menus.rs`, `conditional_menus.rs`, `qrcodes.rs`, `signing_keys.rs`, `mp_sessions.rs`,
+//! `audit.rs` and `outbox.rs` are written once, in SQL both accept, and run on either through
+//! `backend.rs` (the outbox's claims add PostgreSQL's row locks).
 
 mod audit;
 mod backend;
+mod conditional_menus;
 mod error;
 mod menus;
 mod migrate;
@@ -54,6 +58,7 @@ pub(crate) mod test_postgres;
 mod test_util;
 
 pub use audit::{AuditAction, AuditEntry, FailedSignInsBy, NewAuditEntry};
+pub use conditional_menus::ConditionalMenu;
 pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use mp_sessions::{NewMpSession, StoredMpSession};

@@ -102,7 +102,10 @@ async fn migrating_waits_for_the_advisory_lock() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_new_version_waits_for_the_counter_row() {
     let (store, url) = postgres_store().await;
-    store.add_menu_version("a", &json!({}), 1).await.unwrap();
+    store
+        .add_menu_version("a", &json!({}), 1, "test")
+        .await
+        .unwrap();
 
     // Another instance is in the middle of adding a version: it holds the counter row.
     let mut holder = PgConnection::connect(&url).await.unwrap();
@@ -124,7 +127,11 @@ async fn a_new_version_waits_for_the_counter_row() {
 
     let adding = tokio::spawn({
         let store = store.clone();
-        async move { store.add_menu_version("a", &json!({"n": 3}), 3).await }
+        async move {
+            store
+                .add_menu_version("a", &json!({"n": 3}), 3, "test")
+                .await
+        }
     });
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(
@@ -133,7 +140,7 @@ async fn a_new_version_waits_for_the_counter_row() {
     );
     let other_account = tokio::time::timeout(
         Duration::from_secs(5),
-        store.add_menu_version("b", &json!({}), 3),
+        store.add_menu_version("b", &json!({}), 3, "test"),
     )
     .await
     .expect("other accounts do not wait")
@@ -157,7 +164,10 @@ async fn both_url_schemes_open() {
     let url = fresh_database_url();
     let postgresql = url.replacen("postgres://", "postgresql://", 1);
     let store = Store::open(&postgresql).await.unwrap();
-    store.add_menu_version("a", &json!({}), 1).await.unwrap();
+    store
+        .add_menu_version("a", &json!({}), 1, "test")
+        .await
+        .unwrap();
     store.close().await;
     let store = Store::open(&url).await.unwrap();
     assert_eq!(store.menu_versions("a").await.unwrap().len(), 1);
@@ -231,7 +241,7 @@ fn connections_outlive_the_runtime_that_used_them() {
     let worker = runtime();
     worker.block_on(async {
         let menu = json!({});
-        let adds = (0..8).map(|i| store.add_menu_version("a", &menu, i));
+        let adds = (0..8).map(|i| store.add_menu_version("a", &menu, i, "test"));
         for added in futures_util::future::join_all(adds).await {
             added.unwrap();
         }

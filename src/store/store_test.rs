@@ -76,7 +76,9 @@ async fn in_memory_store_has_the_schema_and_is_private() {
     let one = memory_store().await;
     let two = memory_store().await;
     assert_eq!(tables(&one).await.len(), 12);
-    one.add_menu_version("a", &json!({}), 1).await.unwrap();
+    one.add_menu_version("a", &json!({}), 1, "test")
+        .await
+        .unwrap();
     assert_eq!(one.menu_versions("a").await.unwrap().len(), 1);
     assert!(two.menu_versions("a").await.unwrap().is_empty());
 }
@@ -84,7 +86,10 @@ async fn in_memory_store_has_the_schema_and_is_private() {
 #[tokio::test]
 async fn in_memory_store_outlives_idle_periods() {
     let store = memory_store().await;
-    store.add_menu_version("a", &json!({}), 1).await.unwrap();
+    store
+        .add_menu_version("a", &json!({}), 1, "test")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(store.menu_versions("a").await.unwrap().len(), 1);
 }
@@ -132,7 +137,7 @@ on_every_backend!(foreign_keys_hold_the_current_menu_to_a_real_version);
 async fn reopening_keeps_data_and_applies_nothing_twice(url: String) {
     let store = Store::open(&url).await.unwrap();
     store
-        .add_menu_version("a", &json!({"n": 1}), 1)
+        .add_menu_version("a", &json!({"n": 1}), 1, "test")
         .await
         .unwrap();
     store.close().await;
@@ -173,7 +178,10 @@ async fn stores_opening_a_new_database_at_once_all_start(url: String) {
             applied_migrations(&store).await,
             [(1, true), (2, true), (3, true), (4, true)]
         );
-        store.add_menu_version("a", &json!({}), 1).await.unwrap();
+        store
+            .add_menu_version("a", &json!({}), 1, "test")
+            .await
+            .unwrap();
     }
 }
 on_file_and_postgres!(stores_opening_a_new_database_at_once_all_start);
@@ -236,7 +244,7 @@ async fn a_write_waits_for_another_stores_lock() {
 
     let menu_write = tokio::spawn({
         let writer = writer.clone();
-        async move { writer.add_menu_version("a", &json!({}), 1).await }
+        async move { writer.add_menu_version("a", &json!({}), 1, "test").await }
     });
     let counts_write = tokio::spawn({
         let writer = writer.clone();
@@ -279,7 +287,9 @@ async fn two_stores_on_one_database_write_concurrently(url: String) {
         .map(|i| {
             let store = if i % 2 == 0 { one.clone() } else { two.clone() };
             tokio::spawn(async move {
-                let version = store.add_menu_version("a", &json!({ "i": i }), i).await?;
+                let version = store
+                    .add_menu_version("a", &json!({ "i": i }), i, "test")
+                    .await?;
                 store
                     .add_qr_counts(&[super::QrCountDelta {
                         account: "a".into(),
@@ -446,7 +456,9 @@ async fn futures_can_move_between_threads() {
         url: "u".into(),
         expires_at: Some(9),
     };
-    send(store.add_menu_version("a", &menu, 1)).await.unwrap();
+    send(store.add_menu_version("a", &menu, 1, "test"))
+        .await
+        .unwrap();
     send(store.publish_menu("a", 1, 2)).await.unwrap();
     send(store.record_publish_failure("a", 1, "e"))
         .await

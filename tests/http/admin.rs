@@ -99,7 +99,8 @@ async fn every_admin_answer_comes_after_the_token_check() {
         ),
         (Method::GET, "/admin/accounts/demo/nothing-here"),
         (Method::PATCH, "/admin/accounts/demo/menu"),
-        (Method::GET, "/admin/"),
+        (Method::GET, "/admin/accounts"),
+        (Method::GET, "/admin/accounts/"),
     ] {
         let url = gw.url(path);
         let anonymous = gw

@@ -1,6 +1,7 @@
 //! The admin API's extractors: [`AdminToken`] checks the bearer token, [`AdminAccount`] also
 //! finds the `{name}` account of the path. Handlers that take one answer nothing before the
-//! token is checked.
+//! token is checked. [`ApiCaller`] names who changes something through this API, for the
+//! audit log.
 
 use std::future::{Ready, ready};
 use std::ops::Deref;
@@ -13,7 +14,9 @@ use subtle::ConstantTimeEq;
 use super::AdminError;
 use crate::account::Account;
 use crate::api::WeChatApi;
+use crate::http::client_ip::client_ip;
 use crate::http::credentials::bearer;
+use crate::manage::{API_ACTOR, Actor};
 use crate::state::State;
 
 /// Proof that the request carries the admin bearer token (and that the admin API is on).
@@ -79,6 +82,38 @@ impl FromRequest for AdminAccount {
                 .cloned()
                 .map(AdminAccount)
                 .ok_or_else(|| AdminError::NotFound(format!("no account named `{name}`")))
+        }))
+    }
+}
+
+/// The JSON API as the actor of a change: [`API_ACTOR`], from the client's address (behind
+/// `[server] trusted_proxies`, the forwarded one).
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    ip: String,
+}
+
+impl ApiCaller {
+    /// The actor the audit log records.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            name: API_ACTOR,
+            ip: &self.ip,
+        }
+    }
+}
+
+impl FromRequest for ApiCaller {
+    type Error = AdminError;
+    type Future = Ready<Result<Self, AdminError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(state(req).map(|state| {
+            let ip = req.peer_addr().map_or_else(
+                || "unknown".to_owned(),
+                |peer| client_ip(peer.ip(), req.headers(), &state.trusted_proxies).to_string(),
+            );
+            ApiCaller { ip }
         }))
     }
 }

@@ -10,9 +10,9 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use super::MAX_ADMIN_BODY_BYTES;
-use super::validate::Problem;
 use crate::api::ApiError;
 use crate::http::body::BodyError;
+use crate::manage::{ManageError, Problem};
 use crate::store::StoreError;
 
 /// Why an admin request failed; each maps to one status.
@@ -32,6 +32,8 @@ pub enum AdminError {
     Invalid(Vec<Problem>),
     /// 422: the account cannot make API calls.
     NoSecret(String),
+    /// 422: a conditional menu before the account has a default menu.
+    NoDefaultMenu,
     /// 502 or 504: WeChat refused or did not answer. `version` names a stored menu version.
     WeChat {
         /// What WeChat said.
@@ -61,6 +63,7 @@ impl fmt::Display for AdminError {
                 f,
                 "account `{account}` has no `secret` in the config; API calls need the AppSecret"
             ),
+            AdminError::NoDefaultMenu => write!(f, "{}", ManageError::NoDefaultMenu),
             AdminError::WeChat { error, .. } => write!(f, "{error}"),
             AdminError::Store(error) => write!(f, "store: {error}"),
             AdminError::Internal(what) => write!(f, "internal error: {what}"),
@@ -76,7 +79,9 @@ impl ResponseError for AdminError {
             AdminError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AdminError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AdminError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AdminError::Invalid(_) | AdminError::NoSecret(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AdminError::Invalid(_) | AdminError::NoSecret(_) | AdminError::NoDefaultMenu => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AdminError::WeChat {
                 error: ApiError::Timeout,
                 ..
@@ -102,6 +107,12 @@ impl ResponseError for AdminError {
         let mut body = json!({ "error": self.to_string() });
         match self {
             AdminError::Invalid(problems) => body["problems"] = json!(problems),
+            AdminError::NoDefaultMenu => {
+                body["problems"] = json!([Problem {
+                    path: "button".into(),
+                    message: self.to_string(),
+                }]);
+            }
             AdminError::WeChat { error, version } => {
                 if let Some(errcode) = error.errcode() {
                     body["errcode"] = json!(errcode);
@@ -135,6 +146,19 @@ impl From<ApiError> for AdminError {
         AdminError::WeChat {
             error,
             version: None,
+        }
+    }
+}
+
+impl From<ManageError> for AdminError {
+    fn from(error: ManageError) -> Self {
+        match error {
+            ManageError::Invalid(problems) => AdminError::Invalid(problems),
+            ManageError::NotFound(what) => AdminError::NotFound(what),
+            ManageError::NoSecret(account) => AdminError::NoSecret(account),
+            ManageError::NoDefaultMenu => AdminError::NoDefaultMenu,
+            ManageError::WeChat { error, version } => AdminError::WeChat { error, version },
+            ManageError::Store(error) => AdminError::Store(error),
         }
     }
 }

@@ -1,4 +1,7 @@
-//! The admin API under `/admin`: menus and QR codes, JSON in and out, behind a bearer token.
+//! The admin API under `/admin/accounts`: menus, conditional menus and QR codes, JSON in and
+//! out, behind a bearer token. A thin front over [`crate::manage`], where the rules, the store
+//! and the audit log are: every change is audited with the actor `api` and the client address.
+//! The rest of `/admin` belongs to the browser console.
 //!
 //! Order of checks: admin enabled (else 404 for everything), bearer token (401, compared in
 //! constant time), account and route (404), body size (413) and arrival (408), JSON shape (400),
@@ -10,14 +13,14 @@
 //! [`AdminError`] is the one place where this surface's errors become statuses and bodies.
 
 mod auth;
+pub mod conditional;
 mod error;
 pub mod menus;
 pub mod qrcodes;
-pub mod validate;
 
 use actix_web::{HttpRequest, web};
 
-pub use auth::{AdminAccount, AdminToken};
+pub use auth::{AdminAccount, AdminToken, ApiCaller};
 pub use error::AdminError;
 
 use crate::http::body::read_limited;
@@ -25,28 +28,35 @@ use crate::http::body::read_limited;
 /// The largest admin request body.
 pub const MAX_ADMIN_BODY_BYTES: usize = 1 << 20;
 
-/// Registers the admin routes.
+/// Registers the admin routes (before the console's, which takes the rest of `/admin`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/admin")
-            .route("/accounts/{name}/menu", web::get().to(menus::current))
-            .route("/accounts/{name}/menu", web::put().to(menus::put))
-            .route("/accounts/{name}/menu", web::delete().to(menus::delete))
+        web::scope("/admin/accounts")
+            .route("/{name}/menu", web::get().to(menus::current))
+            .route("/{name}/menu", web::put().to(menus::put))
+            .route("/{name}/menu", web::delete().to(menus::delete))
+            .route("/{name}/menu/versions", web::get().to(menus::versions))
             .route(
-                "/accounts/{name}/menu/versions",
-                web::get().to(menus::versions),
-            )
-            .route(
-                "/accounts/{name}/menu/versions/{version}/publish",
+                "/{name}/menu/versions/{version}/publish",
                 web::post().to(menus::publish_version),
             )
-            .route("/accounts/{name}/qrcodes", web::get().to(qrcodes::list))
-            .route("/accounts/{name}/qrcodes", web::post().to(qrcodes::create))
+            .route("/{name}/menu/conditional", web::get().to(conditional::list))
+            .route("/{name}/menu/conditional", web::post().to(conditional::add))
+            .route(
+                "/{name}/menu/conditional/{menuid}",
+                web::delete().to(conditional::delete),
+            )
+            .route(
+                "/{name}/menu/trymatch",
+                web::post().to(conditional::try_match),
+            )
+            .route("/{name}/qrcodes", web::get().to(qrcodes::list))
+            .route("/{name}/qrcodes", web::post().to(qrcodes::create))
             .default_service(web::to(not_found)),
     );
 }
 
-/// Any other path or method under `/admin`: 404, once the token is checked.
+/// Any other path or method under `/admin/accounts`: 404, once the token is checked.
 async fn not_found(_: AdminToken) -> Result<actix_web::HttpResponse, AdminError> {
     Err(AdminError::NotFound("no such admin route".into()))
 }

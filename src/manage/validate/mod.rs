@@ -1,4 +1,5 @@
-//! Parsing and validation of the admin API's request bodies: custom menus and QR codes.
+//! Parsing and validation of what an admin submits: custom menus, conditional menus and QR
+//! codes.
 //!
 //! Each body goes through two steps. `parse_*` turns the bytes into a typed request and fails
 //! with a [`BadRequest`] (answer 400) when the body is not JSON, has an unknown field, or has a
@@ -9,6 +10,7 @@
 //! A menu is kept in WeChat's own JSON shape: the validated [`Menu`] serializes back to exactly
 //! the body `/cgi-bin/menu/create` expects, so what is stored and published is what was checked.
 
+pub mod matchrule;
 pub mod menu;
 pub mod qrcode;
 
@@ -16,6 +18,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use matchrule::*;
 pub use menu::*;
 pub use qrcode::*;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::surfaces::admin::validate::BadRequest;
+use crate::manage::validate::BadRequest;
 
 fn qr(body: &str) -> QrCodeSpec {
     parse_qrcode(body.as_bytes()).unwrap_or_else(|e| panic!("{body}: {e}"))
