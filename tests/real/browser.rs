@@ -408,13 +408,34 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// Photographs the window to `<target>/console-screenshots/{name}.png` and returns the path.
+    /// Photographs the whole page (the window made as tall as the page for a moment, up to
+    /// 4000 pixels) to `<target>/console-screenshots/{name}.png` and returns the path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        let sizes = self
+            .js(
+                "return [document.documentElement.scrollHeight, \
+                         window.outerHeight - window.innerHeight];",
+                vec![],
+            )
+            .await;
+        let page = sizes[0].as_u64().unwrap_or(0).min(4000) as u32;
+        let chrome = sizes[1].as_u64().unwrap_or(0) as u32;
+        let (width, height) = self.client.get_window_size().await.unwrap();
+        let tall = u64::from(page + chrome) > height;
+        if tall {
+            self.client
+                .set_window_size(width as u32, page + chrome)
+                .await
+                .unwrap();
+        }
+        let png = self.client.screenshot().await;
+        if tall {
+            self.client
+                .set_window_size(width as u32, height as u32)
+                .await
+                .unwrap();
+        }
+        let png = png.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         assert!(png.starts_with(b"\x89PNG"), "screenshot {name} is no PNG");
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
