@@ -17,13 +17,19 @@
 #      account's send_rate is 1, the gateway restarted with send_rate = 10000 (once the first
 #      instance's leases have lapsed) against a mock of WeChat's API that answers at once
 #      (`wxgate bench-baseline --wechat`, on CPU 1), and the time from its start until every
-#      message is `sent` in the store.
+#      message is `sent` in the store;
+#   5. the callback again, with a full queue: the callback's config plus the send API's, the
+#      outbox filled with FULL_QUEUE template messages by `wxgate bench --send`, its sender
+#      at work (send_rate 20, the mock answering) all along, and the callback loaded as in 1
+#      on that same gateway (1 and 5 alternate within each round; the summary compares the
+#      round's two figures): the callback never waits on the outbox.
 # During 2 and 3 the account's sender runs as in production (send_rate 20, the mock answering);
 # its fsyncs and commits are in the counts.
 # Prints a summary and writes it, with the raw JSON of each run, under target/bench/send/.
 #
 # Knobs (environment): DURATION=10s WARMUP=2s CONNECTIONS=128 (callback) SEND_CONNECTIONS=32
-# ROUNDS=3 SEND_MESSAGES=400000 (prepared per send run) SENDER_MESSAGES=20000 SERVER_CPU=0
+# ROUNDS=3 SEND_MESSAGES=400000 (prepared per send run) SENDER_MESSAGES=20000 FULL_QUEUE=50000
+# SERVER_CPU=0
 # LOAD_CPU=1 PORT=18190 (PORT+2: the mock; PORT+3: PostgreSQL). POSTGRES=0 skips PostgreSQL.
 # BIN=path/to/wxgate uses that binary instead of building the release one.
 set -euo pipefail
@@ -36,6 +42,7 @@ SEND_CONNECTIONS=${SEND_CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-3}
 SEND_MESSAGES=${SEND_MESSAGES:-400000}
 SENDER_MESSAGES=${SENDER_MESSAGES:-20000}
+FULL_QUEUE=${FULL_QUEUE:-50000}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 PORT=${PORT:-18190}
@@ -229,6 +236,40 @@ run_callback() { # JSON
   stop "$gateway"
 }
 
+# The callback's config with the send API's added: the same account, now also able to send
+# (its API the mock, send_rate 20), and the client.
+write_full_config() { # FILE DIR
+  write_bench_config "$1" "$PORT" "$2"
+  sed -i "/^mode = \"safe\"/a secret = \"bench-app-secret\"\napi_base = \"http://127.0.0.1:$MOCK_PORT\"\nsend_rate = 20" "$1"
+  cat >>"$1" <<TOML
+
+[[clients]]
+id = "${CLIENT%%:*}"
+secret = "${CLIENT#*:}"
+accounts = ["bench"]
+scopes = ["send"]
+TOML
+}
+
+run_callback_full() { # JSON: the callback's figure on a gateway whose outbox is full
+  local dir="$work/full"
+  rm -rf "$dir" && mkdir -p "$dir"
+  write_full_config "$work/full.toml" "$dir"
+  start_gateway "$work/full.toml" "$work/full.log"
+  "${load_pin[@]}" "$BIN" bench --config "$work/full.toml" --account bench --send \
+    --client "$CLIENT" --connections "$SEND_CONNECTIONS" --requests "$FULL_QUEUE" \
+    --json >"$1.fill"
+  local before after
+  before=$(stored "sqlite://$dir/wxgate.db" "status IN ('queued', 'sending')")
+  "${load_pin[@]}" "$BIN" bench --config "$work/full.toml" --account bench \
+    --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" \
+    --server-pid "$gateway" --json >"$1"
+  after=$(stored "sqlite://$dir/wxgate.db" "status IN ('queued', 'sending')")
+  stop "$gateway"
+  # Queued before and after the load, and sent meanwhile.
+  echo "$before $after $(stored "sqlite://$dir/wxgate.db" "status = 'sent'")" >"$1.queue"
+}
+
 run_accept() { # BACKEND JSON: sends accepted per second; fsyncs and commits per message
   local backend=$1 json=$2 database db
   if [ "$backend" = sqlite ]; then
@@ -323,6 +364,8 @@ rm -f "$OUT"/*.json "$OUT"/*.store "$OUT"/*.figures "$OUT/perf.log"
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS: callback (safe mode, unique pushes, $CONNECTIONS connections)" >&2
   run_callback "$OUT/callback-$round.json"
+  echo "== round $round/$ROUNDS: callback with $FULL_QUEUE messages queued, the sender at work" >&2
+  run_callback_full "$OUT/callback-full-$round.json"
   for backend in "${backends[@]}"; do
     echo "== round $round/$ROUNDS: sends accepted on $backend ($SEND_CONNECTIONS connections)" >&2
     run_accept "$backend" "$OUT/accept-$backend-$round.json"
@@ -360,6 +403,22 @@ per() { # A B [DECIMALS]: A / B, or n/a
   done | awk '{ s += $1 } END { print s + 0 }')
   printf '%-46s %8.0f req/s   (non-200/errors in all rounds: %s)\n' \
     "callback (safe mode, unique pushes, rule reply)" "$cb_median" "$cb_bad"
+  # The same load with the outbox full and its sender at work, round by round.
+  for r in $(seq 1 "$ROUNDS"); do
+    read -r q0 q1 sent <"$OUT/callback-full-$r.json.queue"
+    printf '    round %d: empty outbox %7.0f req/s p50 %.2f ms p99 %.2f ms; %d queued %7.0f req/s p50 %.2f ms p99 %.2f ms (%5.1f %%), %d queued after, %d sent\n' \
+      "$r" "$(rps "$OUT/callback-$r.json")" "$(num "$OUT/callback-$r.json" p50)" "$(num "$OUT/callback-$r.json" p99)" \
+      "$q0" "$(rps "$OUT/callback-full-$r.json")" "$(num "$OUT/callback-full-$r.json" p50)" "$(num "$OUT/callback-full-$r.json" p99)" \
+      "$(awk "BEGIN { print 100 * $(rps "$OUT/callback-full-$r.json") / $(rps "$OUT/callback-$r.json") }")" "$q1" "$sent"
+  done
+  full_ratio=$(for r in $(seq 1 "$ROUNDS"); do
+    awk "BEGIN { print 100 * $(rps "$OUT/callback-full-$r.json") / $(rps "$OUT/callback-$r.json") }"
+  done | median)
+  full_bad=$(for r in $(seq 1 "$ROUNDS"); do
+    echo $(($(num "$OUT/callback-full-$r.json" non_200) + $(num "$OUT/callback-full-$r.json" errors)))
+  done | awk '{ s += $1 } END { print s + 0 }')
+  printf '%-46s %8.1f %% of the empty-outbox figure (median of rounds; non-200/errors %s)\n' \
+    "callback with a full outbox" "$full_ratio" "$full_bad"
   for backend in "${backends[@]}"; do
     a_median=$(for r in $(seq 1 "$ROUNDS"); do rps "$OUT/accept-$backend-$r.json"; done | median)
     ratio=$(for r in $(seq 1 "$ROUNDS"); do

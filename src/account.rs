@@ -225,4 +225,11 @@ impl Accounts {
     pub fn get(&self, name: &str) -> Option<&Arc<Account>> {
         self.by_name.get(name)
     }
+
+    /// Every account, in config order.
+    pub fn in_order(&self) -> Vec<&Arc<Account>> {
+        let mut accounts: Vec<&Arc<Account>> = self.by_name.values().collect();
+        accounts.sort_by_key(|account| account.index);
+        accounts
+    }
 }

@@ -43,6 +43,8 @@ pub mod qr;
 pub mod server;
 #[path = "sessions/mod.rs"]
 pub mod sessions;
+#[path = "simulate/mod.rs"]
+pub mod simulate;
 #[path = "state.rs"]
 pub mod state;
 #[path = "store/mod.rs"]

@@ -410,6 +410,8 @@ pub struct Metrics {
     /// 0 or 1; `None` until a Redis is configured (then the family is rendered).
     redis_up: std::sync::OnceLock<AtomicU64>,
     outbox_send_times: SendTimes,
+    /// The pushes counted at the overview's recent reads, for the pushes per minute.
+    push_samples: std::sync::Mutex<PushSamples>,
 }
 
 impl Metrics {
@@ -424,7 +426,48 @@ impl Metrics {
             redis_errors: Default::default(),
             redis_up: std::sync::OnceLock::new(),
             outbox_send_times: SendTimes::default(),
+            push_samples: std::sync::Mutex::new(PushSamples {
+                started_ms: crate::clock::monotonic_millis(),
+                samples: std::collections::VecDeque::new(),
+            }),
         }
+    }
+
+    /// Whether Redis answered its last command: `None` when no Redis is configured.
+    pub fn redis_is_up(&self) -> Option<bool> {
+        self.redis_up.get().map(|up| up.load(Relaxed) == 1)
+    }
+
+    /// The figures of the console's overview, read now (`now_ms` on the monotonic clock,
+    /// [`crate::clock::monotonic_millis`]). Each read is also a sample of the pushes per
+    /// minute: the rate is measured over the reads of the last minute (or since start when
+    /// there is none yet).
+    pub fn snapshot(&self, now_ms: u64) -> Snapshot {
+        let mut accounts: Vec<AccountFigures> = self
+            .accounts
+            .iter()
+            .map(|(name, m)| AccountFigures::of(name, m))
+            .collect();
+        let counts: Vec<u64> = accounts.iter().map(|a| a.pushes).collect();
+        let rates = self
+            .push_samples
+            .lock()
+            .map(|mut samples| samples.rates(now_ms, counts))
+            .unwrap_or_default();
+        for (figures, rate) in accounts.iter_mut().zip(rates) {
+            figures.pushes_per_minute = rate;
+        }
+        let mut total = AccountFigures::empty("");
+        let mut buckets = [0u64; BUCKETS.len() + 1];
+        for (figures, (_, m)) in accounts.iter().zip(&self.accounts) {
+            total.add(figures);
+            for (sum, count) in buckets.iter_mut().zip(&m.handling.counts) {
+                *sum += count.load(Relaxed);
+            }
+        }
+        total.p50_ms = quantile_ms(&buckets, 0.5);
+        total.p99_ms = quantile_ms(&buckets, 0.99);
+        Snapshot { accounts, total }
     }
 
     /// A call to WeChat for an outbox message took `elapsed`.
@@ -671,6 +714,176 @@ impl Metrics {
              wxgate_outbox_send_seconds_sum {sum}\n\
              wxgate_outbox_send_seconds_count {cumulative}"
         );
+    }
+}
+
+/// The overview's figures: per account and summed over all ([`Metrics::snapshot`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Snapshot {
+    /// One per account, in config order.
+    pub accounts: Vec<AccountFigures>,
+    /// Every account together (`account` is empty; the quantiles are those of all pushes).
+    pub total: AccountFigures,
+}
+
+/// What one account's counters say, for people: totals since start, the recent push rate and
+/// the handling time's quantiles.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AccountFigures {
+    /// The account's name.
+    pub account: String,
+    /// Pushes accepted since start (duplicates included).
+    pub pushes: u64,
+    /// Pushes per minute over the last minute or so.
+    pub pushes_per_minute: f64,
+    /// WeChat's retries recognised.
+    pub duplicates: u64,
+    /// Requests refused, by reason (every reason, zeros included).
+    pub rejections: std::collections::BTreeMap<&'static str, u64>,
+    /// Handlers that failed, by kind (`panic`, `deadline`, `error`).
+    pub handler_failures: std::collections::BTreeMap<&'static str, u64>,
+    /// Replies that missed the passive reply and went out through the customer-service API
+    /// (sent or failed): the answers that came late.
+    pub late_replies: u64,
+    /// Median handling time in milliseconds, estimated from the histogram's buckets; `None`
+    /// before the first push.
+    pub p50_ms: Option<f64>,
+    /// 99th percentile of the handling time in milliseconds, likewise.
+    pub p99_ms: Option<f64>,
+}
+
+impl AccountFigures {
+    fn empty(name: &str) -> Self {
+        AccountFigures {
+            account: name.to_owned(),
+            pushes: 0,
+            pushes_per_minute: 0.0,
+            duplicates: 0,
+            rejections: Reason::ALL.iter().map(|r| (r.as_str(), 0)).collect(),
+            handler_failures: Failure::ALL.iter().map(|f| (f.as_str(), 0)).collect(),
+            late_replies: 0,
+            p50_ms: None,
+            p99_ms: None,
+        }
+    }
+
+    fn of(name: &str, m: &AccountMetrics) -> Self {
+        let buckets: Vec<u64> = m.handling.counts.iter().map(|c| c.load(Relaxed)).collect();
+        AccountFigures {
+            account: name.to_owned(),
+            pushes: m.messages.load(Relaxed),
+            pushes_per_minute: 0.0,
+            duplicates: m.duplicates.load(Relaxed),
+            rejections: Reason::ALL
+                .iter()
+                .map(|r| (r.as_str(), m.rejected[r.index()].load(Relaxed)))
+                .collect(),
+            handler_failures: Failure::ALL
+                .iter()
+                .map(|f| (f.as_str(), m.failures[*f as usize].load(Relaxed)))
+                .collect(),
+            late_replies: m.pushed.load(Relaxed) + m.push_failures.load(Relaxed),
+            p50_ms: quantile_ms(&buckets, 0.5),
+            p99_ms: quantile_ms(&buckets, 0.99),
+        }
+    }
+
+    /// Adds `other`'s counts (not its quantiles) to these.
+    fn add(&mut self, other: &AccountFigures) {
+        self.pushes += other.pushes;
+        self.pushes_per_minute += other.pushes_per_minute;
+        self.duplicates += other.duplicates;
+        for (reason, n) in &other.rejections {
+            *self.rejections.entry(reason).or_default() += n;
+        }
+        for (kind, n) in &other.handler_failures {
+            *self.handler_failures.entry(kind).or_default() += n;
+        }
+        self.late_replies += other.late_replies;
+    }
+
+    /// Every rejection, whatever the reason.
+    pub fn rejections_total(&self) -> u64 {
+        self.rejections.values().sum()
+    }
+
+    /// Every handler failure, whatever the kind.
+    pub fn handler_failures_total(&self) -> u64 {
+        self.handler_failures.values().sum()
+    }
+}
+
+/// The `q` quantile (0..1) of a histogram with [`BUCKETS`] (and the overflow bucket last), in
+/// milliseconds: linear within the bucket it falls in, as Prometheus' `histogram_quantile`
+/// estimates it; the overflow bucket answers its lower bound. `None` when it is empty.
+fn quantile_ms(counts: &[u64], q: f64) -> Option<f64> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let rank = q * total as f64;
+    let mut below = 0u64;
+    for (i, &count) in counts.iter().enumerate() {
+        if count > 0 && (below + count) as f64 >= rank {
+            let Some(&upper) = BUCKETS.get(i) else {
+                return BUCKETS.last().map(|le| le * 1000.0);
+            };
+            let lower = if i == 0 { 0.0 } else { BUCKETS[i - 1] };
+            let within = ((rank - below as f64) / count as f64).clamp(0.0, 1.0);
+            return Some((lower + (upper - lower) * within) * 1000.0);
+        }
+        below += count;
+    }
+    BUCKETS.last().map(|le| le * 1000.0)
+}
+
+/// The pushes per account at recent snapshots, to tell the rate over the last minute.
+#[derive(Debug)]
+struct PushSamples {
+    /// When the counters started (monotonic milliseconds).
+    started_ms: u64,
+    /// `(when, pushes per account)`, oldest first, none older than [`RATE_WINDOW_MS`] but the
+    /// newest.
+    samples: std::collections::VecDeque<(u64, Vec<u64>)>,
+}
+
+/// The push rate is measured over about this long.
+const RATE_WINDOW_MS: u64 = 60_000;
+
+/// At most this many samples are kept (one every half second over the window).
+const MAX_PUSH_SAMPLES: usize = 120;
+
+impl PushSamples {
+    /// Records `counts` at `now_ms` and answers each account's pushes per minute since the
+    /// oldest sample of the window (since start when there is none).
+    fn rates(&mut self, now_ms: u64, counts: Vec<u64>) -> Vec<f64> {
+        let window_start = now_ms.saturating_sub(RATE_WINDOW_MS);
+        while self.samples.len() > 1
+            && self
+                .samples
+                .front()
+                .is_some_and(|(at, _)| *at < window_start)
+        {
+            self.samples.pop_front();
+        }
+        let (base_at, base) = match self.samples.front() {
+            Some((at, base)) => (*at, base.clone()),
+            None => (self.started_ms, vec![0; counts.len()]),
+        };
+        let elapsed = now_ms.saturating_sub(base_at).max(1000) as f64;
+        let rates = counts
+            .iter()
+            .zip(base.iter().chain(std::iter::repeat(&0)))
+            .map(|(now, then)| now.saturating_sub(*then) as f64 * 60_000.0 / elapsed)
+            .collect();
+        // Samples closer together than half a second add nothing.
+        if self.samples.back().is_none_or(|(at, _)| now_ms >= at + 500) {
+            if self.samples.len() == MAX_PUSH_SAMPLES {
+                self.samples.pop_front();
+            }
+            self.samples.push_back((now_ms, counts));
+        }
+        rates
     }
 }
 

@@ -45,6 +45,30 @@ pub struct State {
     /// `[server] trusted_proxies`: peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are
     /// believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Who may sign in to the console and how long their sessions last.
+    pub console: ConsoleSettings,
+}
+
+/// The console's part of `[admin]`.
+#[derive(Debug, Clone)]
+pub struct ConsoleSettings {
+    /// `[[admin.users]]` (`Debug` redacts the hashes).
+    pub users: Vec<crate::config::AdminUser>,
+    /// `[admin] session_idle_secs`.
+    pub session_idle_secs: u64,
+    /// `[admin] session_max_secs`.
+    pub session_max_secs: u64,
+}
+
+impl ConsoleSettings {
+    /// The settings of `config`.
+    pub fn from_config(config: &crate::config::AdminConfig) -> Self {
+        ConsoleSettings {
+            users: config.users.clone(),
+            session_idle_secs: config.session_idle_secs,
+            session_max_secs: config.session_max_secs,
+        }
+    }
 }
 
 impl std::fmt::Debug for State {

@@ -6,8 +6,9 @@
 //! 3. the wall clock is read in `src/clock.rs` only (one clock for the whole gateway);
 //! 4. unit tests sit in sibling `x_test.rs` files, never in an inline `mod tests { .. }`;
 //! 5. no file inside a top-level module imports a sibling that imports it back, except the pairs
-//!    listed in [`ALLOWED_PAIRS`], whose module docs say why.
-//! 6. `manage` (what an admin does, for every front end) imports only the layers below it,
+//!    listed in [`ALLOWED_PAIRS`], whose module docs say why;
+//! 6. the foundations ([`FOUNDATIONS`]) import no module of a higher layer;
+//! 7. `manage` (what an admin does, for every front end) imports only the layers below it,
 //!    never `state`, `http`, a surface or the server; and only the surfaces and the server
 //!    import it.
 //!
@@ -34,6 +35,26 @@ fn top_level_modules_form_no_cycle() {
             cycle.join(" -> ")
         );
     }
+}
+
+/// The foundations of ARCHITECTURE.md's layer table: they import nothing but each other.
+const FOUNDATIONS: &[&str] = &[
+    "clock", "crypto", "wire", "metrics", "store", "logging", "config", "simulate",
+];
+
+#[test]
+fn foundations_import_only_foundations() {
+    let graph = top_level_graph();
+    let mut problems = Vec::new();
+    for name in FOUNDATIONS {
+        let used = graph
+            .get(*name)
+            .unwrap_or_else(|| panic!("no module {name} in src/"));
+        for other in used.iter().filter(|m| !FOUNDATIONS.contains(&m.as_str())) {
+            problems.push(format!("{name} uses crate::{other}"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 #[test]

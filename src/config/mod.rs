@@ -60,6 +60,7 @@
 //! key) never appear in a message, nor in the `Debug` output of [`AccountConfig`],
 //! [`ClientConfig`] and [`SessionsConfig`].
 
+mod admin;
 mod api;
 mod clients;
 mod error;
@@ -104,18 +105,61 @@ pub struct Config {
     pub sessions: SessionsConfig,
 }
 
-/// `[admin]`: the admin API under `/admin/`.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// `[admin]`: the admin API under `/admin/accounts/` and the browser console under `/admin/`.
+///
+/// `Debug` redacts the token and the password hashes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AdminConfig {
     /// The bearer token admin requests must carry; `None` (missing or empty) disables the admin
-    /// API: every `/admin` route answers 404. Secret.
+    /// API and the console: every `/admin` route answers 404. Secret.
     pub token: Option<String>,
+    /// `[[admin.users]]`: who may sign in to the console; names unique.
+    pub users: Vec<AdminUser>,
+    /// A console session ends after this many seconds without a request; default 7200.
+    pub session_idle_secs: u64,
+    /// A console session ends this many seconds after sign-in, however busy; default 43200.
+    pub session_max_secs: u64,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            token: None,
+            users: Vec::new(),
+            session_idle_secs: 7200,
+            session_max_secs: 43_200,
+        }
+    }
 }
 
 impl fmt::Debug for AdminConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminConfig")
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("users", &self.users)
+            .field("session_idle_secs", &self.session_idle_secs)
+            .field("session_max_secs", &self.session_max_secs)
+            .finish()
+    }
+}
+
+/// One `[[admin.users]]`: an admin who may sign in to the console.
+///
+/// `Debug` redacts the password hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminUser {
+    /// The name typed at sign-in, shown in the audit log.
+    pub name: String,
+    /// The password's argon2 hash as a PHC string (`$argon2id$v=19$...`), made by
+    /// `wxgate hash-password`. Secret: never shown.
+    pub password_hash: String,
+}
+
+impl fmt::Debug for AdminUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminUser")
+            .field("name", &self.name)
+            .field("password_hash", &"<redacted>")
             .finish()
     }
 }

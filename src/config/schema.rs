@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use toml::{Table, Value};
 
+use super::admin;
 use super::clients;
 use super::error::Problem;
 use super::miniprogram;
@@ -267,10 +268,28 @@ fn redis(mut s: Section<'_>, p: &mut Problems) -> RedisConfig {
 }
 
 fn admin(mut s: Section<'_>, p: &mut Problems) -> AdminConfig {
+    const IDLE: &str = "seconds from 60 to 2592000 a console session may go unused; 7200 (two \
+                        hours) is usual";
+    const MAX: &str = "seconds from 60 to 2592000 a console session lasts from sign-in; 43200 \
+                       (twelve hours) is usual";
+    let d = AdminConfig::default();
     let token = s.string_with("token", p, check_admin_token);
+    let users = s
+        .tables("users", p)
+        .map(|users| admin::users(users, p))
+        .unwrap_or_default();
+    let session_idle_secs = s
+        .uint("session_idle_secs", p, 60..=admin::MAX_SESSION_SECS, IDLE)
+        .unwrap_or(d.session_idle_secs);
+    let session_max_secs = s
+        .uint("session_max_secs", p, 60..=admin::MAX_SESSION_SECS, MAX)
+        .unwrap_or(d.session_max_secs);
     s.finish(p);
     AdminConfig {
         token: token.filter(|t| !t.is_empty()),
+        users,
+        session_idle_secs,
+        session_max_secs,
     }
 }
 

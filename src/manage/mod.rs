@@ -14,7 +14,7 @@
 //! - **Conditional menus** ([`add_conditional`], [`conditional_menus`],
 //!   [`delete_conditional`], [`try_match`]): only beside a default menu, matched by user tag or
 //!   phone platform, stored by the menuid WeChat gave them.
-//! - **QR codes** ([`create_qrcode`], [`qrcodes`], [`permanent_qrcodes`]).
+//! - **QR codes** ([`create_qrcode`], [`qrcodes()`], [`permanent_qrcodes`]).
 
 mod conditional;
 mod menus;

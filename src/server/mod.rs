@@ -43,7 +43,7 @@ use crate::outbox::sender::{SendAccount, Sender, SenderSettings, TemplateReports
 use crate::outbox::webhook::{Deliverer, DeliverySettings, Webhooks};
 use crate::qr::QrCounter;
 use crate::sessions::Sessions;
-use crate::state::{MiniPrograms, State};
+use crate::state::{ConsoleSettings, MiniPrograms, State};
 use crate::store::{Store, StoreError};
 use conn::ConnGuard;
 use front::Front;
@@ -288,6 +288,7 @@ impl Gateway {
             mini_programs,
             outbox: Some(outbox),
             trusted_proxies: server.trusted_proxies.clone(),
+            console: ConsoleSettings::from_config(&config.admin),
         };
         Ok(Built {
             state,

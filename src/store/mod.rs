@@ -22,6 +22,10 @@
 //! - **Conditional menus**: those WeChat accepted, by menuid ([`Store::add_conditional_menu`],
 //!   [`Store::conditional_menus`], [`Store::delete_conditional_menu`],
 //!   [`Store::clear_conditional_menus`]).
+//! - **Console sessions**: the SHA-256 of each console cookie, its admin and when it was last
+//!   used ([`Store::create_console_session`], [`Store::console_session`],
+//!   [`Store::touch_console_session`], [`Store::delete_console_session`],
+//!   [`Store::purge_console_sessions`]).
 //! - **The audit log**: who changed what, and every sign-in ([`Store::record_audit`],
 //!   [`Store::audit_entries`], [`Store::failed_sign_ins_since`]).
 //!
@@ -41,6 +45,7 @@
 mod audit;
 mod backend;
 mod conditional_menus;
+mod console_sessions;
 mod error;
 mod menus;
 mod migrate;
@@ -59,6 +64,7 @@ mod test_util;
 
 pub use audit::{AuditAction, AuditEntry, FailedSignInsBy, NewAuditEntry};
 pub use conditional_menus::ConditionalMenu;
+pub use console_sessions::ConsoleSessionRow;
 pub use error::StoreError;
 pub use menus::MenuVersion;
 pub use mp_sessions::{NewMpSession, StoredMpSession};

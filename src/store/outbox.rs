@@ -96,6 +96,16 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
+    /// Every status, in the order a message goes through them.
+    pub const ALL: [MessageStatus; 6] = [
+        MessageStatus::Queued,
+        MessageStatus::Sending,
+        MessageStatus::Sent,
+        MessageStatus::Delivered,
+        MessageStatus::Failed,
+        MessageStatus::Unknown,
+    ];
+
     /// The status as stored and as the API writes it: `queued`, `sending`, `sent`,
     /// `delivered`, `failed` or `unknown`.
     pub fn as_str(self) -> &'static str {
@@ -874,6 +884,61 @@ impl Store {
                 .into_iter()
                 .map(|(account, count)| (account, u64::try_from(count).unwrap_or(0)))
                 .collect())
+        })
+        .await
+    }
+
+    /// How many messages of `account` are in each status: every status, in the order
+    /// [`MessageStatus::ALL`] lists them, with 0 for a status no message has.
+    pub async fn outbox_status_counts(
+        &self,
+        account: &str,
+    ) -> Result<Vec<(MessageStatus, u64)>, StoreError> {
+        self.io(async move {
+            let rows: Vec<(String, i64)> = with_pool!(self, |pool| {
+                sqlx::query_as(
+                    "SELECT status, COUNT(*) FROM outbox_messages \
+                     WHERE account = $1 GROUP BY status",
+                )
+                .bind(account)
+                .fetch_all(pool)
+                .await?
+            });
+            let mut counts: Vec<(MessageStatus, u64)> = MessageStatus::ALL
+                .iter()
+                .map(|status| (*status, 0))
+                .collect();
+            for (status, count) in rows {
+                let status: MessageStatus = status.parse().map_err(|err: String| {
+                    StoreError::Database(format!("{err}: the outbox was altered"))
+                })?;
+                if let Some(slot) = counts.iter_mut().find(|(known, _)| *known == status) {
+                    slot.1 = u64::try_from(count).unwrap_or(0);
+                }
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    /// The `limit` (at most 1,000) messages of `account` accepted last, newest first.
+    pub async fn recent_outbox_messages(
+        &self,
+        account: &str,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.io(async move {
+            let rows: Vec<MessageRow> = with_pool!(self, |pool| {
+                sqlx::query_as(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM outbox_messages \
+                     WHERE account = $1 ORDER BY seq DESC LIMIT $2"
+                ))
+                .bind(account)
+                .bind(i64::from(limit.min(MAX_CLAIM)))
+                .fetch_all(pool)
+                .await?
+            });
+            rows.into_iter().map(message_from_row).collect()
         })
         .await
     }

@@ -802,6 +802,69 @@ async fn the_depth_counts_unfinished_messages_per_account(store: Store) {
 }
 on_every_backend!(the_depth_counts_unfinished_messages_per_account);
 
+async fn the_console_reads_counts_by_status_and_the_latest_messages(store: Store) {
+    let zero: Vec<(MessageStatus, u64)> = MessageStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    assert_eq!(store.outbox_status_counts("shop").await.unwrap(), zero);
+    assert!(
+        store
+            .recent_outbox_messages("shop", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut batch = Vec::new();
+    for (n, account) in ["shop", "zoo", "shop", "shop"].iter().enumerate() {
+        let mut new = message(&format!("m{n}"), &format!("k{n}"), 1);
+        new.account = (*account).to_owned();
+        batch.push(new);
+    }
+    store.accept_messages(&batch).await.unwrap();
+    store
+        .claim_messages("s1", 1_000, LONG, 2, &[])
+        .await
+        .unwrap();
+    assert!(store.mark_sending("m0", "s1", 1, LONG).await.unwrap());
+    assert!(
+        store
+            .record_outcome("m0", "s1", &Outcome::Sent { msgid: None, at: 2 }, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_outcome("m1", "s1", &Outcome::Unknown { at: 2 }, None)
+            .await
+            .unwrap()
+    );
+    let counts = store.outbox_status_counts("shop").await.unwrap();
+    assert_eq!(
+        counts,
+        [
+            (MessageStatus::Queued, 2),
+            (MessageStatus::Sending, 0),
+            (MessageStatus::Sent, 1),
+            (MessageStatus::Delivered, 0),
+            (MessageStatus::Failed, 0),
+            (MessageStatus::Unknown, 0),
+        ]
+    );
+    let zoo = store.outbox_status_counts("zoo").await.unwrap();
+    assert_eq!(
+        zoo[MessageStatus::ALL.len() - 1],
+        (MessageStatus::Unknown, 1)
+    );
+    let recent = store.recent_outbox_messages("shop", 10).await.unwrap();
+    assert_eq!(
+        ids(&recent),
+        ["m3", "m2", "m0"],
+        "newest first, this account only"
+    );
+    assert_eq!(recent[2].status, MessageStatus::Sent);
+    let latest = store.recent_outbox_messages("shop", 2).await.unwrap();
+    assert_eq!(ids(&latest), ["m3", "m2"]);
+}
+on_every_backend!(the_console_reads_counts_by_status_and_the_latest_messages);
+
 /// Two gateway instances (two stores on one database) claiming at once from one queue: every
 /// message is handed to exactly one of them.
 async fn two_stores_never_claim_one_message_twice(url: String) {

@@ -5,7 +5,8 @@
 //! | surface | paths | who calls it |
 //! |---|---|---|
 //! | [`callback`] | `/wx/{account}` | WeChat: every message and event (answered in front of the `App`) |
-//! | [`admin`] | `/admin/...` | scripts with the admin bearer token: menus, QR codes |
+//! | [`admin`] | `/admin/accounts/...` | scripts with the admin bearer token: menus, QR codes |
+//! | [`console`] | `/admin/...` (all but `/admin/accounts`) | admins in a browser: sign-in, overview, audit log |
 //! | [`miniprogram`] | `/mp/{account}/...` | mini programs: sessions, phone numbers, decrypted user data |
 //! | [`jssdk`] | `/jssdk/{account}/signature` | web pages of an official account: JS-SDK `wx.config` |
 //! | [`oidc`] | `/oidc/{account}/...` | browsers and web apps: "Log in with WeChat" (OpenID Connect) |
@@ -14,6 +15,7 @@
 
 pub mod admin;
 pub mod callback;
+pub mod console;
 pub mod jssdk;
 pub mod miniprogram;
 pub mod oidc;
@@ -27,6 +29,8 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(ops::routes)
         .configure(admin::routes)
+        // After the admin API: its scope takes /admin/accounts, the console the rest of /admin.
+        .configure(console::routes)
         .configure(oidc::routes)
         .configure(miniprogram::routes)
         .configure(jssdk::routes)

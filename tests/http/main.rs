@@ -5,6 +5,7 @@ mod common;
 mod redis_server;
 
 mod admin;
+mod admin_conditional;
 mod cluster;
 mod dedup;
 mod encrypted;

@@ -1,7 +1,8 @@
 //! The stock `wxgate` binary: serves the accounts and auto-reply rules of a config file, and
 //! carries the tools to try and measure a gateway: `simulate` plays WeChat for one push,
 //! `bench` loads a gateway with unique pushes, `bench-baseline` is the yardstick to compare with;
-//! `rotate-signing-key` replaces the OpenID Connect provider's signing key.
+//! `rotate-signing-key` replaces the OpenID Connect provider's signing key; `hash-password`
+//! makes a console admin's password hash.
 
 mod tools;
 
@@ -60,6 +61,10 @@ enum Command {
     /// retire the current one: running gateways sign with the new key within 10 seconds and
     /// keep publishing the old one until the tokens it signed have expired.
     RotateSigningKey,
+    /// Print the argon2id hash (PHC form) of a console admin's password, for
+    /// `[[admin.users]] password_hash`: asks twice without echo on a terminal, else reads one
+    /// line from stdin.
+    HashPassword,
 }
 
 fn load(path: &std::path::Path) -> Result<Config, ExitCode> {
@@ -109,6 +114,7 @@ fn main() -> ExitCode {
             Ok(config) => tools::rotate_key::run(&config),
             Err(code) => code,
         },
+        Command::HashPassword => tools::hash_password::run(),
     }
 }
 

@@ -3,7 +3,9 @@
 //!
 //! Each body goes through two steps. `parse_*` turns the bytes into a typed request and fails
 //! with a [`BadRequest`] (answer 400) when the body is not JSON, has an unknown field, or has a
-//! value of the wrong JSON type; the message carries serde_json's line and column.
+//! value of the wrong JSON type; the message carries serde_json's line and column. (A
+//! conditional menu's own fields and its match rule are read loosely and reported by the rules
+//! instead, so that every problem comes back at once.)
 //! `validate_*` then checks WeChat's rules and fails with every [`Problem`] it finds (answer
 //! 422), each naming the offending field by a 0-based path such as `button[0].sub_button[2].key`.
 //!

@@ -6,12 +6,14 @@
 //! | [`loadgen`] | `wxgate bench` | drives a gateway with unique pushes (or, `--send`, template sends to the send API) over keep-alive connections |
 //! | [`baseline`] | `wxgate bench-baseline` | a minimal actix-web server, the yardstick for `bench`; `--wechat`, a mock of WeChat's API that answers at once |
 //! | [`rotate_key`] | `wxgate rotate-signing-key` | a new OpenID Connect signing key in the store |
-//! | [`push`], [`messages`] | | building pushes as WeChat does, opening replies |
+//! | [`hash_password`] | `wxgate hash-password` | the argon2 hash of a console admin's password |
+//!
+//! Pushes are built and replies opened by the library's `simulate` module, which the console's
+//! simulator shares.
 
 pub mod baseline;
+pub mod hash_password;
 pub mod loadgen;
-pub mod messages;
-pub mod push;
 pub mod rotate_key;
 pub mod simulate;
 

@@ -10,10 +10,9 @@ use clap::Args;
 use wxgate::Config;
 use wxgate::handlers::{Fields, Value};
 
-use super::messages::{Envelope, Kind};
-use super::push::{Opened, Sender};
 use super::{callback_url, parse_duration};
 use wxgate::internals::clock::unix_secs;
+use wxgate::internals::simulate::{Envelope, Kind, Opened, Sender};
 
 /// `wxgate simulate`'s options.
 #[derive(Debug, Args)]

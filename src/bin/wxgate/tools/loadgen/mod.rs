@@ -31,8 +31,8 @@ use wxgate::Config;
 use self::client::Connection;
 use self::pool::{Pool, Target, Unique};
 use self::stats::{Percentiles, Tally};
-use super::push::{Opened, Sender};
 use super::{callback_url, parse_duration};
+use wxgate::internals::simulate::{Opened, Sender};
 
 /// `wxgate bench`'s options.
 #[derive(Debug, Args)]

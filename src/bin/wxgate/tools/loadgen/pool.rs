@@ -3,8 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::tools::messages::{Envelope, Kind};
-use crate::tools::push::Sender;
+use wxgate::internals::simulate::{Envelope, Kind, Sender};
 
 /// Where and how to send.
 #[derive(Debug, Clone)]

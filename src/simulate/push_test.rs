@@ -1,9 +1,9 @@
 use super::*;
-use wxgate::Config;
-use wxgate::internals::account::Accounts;
-use wxgate::internals::envelope;
-use wxgate::internals::envelope::CallbackQuery;
-use wxgate::internals::metrics::Metrics;
+use crate::Config;
+use crate::account::Accounts;
+use crate::envelope;
+use crate::envelope::CallbackQuery;
+use crate::metrics::Metrics;
 
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 

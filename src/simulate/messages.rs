@@ -1,9 +1,38 @@
-//! Every message and event type WeChat pushes, as `simulate` subcommands, and the push XML
-//! each one becomes. Defaults are realistic values, so `simulate image` alone is a valid push.
+//! Every message and event type WeChat pushes, as `wxgate simulate` subcommands (and as the
+//! console's simulator names them, [`Kind::from_form`]), and the push XML each one becomes.
+//! Defaults are realistic values, so `simulate image` alone is a valid push.
 
 use clap::{Args, Subcommand};
 
 use super::push::{Node, PushXml};
+
+const PIC_URL: &str = "http://mmbiz.qpic.cn/mmbiz_jpg/simulated/0";
+const IMAGE_MEDIA_ID: &str = "simulated_image_media_id";
+const VOICE_MEDIA_ID: &str = "simulated_voice_media_id";
+const VOICE_FORMAT: &str = "amr";
+const VIDEO_MEDIA_ID: &str = "simulated_video_media_id";
+const THUMB_MEDIA_ID: &str = "simulated_thumb_media_id";
+const LINK_URL: &str = "https://example.com/";
+const LINK_TITLE: &str = "A shared link";
+const LATITUDE: f64 = 23.134521;
+const LONGITUDE: f64 = 113.358803;
+const SCALE: u32 = 20;
+const LABEL: &str = "Tianhe Road 208, Guangzhou";
+const SCAN_RESULT: &str = "https://u.wechat.com/simulated";
+const KF_ACCOUNT: &str = "kf2001@simulated";
+const JOB_STATUS: &str = "success";
+
+/// The message types (`MsgType`) a user sends, as [`Kind::from_form`] names them; events are
+/// named `event:NAME` with a name of [`EVENTS`].
+pub const MESSAGE_TYPES: &[&str] = &[
+    "text",
+    "image",
+    "voice",
+    "video",
+    "shortvideo",
+    "location",
+    "link",
+];
 
 /// What to push.
 #[derive(Debug, Clone, Subcommand)]
@@ -16,19 +45,19 @@ pub enum Kind {
     /// An image message.
     Image {
         /// PicUrl.
-        #[arg(long, default_value = "http://mmbiz.qpic.cn/mmbiz_jpg/simulated/0")]
+        #[arg(long, default_value = PIC_URL)]
         pic_url: String,
         /// MediaId.
-        #[arg(long, default_value = "simulated_image_media_id")]
+        #[arg(long, default_value = IMAGE_MEDIA_ID)]
         media_id: String,
     },
     /// A voice message.
     Voice {
         /// MediaId.
-        #[arg(long, default_value = "simulated_voice_media_id")]
+        #[arg(long, default_value = VOICE_MEDIA_ID)]
         media_id: String,
         /// Format (amr, speex).
-        #[arg(long, default_value = "amr")]
+        #[arg(long, default_value = VOICE_FORMAT)]
         format: String,
         /// Recognition: WeChat's speech-to-text, when the account enabled it.
         #[arg(long)]
@@ -45,7 +74,7 @@ pub enum Kind {
         /// Url.
         url: String,
         /// Title.
-        #[arg(long, default_value = "A shared link")]
+        #[arg(long, default_value = LINK_TITLE)]
         title: String,
         /// Description.
         #[arg(long, default_value = "")]
@@ -69,56 +98,57 @@ pub enum Kind {
 }
 
 /// Video and short video fields.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct VideoArgs {
     /// MediaId.
-    #[arg(long, default_value = "simulated_video_media_id")]
-    media_id: String,
+    #[arg(long, default_value = VIDEO_MEDIA_ID)]
+    pub media_id: String,
     /// ThumbMediaId.
-    #[arg(long, default_value = "simulated_thumb_media_id")]
-    thumb_media_id: String,
+    #[arg(long, default_value = THUMB_MEDIA_ID)]
+    pub thumb_media_id: String,
 }
 
 /// Location fields (also used by the LOCATION and location_select events).
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct LocationArgs {
     /// Latitude (Location_X).
-    #[arg(long, default_value_t = 23.134521, allow_negative_numbers = true)]
-    lat: f64,
+    #[arg(long, default_value_t = LATITUDE, allow_negative_numbers = true)]
+    pub lat: f64,
     /// Longitude (Location_Y).
-    #[arg(long, default_value_t = 113.358803, allow_negative_numbers = true)]
-    lng: f64,
+    #[arg(long, default_value_t = LONGITUDE, allow_negative_numbers = true)]
+    pub lng: f64,
     /// Map zoom (Scale).
-    #[arg(long, default_value_t = 20)]
-    scale: u32,
+    #[arg(long, default_value_t = SCALE)]
+    pub scale: u32,
     /// The place's name (Label).
-    #[arg(long, default_value = "Tianhe Road 208, Guangzhou")]
-    label: String,
+    #[arg(long, default_value = LABEL)]
+    pub label: String,
 }
 
 /// Event fields; each event uses the ones it carries.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct EventArgs {
     /// The event's name.
-    name: String,
+    pub name: String,
     /// EventKey: the menu key (CLICK), URL (VIEW), page (view_miniprogram), QR scene
     /// (`qrscene_42` for subscribe, `42` for SCAN).
     #[arg(long)]
-    key: Option<String>,
+    pub key: Option<String>,
     /// Ticket of the QR code (subscribe from a QR code, SCAN).
     #[arg(long)]
-    ticket: Option<String>,
+    pub ticket: Option<String>,
     /// ScanResult of scancode_push and scancode_waitmsg.
-    #[arg(long, default_value = "https://u.wechat.com/simulated")]
-    scan_result: String,
+    #[arg(long, default_value = SCAN_RESULT)]
+    pub scan_result: String,
     /// KfAccount (kf_create_session, kf_close_session; ToKfAccount of kf_switch_session).
-    #[arg(long, default_value = "kf2001@simulated")]
-    kf_account: String,
+    #[arg(long, default_value = KF_ACCOUNT)]
+    pub kf_account: String,
     /// Status of TEMPLATESENDJOBFINISH and MASSSENDJOBFINISH.
-    #[arg(long, default_value = "success")]
-    status: String,
+    #[arg(long, default_value = JOB_STATUS)]
+    pub status: String,
+    /// Where (LOCATION, location_select).
     #[command(flatten)]
-    location: LocationArgs,
+    pub location: LocationArgs,
 }
 
 /// The canonical names of the events WeChat documents, as it spells them.
@@ -160,7 +190,90 @@ pub struct Envelope<'a> {
     pub msg_id: u64,
 }
 
+impl Default for VideoArgs {
+    fn default() -> Self {
+        VideoArgs {
+            media_id: VIDEO_MEDIA_ID.to_owned(),
+            thumb_media_id: THUMB_MEDIA_ID.to_owned(),
+        }
+    }
+}
+
+impl Default for LocationArgs {
+    fn default() -> Self {
+        LocationArgs {
+            lat: LATITUDE,
+            lng: LONGITUDE,
+            scale: SCALE,
+            label: LABEL.to_owned(),
+        }
+    }
+}
+
+impl EventArgs {
+    /// The event `name` with `key` as its EventKey (when it carries one) and every other field
+    /// at its default.
+    pub fn new(name: &str, key: Option<String>) -> EventArgs {
+        EventArgs {
+            name: name.to_owned(),
+            key,
+            ticket: None,
+            scan_result: SCAN_RESULT.to_owned(),
+            kf_account: KF_ACCOUNT.to_owned(),
+            status: JOB_STATUS.to_owned(),
+            location: LocationArgs::default(),
+        }
+    }
+}
+
+/// A push type the simulator does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown message type {0:?}: use one of text, image, voice, video, shortvideo, location, link, or event:NAME"
+)]
+pub struct UnknownType(pub String);
+
 impl Kind {
+    /// The push a form names: `type_name` is one of [`MESSAGE_TYPES`] or `event:NAME`;
+    /// `content` is what the user typed (text), the URL (link) or the recognised speech
+    /// (voice); `event_key` the event's EventKey. Empty values leave a field at its default;
+    /// every other field takes its default.
+    pub fn from_form(type_name: &str, content: &str, event_key: &str) -> Result<Kind, UnknownType> {
+        let given = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+        if let Some(name) = type_name.strip_prefix("event:") {
+            if name.is_empty()
+                || name
+                    .chars()
+                    .any(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+            {
+                return Err(UnknownType(type_name.to_owned()));
+            }
+            return Ok(Kind::Event(EventArgs::new(name, given(event_key))));
+        }
+        Ok(match type_name {
+            "text" => Kind::Text {
+                content: content.to_owned(),
+            },
+            "image" => Kind::Image {
+                pic_url: PIC_URL.to_owned(),
+                media_id: IMAGE_MEDIA_ID.to_owned(),
+            },
+            "voice" => Kind::Voice {
+                media_id: VOICE_MEDIA_ID.to_owned(),
+                format: VOICE_FORMAT.to_owned(),
+                recognition: given(content),
+            },
+            "video" => Kind::Video(VideoArgs::default()),
+            "shortvideo" => Kind::Shortvideo(VideoArgs::default()),
+            "location" => Kind::Location(LocationArgs::default()),
+            "link" => Kind::Link {
+                url: given(content).unwrap_or_else(|| LINK_URL.to_owned()),
+                title: LINK_TITLE.to_owned(),
+                description: String::new(),
+            },
+            other => return Err(UnknownType(other.to_owned())),
+        })
+    }
     /// A short description for the console: `text "hello"`, `event CLICK key=MENU_NEWS`.
     pub fn describe(&self) -> String {
         match self {

@@ -1,14 +1,14 @@
 //! Pushes as WeChat builds them: the XML of every message and event type, signed, and
 //! encrypted for accounts in compatible or safe mode; and the other way round, checking and
-//! opening the gateway's reply. `simulate` and `bench` share this, so what they send is exactly
-//! what the gateway gets from WeChat.
+//! opening the gateway's reply. `wxgate simulate`, `wxgate bench` and the console's simulator
+//! share this, so what they send is exactly what the gateway gets from WeChat.
 
 use std::fmt::Write as _;
 
-use wxgate::config::{AccountConfig, Mode};
-use wxgate::handlers::Fields;
-use wxgate::internals::crypto::{self, DecryptError, MsgCipher};
-use wxgate::internals::wire::{self, WireError};
+use crate::config::{AccountConfig, Mode};
+use crate::crypto::{self, DecryptError, MsgCipher};
+use crate::wire::{self, WireError};
+use wxgate_handlers::Fields;
 
 /// One element's content: text (written as CDATA), a bare number, or child elements.
 #[derive(Debug, Clone, PartialEq)]
