@@ -43,6 +43,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/css; charset=utf-8",
         include_bytes!("../../../assets/console/menu.css"),
     ),
+    (
+        "qrcodes.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/console/qrcodes.js"),
+    ),
 ];
 
 /// `GET /admin/assets/{file}`: an embedded file, or the catalogue as

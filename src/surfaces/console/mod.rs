@@ -30,11 +30,14 @@ mod diff;
 mod error;
 pub mod i18n;
 pub mod menus;
+pub mod outbox;
 pub mod overview;
 pub mod qr_image;
+pub mod qrcodes;
 mod refusal;
 pub mod session;
 pub mod signin;
+pub mod simulator;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service as _, ServiceRequest, ServiceResponse};
@@ -85,6 +88,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/audit", web::get().to(audit::page))
             .configure(menus::routes)
             .configure(conditional::routes)
+            .route("/qrcodes/{account}", web::get().to(qrcodes::page))
+            .route("/qrcodes/{account}", web::post().to(qrcodes::create))
+            .route("/qrcodes/{account}/{file}", web::get().to(qrcodes::image))
+            .route("/simulator", web::get().to(simulator::page))
+            .route("/simulator", web::post().to(simulator::submit))
+            .route("/outbox/{account}", web::get().to(outbox::page))
             .default_service(web::to(not_found)),
     );
 }
