@@ -164,6 +164,21 @@ impl Rig {
         assert!(marked);
     }
 
+    /// Checks the count of sends of `kind` that ended in `result`. The sender counts an
+    /// outcome just after recording it, so a count read the moment a status shows may lag:
+    /// it is given a few seconds to reach `expected`.
+    async fn assert_sends(&self, kind: &str, result: &str, expected: u64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let count = self.sends(kind, result);
+            if count == expected || Instant::now() >= deadline {
+                assert_eq!(count, expected, "sends of {kind} ending {result}");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn sends(&self, kind: &str, result: &str) -> u64 {
         let line = format!(
             "wxgate_outbox_sends_total{{account=\"{ACCOUNT}\",kind=\"{kind}\",result=\"{result}\"}} "
@@ -252,7 +267,7 @@ async fn a_template_is_sent_with_its_id_as_client_msg_id() {
     assert_eq!(message.msgid, Some(1001));
     assert_eq!(message.attempts, 1);
     assert!(message.sent_at.is_some());
-    assert_eq!(rig.sends("template", "sent"), 1);
+    rig.assert_sends("template", "sent", 1).await;
     assert!(
         rig.metrics
             .render()
@@ -279,7 +294,7 @@ async fn a_permanent_refusal_fails_after_one_call() {
     );
     assert_eq!(message.attempts, 1);
     assert!(message.finished_at.is_some());
-    assert_eq!(rig.sends("template", "failed"), 1);
+    rig.assert_sends("template", "failed", 1).await;
 }
 
 #[tokio::test]
@@ -303,8 +318,8 @@ async fn a_transient_failure_is_retried_then_sent() {
     assert_eq!(message.attempts, 2);
     assert_eq!(message.msgid, Some(7));
     assert_eq!(message.errcode, None);
-    assert_eq!(rig.sends("template", "retried"), 1);
-    assert_eq!(rig.sends("template", "sent"), 1);
+    rig.assert_sends("template", "retried", 1).await;
+    rig.assert_sends("template", "sent", 1).await;
 }
 
 #[tokio::test]
@@ -322,8 +337,8 @@ async fn transient_failures_fail_after_the_last_attempt() {
     assert_eq!(message.attempts, 3);
     assert_eq!(message.errcode, None);
     assert!(message.errmsg.unwrap().contains("503"));
-    assert_eq!(rig.sends("custom", "retried"), 2);
-    assert_eq!(rig.sends("custom", "failed"), 1);
+    rig.assert_sends("custom", "retried", 2).await;
+    rig.assert_sends("custom", "failed", 1).await;
 }
 
 #[tokio::test]
@@ -412,7 +427,7 @@ async fn a_rejected_token_is_refreshed_within_one_attempt() {
     let message = rig.wait_for("m1", MessageStatus::Sent).await;
     assert_eq!(message.attempts, 1);
     assert_eq!(message.msgid, Some(9));
-    assert_eq!(rig.sends("template", "retried"), 0);
+    rig.assert_sends("template", "retried", 0).await;
 }
 
 #[tokio::test]
@@ -451,7 +466,7 @@ async fn a_template_found_sending_after_ten_minutes_is_unknown() {
 
     let message = rig.wait_for("m1", MessageStatus::Unknown).await;
     assert!(message.finished_at.is_some());
-    assert_eq!(rig.sends("template", "unknown"), 1);
+    rig.assert_sends("template", "unknown", 1).await;
 }
 
 #[tokio::test]
@@ -467,7 +482,7 @@ async fn a_custom_message_found_sending_is_unknown_and_not_sent_again() {
     rig.start();
 
     rig.wait_for("m1", MessageStatus::Unknown).await;
-    assert_eq!(rig.sends("custom", "unknown"), 1);
+    rig.assert_sends("custom", "unknown", 1).await;
 }
 
 #[tokio::test]

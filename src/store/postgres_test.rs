@@ -26,6 +26,9 @@ async fn first_open_creates_the_schema() {
         tables,
         [
             "_sqlx_migrations",
+            "audit_log",
+            "conditional_menus",
+            "console_sessions",
             "current_menus",
             "menu_counters",
             "menu_versions",
@@ -49,7 +52,7 @@ async fn first_open_creates_the_schema() {
     assert_eq!(identity, "YES");
     assert_eq!(
         applied_migrations(&store).await,
-        [(1, true), (2, true), (3, true), (4, true)]
+        [(1, true), (2, true), (3, true), (4, true), (5, true)]
     );
 }
 
@@ -88,7 +91,7 @@ async fn migrating_waits_for_the_advisory_lock() {
     let store = opening.await.unwrap().unwrap();
     assert_eq!(
         applied_migrations(&store).await,
-        [(1, true), (2, true), (3, true), (4, true)]
+        [(1, true), (2, true), (3, true), (4, true), (5, true)]
     );
 
     // The lock is released after migrating: another instance starts at once.

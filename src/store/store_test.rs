@@ -52,6 +52,9 @@ async fn first_open_creates_the_file_and_schema() {
         tables(&store).await,
         [
             "_sqlx_migrations",
+            "audit_log",
+            "conditional_menus",
+            "console_sessions",
             "current_menus",
             "menu_counters",
             "menu_versions",
@@ -67,7 +70,7 @@ async fn first_open_creates_the_file_and_schema() {
     );
     assert_eq!(
         applied_migrations(&store).await,
-        [(1, true), (2, true), (3, true), (4, true)]
+        [(1, true), (2, true), (3, true), (4, true), (5, true)]
     );
 }
 
@@ -75,7 +78,7 @@ async fn first_open_creates_the_file_and_schema() {
 async fn in_memory_store_has_the_schema_and_is_private() {
     let one = memory_store().await;
     let two = memory_store().await;
-    assert_eq!(tables(&one).await.len(), 12);
+    assert_eq!(tables(&one).await.len(), 15);
     one.add_menu_version("a", &json!({}), 1, "test")
         .await
         .unwrap();
@@ -146,12 +149,12 @@ async fn reopening_keeps_data_and_applies_nothing_twice(url: String) {
         let store = Store::open(&url).await.unwrap();
         assert_eq!(
             applied_migrations(&store).await,
-            [(1, true), (2, true), (3, true), (4, true)]
+            [(1, true), (2, true), (3, true), (4, true), (5, true)]
         );
         migrate_again(&store).await.unwrap();
         assert_eq!(
             applied_migrations(&store).await,
-            [(1, true), (2, true), (3, true), (4, true)]
+            [(1, true), (2, true), (3, true), (4, true), (5, true)]
         );
         store.close().await;
     }
@@ -176,7 +179,7 @@ async fn stores_opening_a_new_database_at_once_all_start(url: String) {
         let store = open.await.unwrap().unwrap();
         assert_eq!(
             applied_migrations(&store).await,
-            [(1, true), (2, true), (3, true), (4, true)]
+            [(1, true), (2, true), (3, true), (4, true), (5, true)]
         );
         store
             .add_menu_version("a", &json!({}), 1, "test")
