@@ -772,6 +772,16 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.find("table#outbox-counts").await;
     b.page_done("outbox", &[]).await;
 
+    // --- An account the config does not have: the console's 404 page.
+    b.goto(&console.url("/admin/qrcodes/nope")).await;
+    b.find("main#page-error").await;
+    b.find("nav#nav").await;
+    b.page_done(
+        "not-found",
+        &["/admin/qrcodes/nope - Failed to load resource: the server responded with a status of 404"],
+    )
+    .await;
+
     // --- The audit log: newest first, every action above with who, where and what.
     b.click("nav#nav a[data-nav=audit]").await;
     b.find("main#page-audit").await;
