@@ -83,7 +83,8 @@ pub mod internals;
 
 use internals::{
     account, api, clock, cluster, crypto, dedup, dispatch, envelope, grants, http, identity,
-    logging, manage, metrics, outbox, qr, server, sessions, state, store, surfaces, upstream, wire,
+    logging, manage, metrics, outbox, qr, server, sessions, simulate, state, store, surfaces,
+    upstream, wire,
 };
 
 /// The README's Rust examples, compiled as doc tests so they cannot rot.

@@ -3,6 +3,7 @@
 //! (`web::Data<State>` in the `App`, an `Arc<State>` in front of it) and own no state of their
 //! own.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ pub struct State {
     pub handler_timeout: Duration,
     /// `server.max_clock_skew_secs` (0 disables).
     pub max_clock_skew_secs: u64,
+    /// The address the server listens on, set once it is bound (with port 0, the port the
+    /// system chose); `None` until then. The console's simulator posts its pushes here.
+    pub listen_addr: Option<SocketAddr>,
     /// `admin.token`; `None` disables the admin API.
     pub admin_token: Option<String>,
     /// Menus, QR codes and signing keys.

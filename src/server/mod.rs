@@ -282,6 +282,7 @@ impl Gateway {
             handler_timeout,
             max_clock_skew_secs: server.max_clock_skew_secs,
             admin_token: config.admin.token.clone(),
+            listen_addr: None,
             store,
             provider,
             clients: Clients::new(&config.clients),
@@ -368,7 +369,14 @@ impl Gateway {
             background: started,
             sender,
         } = self.state(qr.clone()).await?;
-        let state = web::Data::new(state);
+        let addr = listener.local_addr().map_err(|source| Error::Io {
+            context: "reading the listener's address".into(),
+            source,
+        })?;
+        let state = web::Data::new(State {
+            listen_addr: Some(addr),
+            ..state
+        });
         let store = state.store.clone();
         let stop_flushing = Arc::new(tokio::sync::Notify::new());
         let flusher = tokio::spawn(qr.flush_until(store.clone(), stop_flushing.clone()));
@@ -384,10 +392,6 @@ impl Gateway {
         if let Some(mini) = &state.mini_programs {
             background.push(spawn_session_purge(mini.sessions.clone()));
         }
-        let addr = listener.local_addr().map_err(|source| Error::Io {
-            context: "reading the listener's address".into(),
-            source,
-        })?;
         // A second handle on the listening socket, to close it the moment a stop begins.
         let listening = listener.try_clone().map_err(|source| Error::Io {
             context: format!("duplicating the listener on {addr}"),

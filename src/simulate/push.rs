@@ -169,6 +169,17 @@ impl Sender {
         }
     }
 
+    /// The sender for an account given by its parts (a running account's): appid, mode,
+    /// callback Token and, for an account with an EncodingAESKey, its cipher.
+    pub fn with_keys(appid: &str, mode: Mode, token: &str, cipher: Option<MsgCipher>) -> Sender {
+        Sender {
+            appid: appid.to_owned(),
+            mode,
+            token: token.to_owned(),
+            cipher,
+        }
+    }
+
     /// Whether WeChat encrypts this account's pushes (compatible and safe modes).
     pub fn encrypts(&self) -> bool {
         self.mode != Mode::Plain && self.cipher.is_some()

@@ -127,3 +127,55 @@ fn the_handshake_query_verifies() {
         &["tok123", "1700000000", "77"]
     ));
 }
+
+/// A sender built from a running account's parts: the gateway opens what it signs, and it
+/// opens what the gateway seals.
+#[test]
+fn a_sender_from_a_running_accounts_keys_talks_to_the_gateway() {
+    let config = config();
+    let metrics = Metrics::new(config.accounts.iter().map(|a| a.name.as_str()));
+    let accounts = Accounts::build(
+        &config.accounts,
+        &[],
+        &metrics,
+        &reqwest::Client::new(),
+        std::time::Duration::from_secs(1),
+        None,
+    )
+    .unwrap();
+    let account = accounts.get("s").unwrap();
+    let sender = Sender::with_keys(
+        &account.appid,
+        account.mode,
+        &account.token,
+        account.cipher.clone(),
+    );
+    let signed = sender.sign(&text_push(), "o_user", 1_700_000_000, "12345");
+    assert!(signed.encrypted);
+    let query = CallbackQuery::parse(&signed.query).unwrap();
+    let inbound = envelope::open(
+        account,
+        &query,
+        signed.body.as_bytes(),
+        None,
+        1_700_000_000,
+        300,
+    )
+    .unwrap();
+    assert_eq!(inbound.fields.text("Content"), Some("a ]]> b"));
+    let reply = "<xml><Content><![CDATA[ok]]></Content></xml>";
+    let sealed = envelope::seal(account, reply.as_bytes(), 1_700_000_000).unwrap();
+    let Opened::Reply {
+        fields, verified, ..
+    } = sender.open_reply(sealed.as_bytes(), true).unwrap()
+    else {
+        panic!("a reply")
+    };
+    assert_eq!(fields.text("Content"), Some("ok"));
+    assert!(verified);
+    let stranger = Sender::with_keys(&account.appid, account.mode, "another-token", None);
+    assert!(matches!(
+        stranger.open_reply(sealed.as_bytes(), true),
+        Err(ReplyError::Signature)
+    ));
+}

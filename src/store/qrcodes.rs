@@ -140,6 +140,24 @@ impl Store {
         .await
     }
 
+    /// The QR code `id` of the account, with its scene's counts; `None` when the account has
+    /// no such code.
+    pub async fn qrcode(&self, account: &str, id: i64) -> Result<Option<QrCode>, StoreError> {
+        self.io(async move {
+            let row: Option<QrCodeRow> = with_pool!(self, |pool| {
+                sqlx::query_as(&format!(
+                    "{SELECT_QRCODE} WHERE q.account = $1 AND q.id = $2"
+                ))
+                .bind(account)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+            });
+            Ok(row.map(qrcode_from_row))
+        })
+        .await
+    }
+
     /// How many permanent QR codes the account has recorded (WeChat allows 100,000).
     pub async fn count_permanent_qrcodes(&self, account: &str) -> Result<i64, StoreError> {
         self.io(async move {

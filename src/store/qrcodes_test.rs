@@ -80,6 +80,27 @@ async fn codes_are_listed_in_creation_order(store: Store) {
 }
 on_every_backend!(codes_are_listed_in_creation_order);
 
+async fn a_code_is_found_by_its_account_and_id(store: Store) {
+    let code = store
+        .add_qrcode("a", &temporary("promo", 2_692_100), 100)
+        .await
+        .unwrap();
+    store
+        .add_qr_counts(&[delta("a", "promo", 3, 1)])
+        .await
+        .unwrap();
+    let found = store.qrcode("a", code.id).await.unwrap().unwrap();
+    assert_eq!(found.url, "http://weixin.qq.com/q/promo");
+    assert_eq!((found.scans, found.subscribes), (3, 1));
+    assert_eq!(
+        store.qrcode("b", code.id).await.unwrap(),
+        None,
+        "another account's"
+    );
+    assert_eq!(store.qrcode("a", code.id + 1).await.unwrap(), None);
+}
+on_every_backend!(a_code_is_found_by_its_account_and_id);
+
 async fn permanent_codes_are_counted_per_account(store: Store) {
     assert_eq!(store.count_permanent_qrcodes("a").await.unwrap(), 0);
     store

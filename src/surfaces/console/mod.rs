@@ -24,14 +24,20 @@
 
 pub mod assets;
 pub mod audit;
+pub mod conditional;
 pub mod cookies;
+mod diff;
 mod error;
 pub mod i18n;
+pub mod menus;
+pub mod outbox;
 pub mod overview;
 pub mod qr_image;
+pub mod qrcodes;
 mod refusal;
 pub mod session;
 pub mod signin;
+pub mod simulator;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service as _, ServiceRequest, ServiceResponse};
@@ -80,6 +86,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/lang", web::post().to(signin::lang))
             .route("/assets/{file}", web::get().to(assets::serve))
             .route("/audit", web::get().to(audit::page))
+            .configure(menus::routes)
+            .configure(conditional::routes)
+            .route("/qrcodes/{account}", web::get().to(qrcodes::page))
+            .route("/qrcodes/{account}", web::post().to(qrcodes::create))
+            .route("/qrcodes/{account}/{file}", web::get().to(qrcodes::image))
+            .route("/simulator", web::get().to(simulator::page))
+            .route("/simulator", web::post().to(simulator::submit))
+            .route("/outbox/{account}", web::get().to(outbox::page))
             .default_service(web::to(not_found)),
     );
 }

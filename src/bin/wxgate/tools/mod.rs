@@ -17,24 +17,15 @@ pub mod loadgen;
 pub mod rotate_key;
 pub mod simulate;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
+
+pub use wxgate::internals::simulate::reachable;
 
 /// The callback URL of `account` on a gateway listening on `listen`; an unspecified address
 /// (`0.0.0.0`, `::`) is reached over loopback.
 pub fn callback_url(listen: SocketAddr, account: &str) -> String {
     format!("http://{}/wx/{account}", reachable(listen))
-}
-
-/// `listen` with an unspecified IP replaced by loopback.
-pub fn reachable(mut listen: SocketAddr) -> SocketAddr {
-    if listen.ip().is_unspecified() {
-        listen.set_ip(match listen.ip() {
-            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        });
-    }
-    listen
 }
 
 /// Parses `10s`, `500ms`, `2m`, `1.5s` (a bare number is seconds).
