@@ -169,7 +169,7 @@ fn catalogue(key: &str) -> String {
 struct Console {
     gateway: Gateway,
     wechat: MockServer,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Console {
@@ -182,8 +182,31 @@ impl Console {
         Console {
             gateway,
             wechat,
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// Sends the account `demo` a push with `wxgate simulate` (signed and encrypted as
+    /// WeChat does), e.g. `["text", "hello"]`.
+    async fn push(&self, args: &[&str]) {
+        let config = self.dir.path().join("wxgate.toml");
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_wxgate"))
+                .arg("--config")
+                .arg(&config)
+                .args(["simulate", "--account", "demo"])
+                .args(&args)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "wxgate simulate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn url(&self, path: &str) -> String {
@@ -411,6 +434,15 @@ fn publish_screenshot(name: &str, as_name: &str) {
 async fn an_admin_runs_the_console_in_a_browser() {
     let console = Console::start("console-story").await;
     let wechat = &console.wechat;
+    // Some traffic for the overview's figures.
+    for args in [
+        &["text", "hello"][..],
+        &["text", "hello"],
+        &["text", "no rule for this"],
+        &["event", "subscribe"],
+    ] {
+        console.push(args).await;
+    }
     let mut b = Browser::start().await;
 
     // --- Signing in: a page needs a session; a wrong password is refused, the right one lets in.
@@ -466,11 +498,27 @@ async fn an_admin_runs_the_console_in_a_browser() {
     }
     assert!(!b.text("#status-database").await.trim().is_empty());
     assert!(!b.text("#status-redis").await.trim().is_empty());
+    let p50 = b.text("#live [data-live=p50_ms]").await;
+    assert!(
+        p50.trim().parse::<f64>().is_ok(),
+        "the pushes before sign-in have a handling time: {p50:?}"
+    );
+    // A push now shows in the figures at the next refresh, without a reload.
     let first = b.find("#live").await.attr("data-updated-at").await.unwrap();
-    b.wait_until("the live figures refresh", || async {
-        b.find("#live").await.attr("data-updated-at").await.unwrap() != first
+    b.js("window.sameDocument = true;", vec![]).await;
+    console.push(&["text", "hello"]).await;
+    b.wait_until("the live figures count the new push", || async {
+        let live = b.find("#live").await;
+        let text = b.text("#live [data-live=pushes_per_minute]").await;
+        live.attr("data-updated-at").await.unwrap() != first
+            && text.trim().parse::<f64>().is_ok_and(|n| n > 0.0)
     })
     .await;
+    assert_eq!(
+        b.js("return window.sameDocument === true;", vec![]).await,
+        json!(true),
+        "refreshed in place, not reloaded"
+    );
     b.page_done("overview", &[]).await;
     publish_screenshot("overview", "console-overview.png");
 
@@ -723,6 +771,16 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.find("main#page-outbox").await;
     b.find("table#outbox-counts").await;
     b.page_done("outbox", &[]).await;
+
+    // --- An account the config does not have: the console's 404 page.
+    b.goto(&console.url("/admin/qrcodes/nope")).await;
+    b.find("main#page-error").await;
+    b.find("nav#nav").await;
+    b.page_done(
+        "not-found",
+        &["/admin/qrcodes/nope - Failed to load resource: the server responded with a status of 404"],
+    )
+    .await;
 
     // --- The audit log: newest first, every action above with who, where and what.
     b.click("nav#nav a[data-nav=audit]").await;
