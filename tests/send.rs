@@ -415,7 +415,12 @@ impl Api {
         within: Duration,
     ) -> Value {
         eventually(within, || async {
-            let reply = self.get(base, account, client.auth(), id).await;
+            // A poll that fails in transit (a kept-alive connection the server closed as the
+            // request went out) is polled again; only the deadline fails the test.
+            let reply = self
+                .try_get(base, account, client.auth(), id)
+                .await
+                .map_err(|e| format!("GET {id}: {e}"))?;
             if reply.status == 200
                 && wanted.contains(&reply.body["status"].as_str().unwrap_or_default())
             {

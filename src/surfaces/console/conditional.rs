@@ -129,10 +129,8 @@ async fn list(req: HttpRequest, session: ConsoleSession) -> Result<HttpResponse,
 /// WeChat; answers 201 with the stored menu (its `menuid`), or 422 with the problems.
 async fn add(
     req: HttpRequest,
-    // Before the session: its extractor must not take the body of a request whose CSRF
-    // token is in the header.
-    payload: web::Payload,
     session: ConsoleSession,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
     let state = state(&req)?;
     let account = account(state, &req)?;
@@ -188,10 +186,8 @@ async fn delete(
 /// user, or 422 without a `user_id`.
 async fn try_match(
     req: HttpRequest,
-    // Before the session: its extractor must not take the body of a request whose CSRF
-    // token is in the header.
-    payload: web::Payload,
     session: ConsoleSession,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
     let state = state(&req)?;
     let account = account(state, &req)?;

@@ -334,10 +334,8 @@ async fn editor(req: HttpRequest, session: ConsoleSession) -> Result<HttpRespons
 /// publishes it; answers the stored version, or 422 with the problems by path.
 async fn save(
     req: HttpRequest,
-    // Before the session: its extractor must not take the body of a request whose CSRF
-    // token is in the header.
-    payload: web::Payload,
     session: ConsoleSession,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ConsoleError> {
     let state = state(&req)?;
     let account = account(state, &req)?;

@@ -143,7 +143,14 @@ impl FromRequest for ConsoleSession {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ConsoleError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        Box::pin(ConsoleSession::extract(req.clone(), payload.take()))
+        // Only a form that carries its token in its body is read here (and kept for [`form`]);
+        // any other body stays for the handler, whatever the order of its arguments.
+        let body = if is_form(req) && req.headers().get(CSRF_HEADER).is_none() {
+            payload.take()
+        } else {
+            Payload::None
+        };
+        Box::pin(ConsoleSession::extract(req.clone(), body))
     }
 }
 
