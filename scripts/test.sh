@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, then every unit, integration and doc test.
-# Installs what the tests need when it is missing: redis-server and PostgreSQL from the OS
-# packages (the tests start their own servers on free ports in temp dirs; nothing needs to run).
+# Installs what the tests need when it is missing: redis-server, PostgreSQL, Chromium and its
+# WebDriver from the OS packages (the tests start their own servers, browsers and drivers on
+# free ports in temp dirs; nothing needs to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,9 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# The console's browser tests (tests/console.rs): headless Chromium over WebDriver.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]} from the OS packages" >&2
   sudo=()

@@ -29,6 +29,21 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../assets/console/overview.js"),
     ),
     (
+        "menu-editor.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/console/menu-editor.js"),
+    ),
+    (
+        "conditional.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../assets/console/conditional.js"),
+    ),
+    (
+        "menu.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../../assets/console/menu.css"),
+    ),
+    (
         "qrcodes.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../assets/console/qrcodes.js"),

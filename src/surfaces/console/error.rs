@@ -1,6 +1,7 @@
 //! The console's one error map: every way a console request can fail, its status, and its
-//! answer — an HTML page in the admin's language, or JSON (`{"error": ...}`) for the scripts'
-//! `fetch` calls (`Accept: application/json`) and `.json` paths. A page asked for without a
+//! answer — an HTML page in the admin's language, or JSON (`{"error": ...}`, plus `problems`
+//! for 422, `errcode`/`errmsg`/`version` from WeChat) for the scripts' `fetch` calls
+//! (`Accept: application/json`) and `.json` paths. A page asked for without a
 //! session is a redirect to the sign-in page instead. Each refusal is logged once, as it
 //! becomes a response (never a password, cookie or token).
 //!
@@ -14,7 +15,9 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::api::ApiError;
 use crate::http::body::BodyError;
+use crate::manage::{ManageError, Problem};
 use crate::store::StoreError;
 
 /// Why a console request failed; each maps to one status.
@@ -31,6 +34,20 @@ pub enum ConsoleError {
     BadRequest(String),
     /// 413: the body is larger than the console takes.
     TooLarge,
+    /// 422: the request breaks WeChat's rules (every problem listed, by path); nothing changed.
+    Invalid(Vec<Problem>),
+    /// 422: the account has no AppSecret, so it cannot call WeChat.
+    NoSecret(String),
+    /// 422: a conditional menu before the account has a default menu.
+    NoDefaultMenu,
+    /// 502 or 504: WeChat refused or did not answer. `version` names a menu version stored
+    /// before the call.
+    WeChat {
+        /// What WeChat said.
+        error: ApiError,
+        /// The menu version stored before the call, if any.
+        version: Option<i64>,
+    },
     /// 429: too many failed sign-ins; try again after this many seconds.
     TooManyRequests {
         /// Seconds until the next attempt may succeed (the `Retry-After` header).
@@ -50,6 +67,15 @@ impl fmt::Display for ConsoleError {
             ConsoleError::Forbidden(why) => write!(f, "refused: {why}"),
             ConsoleError::BadRequest(what) => f.write_str(what),
             ConsoleError::TooLarge => f.write_str("request body too large"),
+            ConsoleError::Invalid(problems) => {
+                write!(f, "{} problem(s) with the request", problems.len())
+            }
+            ConsoleError::NoSecret(account) => write!(
+                f,
+                "account `{account}` has no `secret` in the config; API calls need the AppSecret"
+            ),
+            ConsoleError::NoDefaultMenu => f.write_str("the account has no default menu"),
+            ConsoleError::WeChat { error, .. } => write!(f, "{error}"),
             ConsoleError::TooManyRequests { retry_after } => {
                 write!(f, "too many failed sign-ins; try again in {retry_after} s")
             }
@@ -68,6 +94,14 @@ impl ConsoleError {
             ConsoleError::Forbidden(_) => "error.forbidden",
             ConsoleError::BadRequest(_) => "error.bad_request",
             ConsoleError::TooLarge => "error.too_large",
+            ConsoleError::Invalid(_) => "error.invalid",
+            ConsoleError::NoSecret(_) => "error.no_secret",
+            ConsoleError::NoDefaultMenu => "error.no_default_menu",
+            ConsoleError::WeChat {
+                error: ApiError::Timeout,
+                ..
+            } => "error.wechat_timeout",
+            ConsoleError::WeChat { .. } => "error.wechat",
             ConsoleError::TooManyRequests { .. } => "error.too_many",
             ConsoleError::Store(_) | ConsoleError::Internal(_) => "error.internal",
         }
@@ -82,6 +116,14 @@ impl ResponseError for ConsoleError {
             ConsoleError::Forbidden(_) => StatusCode::FORBIDDEN,
             ConsoleError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ConsoleError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ConsoleError::Invalid(_) | ConsoleError::NoSecret(_) | ConsoleError::NoDefaultMenu => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ConsoleError::WeChat {
+                error: ApiError::Timeout,
+                ..
+            } => StatusCode::GATEWAY_TIMEOUT,
+            ConsoleError::WeChat { .. } => StatusCode::BAD_GATEWAY,
             ConsoleError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ConsoleError::Store(_) | ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,6 +142,28 @@ impl From<StoreError> for ConsoleError {
         match error {
             StoreError::NotFound => ConsoleError::NotFound,
             other => ConsoleError::Store(other),
+        }
+    }
+}
+
+impl From<ManageError> for ConsoleError {
+    fn from(error: ManageError) -> Self {
+        match error {
+            ManageError::Invalid(problems) => ConsoleError::Invalid(problems),
+            ManageError::NotFound(_) => ConsoleError::NotFound,
+            ManageError::NoSecret(account) => ConsoleError::NoSecret(account),
+            ManageError::NoDefaultMenu => ConsoleError::NoDefaultMenu,
+            ManageError::WeChat { error, version } => ConsoleError::WeChat { error, version },
+            ManageError::Store(error) => ConsoleError::Store(error),
+        }
+    }
+}
+
+impl From<ApiError> for ConsoleError {
+    fn from(error: ApiError) -> Self {
+        ConsoleError::WeChat {
+            error,
+            version: None,
         }
     }
 }

@@ -24,9 +24,12 @@
 
 pub mod assets;
 pub mod audit;
+pub mod conditional;
 pub mod cookies;
+mod diff;
 mod error;
 pub mod i18n;
+pub mod menus;
 pub mod outbox;
 pub mod overview;
 pub mod qr_image;
@@ -83,6 +86,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/lang", web::post().to(signin::lang))
             .route("/assets/{file}", web::get().to(assets::serve))
             .route("/audit", web::get().to(audit::page))
+            .configure(menus::routes)
+            .configure(conditional::routes)
             .route("/qrcodes/{account}", web::get().to(qrcodes::page))
             .route("/qrcodes/{account}", web::post().to(qrcodes::create))
             .route("/qrcodes/{account}/{file}", web::get().to(qrcodes::image))

@@ -12,6 +12,7 @@ use super::error::ConsoleError;
 use super::i18n::{Lang, T};
 use super::session::{ConsoleSession, signin_location};
 use super::{Page, html};
+use crate::api::ApiError;
 
 impl ConsoleError {
     /// Logs the refusal once.
@@ -22,6 +23,9 @@ impl ConsoleError {
                 tracing::error!(%error, path, "console request failed in the store")
             }
             ConsoleError::Internal(what) => tracing::error!(what, path, "console request failed"),
+            ConsoleError::WeChat { error, .. } => {
+                tracing::warn!(%error, path, "WeChat refused a console call")
+            }
             ConsoleError::Forbidden(why) => {
                 tracing::warn!(why, path, method = %req.method(), "console request refused")
             }
@@ -57,8 +61,23 @@ impl ConsoleError {
         let message = t.t(self.message_key());
         if wants_json(req) {
             let mut body = json!({ "error": message });
-            if let ConsoleError::TooManyRequests { retry_after } = self {
-                body["retry_after"] = json!(retry_after);
+            match self {
+                ConsoleError::TooManyRequests { retry_after } => {
+                    body["retry_after"] = json!(retry_after);
+                }
+                ConsoleError::Invalid(problems) => body["problems"] = json!(problems),
+                ConsoleError::WeChat { error, version } => {
+                    if let Some(errcode) = error.errcode() {
+                        body["errcode"] = json!(errcode);
+                    }
+                    if let ApiError::WeChat { errmsg, .. } = error {
+                        body["errmsg"] = json!(errmsg);
+                    }
+                    if let Some(version) = version {
+                        body["version"] = json!(version);
+                    }
+                }
+                _ => {}
             }
             return response.json(body);
         }
@@ -71,6 +90,13 @@ impl ConsoleError {
             ConsoleError::TooManyRequests { retry_after } => {
                 format!("{} {retry_after} s", t.t("error.retry_after"))
             }
+            ConsoleError::Invalid(problems) => problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            ConsoleError::NoSecret(account) => account.clone(),
+            ConsoleError::WeChat { error, .. } => error.to_string(),
             _ => String::new(),
         };
         let template = ErrorTemplate {

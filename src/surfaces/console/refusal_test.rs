@@ -66,3 +66,52 @@ fn a_bad_request_page_escapes_what_it_quotes() {
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(page.contains("&#60;script&#62;alert(1)"), "{page}");
 }
+
+#[test]
+fn problems_and_wechat_errors_reach_the_scripts() {
+    let req = TestRequest::post()
+        .uri("/admin/menus/demo")
+        .insert_header(("accept", "application/json"))
+        .to_http_request();
+    let problem = crate::manage::Problem {
+        path: "button[0].name".into(),
+        message: "name is required".into(),
+    };
+    let response = ConsoleError::Invalid(vec![problem]).render(&req);
+    assert_eq!(response.status(), 422);
+    let json: serde_json::Value = serde_json::from_str(&body(response)).unwrap();
+    assert_eq!(json["problems"][0]["path"], "button[0].name");
+    assert_eq!(json["problems"][0]["message"], "name is required");
+
+    let response = ConsoleError::WeChat {
+        error: ApiError::WeChat {
+            errcode: 65320,
+            errmsg: "invalid matchrule".into(),
+        },
+        version: Some(4),
+    }
+    .render(&req);
+    assert_eq!(response.status(), 502);
+    let json: serde_json::Value = serde_json::from_str(&body(response)).unwrap();
+    assert_eq!(json["errcode"], 65320);
+    assert_eq!(json["errmsg"], "invalid matchrule");
+    assert_eq!(json["version"], 4);
+}
+
+#[test]
+fn a_page_lists_the_problems() {
+    let req = TestRequest::get()
+        .uri("/admin/menus/demo")
+        .insert_header(("accept-language", "en"))
+        .to_http_request();
+    let problem = crate::manage::Problem {
+        path: "button[1].url".into(),
+        message: "url is required for type view".into(),
+    };
+    let page = body(ConsoleError::Invalid(vec![problem]).render(&req));
+    assert!(
+        page.contains("button[1].url: url is required for type view"),
+        "{page}"
+    );
+    assert!(page.contains("breaks WeChat"), "{page}");
+}
