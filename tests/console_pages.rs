@@ -435,6 +435,52 @@ async fn qr_codes_are_created_listed_counted_and_drawn() {
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 
+    // WeChat refuses: the form comes back with its answer, nothing is stored.
+    Mock::given(method("POST"))
+        .and(path("/cgi-bin/qrcode/create"))
+        .and(body_json(json!({
+            "action_name": "QR_LIMIT_STR_SCENE",
+            "action_info": { "scene": { "scene_str": "refused" } }
+        })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "errcode": 40013, "errmsg": "invalid appid" })),
+        )
+        .expect(1)
+        .mount(&console.wechat)
+        .await;
+    let refused = console
+        .post(
+            "/admin/qrcodes/demo",
+            "/admin/qrcodes/demo",
+            &[("scene", "refused"), ("kind", "permanent")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::BAD_GATEWAY);
+    let body = refused.text().await.unwrap();
+    assert!(
+        text_of(&body, "qr-error").contains("errcode 40013"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"name="scene" value="refused""#),
+        "what was typed stays"
+    );
+    assert_eq!(text_of(&body, "quota"), "1 / 100000");
+    // An account without an AppSecret cannot ask WeChat.
+    let refused = console
+        .post(
+            "/admin/qrcodes/safe",
+            "/admin/qrcodes/safe",
+            &[("scene", "1"), ("kind", "temporary")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        text_of(&refused.text().await.unwrap(), "qr-error").contains("AppSecret"),
+        "in the admin's language (English here)"
+    );
+
     let audit = console.page("/admin/audit").await;
     assert!(audit.contains("scene 42, temporary"), "{audit}");
     assert!(audit.contains("scene shop, permanent"));

@@ -7,6 +7,7 @@ mod redis_server;
 mod admin;
 mod admin_conditional;
 mod cluster;
+mod console_simulator;
 mod dedup;
 mod encrypted;
 mod handlers;
