@@ -742,8 +742,24 @@ async fn an_admin_runs_the_console_in_a_browser() {
         width.as_u64().unwrap_or(0) > 0
     })
     .await;
-    b.find("table#qrcodes tr[data-id] a.png").await;
-    b.find("#quota").await;
+    let png = b.find("table#qrcodes tr[data-id] a.png").await;
+    let href = png.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.ends_with(".png"), "the download is the PNG: {href}");
+    assert_eq!(
+        b.text("table#qrcodes tr[data-id] td.scans").await.trim(),
+        "0"
+    );
+    assert_eq!(
+        b.text("table#qrcodes tr[data-id] td.subscribes")
+            .await
+            .trim(),
+        "0"
+    );
+    let quota = b.text("#quota").await;
+    assert!(
+        quota.contains("0 / 100000"),
+        "a temporary code uses no permanent quota: {quota}"
+    );
     b.page_done("qrcodes", &[]).await;
 
     // --- The simulator: a text push through the gateway's own pipeline, the reply decoded.
@@ -769,7 +785,17 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.click("nav#nav a[data-nav=outbox][data-account=demo]")
         .await;
     b.find("main#page-outbox").await;
-    b.find("table#outbox-counts").await;
+    for status in [
+        "queued",
+        "sending",
+        "sent",
+        "delivered",
+        "failed",
+        "unknown",
+    ] {
+        b.find(&format!("table#outbox-counts tr[data-status={status}]"))
+            .await;
+    }
     b.page_done("outbox", &[]).await;
 
     // --- An account the config does not have: the console's 404 page.
