@@ -376,3 +376,48 @@ fn rotate_signing_key_reports_a_store_it_cannot_open() {
     );
     assert!(stdout.is_empty(), "{stdout}");
 }
+
+/// `wxgate hash-password` with `input` on stdin (not a terminal): exit code, stdout, stderr.
+fn hash_password(input: &[u8]) -> (Option<i32>, String, String) {
+    let mut child = wxgate()
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn hash_password_prints_only_an_argon2id_hash_of_the_first_line() {
+    use argon2::PasswordVerifier as _;
+    let (code, stdout, stderr) = hash_password(b"first line\nsecond line\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let hash = stdout.strip_suffix('\n').unwrap();
+    assert!(!hash.contains('\n'));
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    let argon2 = argon2::Argon2::default();
+    assert!(argon2.verify_password(b"first line", hash).is_ok());
+    assert!(argon2.verify_password(b"second line", hash).is_err());
+}
+
+#[test]
+fn hash_password_refuses_an_empty_password() {
+    for input in [&b""[..], b"\n", b"\r\n"] {
+        let (code, stdout, stderr) = hash_password(input);
+        assert_eq!(code, Some(1), "{input:?}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(stderr.contains("the password is empty"), "{stderr}");
+    }
+}

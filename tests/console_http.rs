@@ -176,6 +176,9 @@ impl Console {
     }
 }
 
+/// A refused POST: what it tries, its form, its Origin.
+type Attempt<'a> = (&'a str, Vec<(&'a str, &'a str)>, Origin<'a>);
+
 /// Which Origin header a POST carries.
 #[derive(Clone, Copy)]
 enum Origin<'a> {
@@ -486,7 +489,7 @@ async fn posts_without_the_token_or_from_another_origin_change_nothing() {
     let cookie = console.session("li", LI_PASSWORD).await;
     let csrf = console.csrf(&cookie).await;
 
-    let attempts: [(&str, Vec<(&str, &str)>, Origin<'_>); 5] = [
+    let attempts: [Attempt<'_>; 5] = [
         ("no token", vec![], Origin::Own),
         ("wrong token", vec![("csrf", "AAAA")], Origin::Own),
         (

@@ -315,6 +315,8 @@ async fn the_editor_page_has_its_parts_and_strict_headers() {
         !html.contains("<script>") && !html.contains(" style=\""),
         "inline script or style"
     );
+    // Chinese first: no Accept-Language, no language cookie.
+    assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("保存并发布"));
     for kind in [
         "click",
         "view",
@@ -644,6 +646,26 @@ async fn conditional_menus_are_added_listed_matched_and_deleted() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let html = console.page("/admin/menus/demo/conditional").await;
     assert!(html.contains("id=\"page-conditional\"") && html.contains("id=\"no-default\""));
+    for part in [
+        "id=\"conditional-editor\"",
+        "id=\"buttons\"",
+        "id=\"button-form\"",
+        "name=\"tag_id\"",
+        "name=\"client_platform_type\"",
+        "id=\"add-conditional\"",
+        "id=\"conditional-status\"",
+        "id=\"conditional-menus\"",
+        "id=\"trymatch\"",
+        "name=\"user_id\"",
+        "id=\"trymatch-result\"",
+        "/admin/assets/conditional.js",
+    ] {
+        assert!(html.contains(part), "the conditional page lacks {part}");
+    }
+    // The editor sits inside its section, once.
+    let editor = &html[html.find("id=\"conditional-editor\"").unwrap()..];
+    assert!(editor.find("id=\"buttons\"") < editor.find("id=\"matchrule\""));
+    assert_eq!(html.matches("id=\"buttons\"").count(), 1);
 
     assert_eq!(
         console

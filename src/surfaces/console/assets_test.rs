@@ -72,3 +72,11 @@ fn no_script_sets_inline_style_or_html_from_strings() {
         }
     }
 }
+
+#[test]
+fn every_asset_together_stays_far_below_a_mebibyte() {
+    // A page loads its HTML, the stylesheet and at most every script: all of them together
+    // must leave the HTML most of the 1 MiB a page may weigh.
+    let total: usize = ASSETS.iter().map(|(_, _, bytes)| bytes.len()).sum();
+    assert!(total < 512 * 1024, "{total} bytes of assets");
+}

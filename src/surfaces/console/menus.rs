@@ -151,10 +151,12 @@ pub(super) struct Notice {
 }
 
 impl Notice {
+    /// A notice of success.
     pub(super) fn ok(text: String) -> Notice {
         Notice { text, error: false }
     }
 
+    /// A notice of failure.
     pub(super) fn error(text: String) -> Notice {
         Notice { text, error: true }
     }

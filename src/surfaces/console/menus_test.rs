@@ -90,3 +90,81 @@ fn pretty_prints_one_key_a_line() {
     assert!(text.lines().any(|l| l.trim() == "\"key\": \"K\","));
     assert!(text.lines().count() >= 7);
 }
+
+/// The status and JSON body of `refused`'s answer.
+async fn refusal(error: ManageError) -> (u16, Value) {
+    let response = refused(error, T::default()).unwrap();
+    let status = response.status().as_u16();
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[actix_web::test]
+async fn refusals_of_a_script_change_say_what_and_where() {
+    let (status, body) = refusal(ManageError::WeChat {
+        error: ApiError::WeChat {
+            errcode: 65318,
+            errmsg: "must use utf-8 charset".into(),
+        },
+        version: Some(4),
+    })
+    .await;
+    assert_eq!(status, 502);
+    assert_eq!(body["errcode"], 65318);
+    assert_eq!(body["errmsg"], "must use utf-8 charset");
+    assert_eq!(body["version"], 4);
+
+    let (status, body) = refusal(ManageError::WeChat {
+        error: ApiError::Timeout,
+        version: None,
+    })
+    .await;
+    assert_eq!(status, 504);
+    assert!(body.get("errcode").is_none() && body.get("version").is_none());
+
+    let (status, body) = refusal(ManageError::NoDefaultMenu).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["problems"][0]["path"], "button");
+
+    let (status, body) = refusal(ManageError::NoSecret("demo".into())).await;
+    assert_eq!(status, 422);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("secret")));
+
+    assert!(matches!(
+        refused(
+            ManageError::NotFound("no menu version 9".into()),
+            T::default()
+        ),
+        Err(ConsoleError::NotFound)
+    ));
+}
+
+#[test]
+fn a_redirect_back_says_what_happened() {
+    let en = T {
+        lang: super::super::i18n::Lang::En,
+    };
+    let notice = |query: &str| {
+        web::Query::<NoticeQuery>::from_query(query)
+            .ok()
+            .and_then(|q| q.notice(en))
+            .map(|n| (n.text, n.error))
+    };
+    assert_eq!(
+        notice("published=3"),
+        Some(("Version 3 published".to_owned(), false))
+    );
+    assert!(notice("failed=3").is_some_and(|(text, error)| error && text.contains('3')));
+    assert!(
+        notice("delete_failed=46003").is_some_and(|(text, error)| error && text.contains("46003"))
+    );
+    assert!(
+        notice("delete_failed=0").is_some_and(|(text, error)| error && text.contains("answer"))
+    );
+    assert!(notice("deleted=1").is_some_and(|(_, error)| !error));
+    assert_eq!(notice(""), None);
+    // Anything else in the query is not shown.
+    assert_eq!(notice("published=<b>"), None);
+}
