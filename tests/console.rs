@@ -152,12 +152,17 @@ async fn wait_received(wechat: &MockServer, at: &str, count: usize) -> Value {
     }
 }
 
+/// The package's directory: where cargo runs the test from (read at run time, so a test binary
+/// shared through a target directory with another checkout reads and writes its own).
+fn package_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().unwrap())
+}
+
 /// The English text of `key` in the console's message catalogue.
 fn catalogue(key: &str) -> String {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/console/messages.toml"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(package_dir().join("assets/console/messages.toml")).unwrap();
     let table: toml::Table = text.parse().unwrap();
     table[key]["en"]
         .as_str()
@@ -268,23 +273,19 @@ async fn the_harness_sees_errors_and_csp_violations() {
 
     browser.goto(&format!("{}/clean", site.uri())).await;
     assert_eq!(browser.text("#ok").await, "fine");
+    browser
+        .wait_for_log("the page's own console.log", |e| {
+            e.message.contains("loaded fine")
+        })
+        .await;
     browser.page_done("harness-clean", &[]).await;
-    assert!(
-        browser
-            .seen
-            .iter()
-            .any(|(_, e)| e.message.contains("loaded fine")),
-        "the log reader reads the console: {:?}",
-        browser.seen
-    );
 
     browser.goto(&format!("{}/inline-script", site.uri())).await;
-    let log = browser.read_log().await;
-    assert!(
-        log.iter()
-            .any(|e| e.is_problem() && is_csp_violation(&e.message)),
-        "an inline script is a CSP violation in the log: {log:?}"
-    );
+    browser
+        .wait_for_log("an inline script as a CSP violation", |e| {
+            e.is_problem() && is_csp_violation(&e.message)
+        })
+        .await;
     assert_ne!(
         browser.client.title().await.unwrap(),
         "ran",
@@ -292,19 +293,18 @@ async fn the_harness_sees_errors_and_csp_violations() {
     );
 
     browser.goto(&format!("{}/inline-style", site.uri())).await;
-    let log = browser.read_log().await;
-    assert!(
-        log.iter().any(|e| is_csp_violation(&e.message)),
-        "an inline style is a CSP violation in the log: {log:?}"
-    );
+    browser
+        .wait_for_log("an inline style as a CSP violation", |e| {
+            e.is_problem() && is_csp_violation(&e.message)
+        })
+        .await;
 
     browser.goto(&format!("{}/error", site.uri())).await;
-    let log = browser.read_log().await;
-    assert!(
-        log.iter()
-            .any(|e| e.level == "SEVERE" && e.message.contains("null")),
-        "a script error is SEVERE in the log: {log:?}"
-    );
+    browser
+        .wait_for_log("a script error as SEVERE", |e| {
+            e.level == "SEVERE" && e.message.contains("null")
+        })
+        .await;
     let shot = browser.screenshot("harness-error").await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
     browser.close().await;
@@ -419,9 +419,7 @@ fn publish_screenshot(name: &str, as_name: &str) {
         return;
     }
     let from = browser::screenshot_dir().join(format!("{name}.png"));
-    let to = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("docs")
-        .join(as_name);
+    let to = package_dir().join("docs").join(as_name);
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
     std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {from:?} to {to:?}: {e}"));
 }
@@ -613,7 +611,6 @@ async fn an_admin_runs_the_console_in_a_browser() {
     )
     .await;
     b.page_done("menu-editor", &[]).await;
-    publish_screenshot("menu-editor", "console-menu.png");
 
     // --- A second version.
     select_item(&b, "button.0.sub_button.0").await;
@@ -669,7 +666,10 @@ async fn an_admin_runs_the_console_in_a_browser() {
             .await
             .contains("news")
     );
+    // The picture of the editor in the README: version 1 again, a sub-button selected.
+    select_item(&b, "button.1.sub_button.0").await;
     b.page_done("menu-rolled-back", &[]).await;
+    publish_screenshot("menu-rolled-back", "console-menu.png");
 
     // --- A conditional menu, and which menu a user would see.
     b.goto(&console.url("/admin/menus/demo/conditional")).await;

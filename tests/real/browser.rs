@@ -408,6 +408,28 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Reads the log until an entry satisfies `check` (failing with `what` after [`WAIT`]), and
+    /// returns every entry read.
+    pub async fn wait_for_log(
+        &self,
+        what: &str,
+        check: impl Fn(&LogEntry) -> bool,
+    ) -> Vec<LogEntry> {
+        let started = Instant::now();
+        let mut entries = Vec::new();
+        loop {
+            entries.extend(self.read_log().await);
+            if entries.iter().any(&check) {
+                return entries;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "{what}: not in the browser log within {WAIT:?}: {entries:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Photographs the whole page (the window made as tall as the page for a moment, up to
     /// 4000 pixels) to `<target>/console-screenshots/{name}.png` and returns the path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
