@@ -430,7 +430,7 @@ fn publish_screenshot(name: &str, as_name: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_admin_runs_the_console_in_a_browser() {
-    let console = Console::start("console-story").await;
+    let console = Console::start("console-browser-story").await;
     let wechat = &console.wechat;
     // Some traffic for the overview's figures.
     for args in [
@@ -885,7 +885,7 @@ async fn texts(b: &Browser, css: &str) -> Vec<String> {
 /// wait; another admin still signs in.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sign_in_throttle_in_a_browser() {
-    let console = Console::start("console-throttle").await;
+    let console = Console::start("console-browser-throttle").await;
     let mut b = Browser::start().await;
     b.goto(&console.url("/admin/signin")).await;
     let mut wrong = String::new();
