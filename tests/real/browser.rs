@@ -31,7 +31,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// The base URL of this test binary's chromedriver, started at the first call.
 ///
 /// The driver runs in a process group of its own (so the browsers it starts do too), and a
-/// small shell watches this test process: when it exits, however it exits, the group is ended.
+/// small shell watches this test process: when it exits, however it exits, the group is ended
+/// and the browsers' scratch directory (their `TMPDIR`) removed.
 fn driver() -> &'static str {
     static DRIVER: OnceLock<Driver> = OnceLock::new();
     &DRIVER
@@ -39,7 +40,12 @@ fn driver() -> &'static str {
             let port = free_port();
             let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.to_owned());
             let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("chromedriver.log");
+            // The browsers' scratch files go here, removed with the driver.
+            let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("chromium-{}", std::process::id()));
+            std::fs::create_dir_all(&scratch).unwrap();
             let child = Command::new(&bin)
+                .env("TMPDIR", &scratch)
                 .arg(format!("--port={port}"))
                 .arg(format!("--log-path={}", log.display()))
                 .stdin(Stdio::null())
@@ -53,11 +59,13 @@ fn driver() -> &'static str {
             let watch = Command::new("sh")
                 .args([
                     "-c",
-                    "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; kill -TERM -\"$2\"",
+                    "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; \
+                     kill -TERM -\"$2\"; sleep 2; rm -rf \"$3\"",
                     "chromedriver-watch",
                     &std::process::id().to_string(),
                     &child.id().to_string(),
                 ])
+                .arg(&scratch)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
