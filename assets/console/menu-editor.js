@@ -779,7 +779,7 @@
           if (answer.status === 200 && answer.body && answer.body.version !== undefined) {
             editor.clearServerProblems();
             setStatus(status, message(msg("menu.status.published"), { version: answer.body.version }), "ok");
-            return refreshSection(["#versions-section"]);
+            return refreshSection(["#current-menu", "#versions-section", "#danger"]);
           }
           if (answer.status === 422 && answer.body && Array.isArray(answer.body.problems)) {
             editor.showServerProblems(answer.body.problems);
@@ -788,7 +788,7 @@
           }
           setStatus(status, describeFailure(answer), "error");
           // WeChat refused or timed out: the version is stored all the same, with its error.
-          return answer.status >= 500 ? refreshSection(["#versions-section"]) : null;
+          return answer.status >= 500 ? refreshSection(["#current-menu", "#versions-section", "#danger"]) : null;
         })
         .catch(function () {
           setStatus(status, msg("menu.status.network"), "error");

@@ -15,7 +15,7 @@ use super::menus::{
     wechat_errcode, when,
 };
 use super::session::{ConsoleSession, client_ip, form, json, state};
-use super::{Page, html};
+use super::{Page, render};
 use crate::manage::validate::{TryMatchRequest, validate_try_match};
 use crate::manage::{self, Actor, ConditionalMenu, ConditionalMenuRequest};
 
@@ -122,7 +122,7 @@ async fn list(req: HttpRequest, session: ConsoleSession) -> Result<HttpResponse,
         button_types: button_types(),
         button_fields: BUTTON_FIELDS,
     };
-    Ok(HttpResponse::Ok().content_type(html()).body(page.render()?))
+    render(&page)
 }
 
 /// `POST /admin/menus/{account}/conditional` (JSON `{"button", "matchrule"}`): adds it at

@@ -13,7 +13,7 @@ use super::diff::{self, Row};
 use super::error::ConsoleError;
 use super::i18n::T;
 use super::session::{ConsoleSession, client_ip, form, json, state};
-use super::{Page, html};
+use super::{Page, render};
 use crate::account::Account;
 use crate::api::ApiError;
 use crate::manage::validate::BUTTON_TYPES;
@@ -327,7 +327,7 @@ async fn editor(req: HttpRequest, session: ConsoleSession) -> Result<HttpRespons
         button_types: button_types(),
         button_fields: BUTTON_FIELDS,
     };
-    Ok(HttpResponse::Ok().content_type(html()).body(page.render()?))
+    render(&page)
 }
 
 /// `POST /admin/menus/{account}` (JSON `{"button": [...]}`): saves a new version and
@@ -493,7 +493,7 @@ async fn diff_page(
         changed: diff::any_changed(&rows),
         rows,
     };
-    Ok(HttpResponse::Ok().content_type(html()).body(page.render()?))
+    render(&page)
 }
 
 #[cfg(test)]
