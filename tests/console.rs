@@ -463,7 +463,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", "not the password")
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     let wrong = b.text("#signin-error").await;
     assert!(!wrong.trim().is_empty(), "a wrong password is said so");
     assert!(!b.exists("nav#nav").await, "still signed out");
@@ -473,7 +473,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", ADMIN_PASSWORD)
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     b.find("main#page-overview").await;
     assert_eq!(b.path().await, "/admin/");
 
@@ -521,7 +521,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     publish_screenshot("overview", "console-overview.png");
 
     // --- The menu editor: three buttons, two with sub-buttons, built with clicks and typing.
-    b.click("nav#nav a[data-nav=menus][data-account=demo]")
+    b.click_and_load("nav#nav a[data-nav=menus][data-account=demo]")
         .await;
     b.find("main#page-menu[data-account=demo]").await;
     b.find("#phone").await;
@@ -631,7 +631,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     // --- Diff versions 1 and 2.
     b.select("form#diff select[name=a]", "1").await;
     b.select("form#diff select[name=b]", "2").await;
-    b.click("form#diff button[type=submit]").await;
+    b.click_and_load("form#diff button[type=submit]").await;
     b.find("main#page-diff").await;
     b.wait_path("/admin/menus/demo/diff").await;
     let left: Vec<String> = texts(&b, "#diff-left .changed").await;
@@ -653,7 +653,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
 
     // --- Roll back to version 1: WeChat receives it again.
     b.goto(&console.url("/admin/menus/demo")).await;
-    b.click("table#versions tr[data-version=\"1\"] form.rollback button")
+    b.click_and_load("table#versions tr[data-version=\"1\"] form.rollback button")
         .await;
     b.find("main#page-menu[data-account=demo]").await;
     assert_eq!(
@@ -707,7 +707,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.page_done("conditional", &[]).await;
 
     // --- A QR code and its image, drawn by the gateway.
-    b.click("nav#nav a[data-nav=qrcodes][data-account=demo]")
+    b.click_and_load("nav#nav a[data-nav=qrcodes][data-account=demo]")
         .await;
     b.find("main#page-qrcodes").await;
     b.type_into("form#qr-form input[name=scene]", "spring-sale")
@@ -716,7 +716,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
         .await;
     b.type_into("form#qr-form input[name=expire_seconds]", "3600")
         .await;
-    b.click("form#qr-form button[type=submit]").await;
+    b.click_and_load("form#qr-form button[type=submit]").await;
     assert_eq!(
         wait_received(wechat, "/cgi-bin/qrcode/create", 1).await,
         json!({
@@ -763,7 +763,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.page_done("qrcodes", &[]).await;
 
     // --- The simulator: a text push through the gateway's own pipeline, the reply decoded.
-    b.click("nav#nav a[data-nav=simulator]").await;
+    b.click_and_load("nav#nav a[data-nav=simulator]").await;
     b.find("main#page-simulator").await;
     b.select("form#simulator select[name=account]", "demo")
         .await;
@@ -782,7 +782,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.page_done("simulator", &[]).await;
 
     // --- The send queue of the account.
-    b.click("nav#nav a[data-nav=outbox][data-account=demo]")
+    b.click_and_load("nav#nav a[data-nav=outbox][data-account=demo]")
         .await;
     b.find("main#page-outbox").await;
     for status in [
@@ -809,7 +809,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     .await;
 
     // --- The audit log: newest first, every action above with who, where and what.
-    b.click("nav#nav a[data-nav=audit]").await;
+    b.click_and_load("nav#nav a[data-nav=audit]").await;
     b.find("main#page-audit").await;
     let rows = audit_rows(&b).await;
     let action = |name: &str| catalogue(&format!("audit.action.{name}"));
@@ -863,7 +863,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.page_done("audit", &[]).await;
 
     // --- Sign out: the session is gone; a page sends the browser to sign in.
-    b.click("form#signout button[type=submit]").await;
+    b.click_and_load("form#signout button[type=submit]").await;
     b.find("main#page-signin").await;
     b.goto(&console.url("/admin/menus/demo")).await;
     b.find("main#page-signin").await;
@@ -897,7 +897,7 @@ async fn the_sign_in_throttle_in_a_browser() {
             &format!("wrong {attempt}"),
         )
         .await;
-        b.click("#signin-submit").await;
+        b.click_and_load("#signin-submit").await;
         b.wait_path("/admin/signin").await;
         let text = b.text("#signin-error").await;
         if attempt > 1 {
@@ -911,7 +911,7 @@ async fn the_sign_in_throttle_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", ADMIN_PASSWORD)
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     let throttled = b.text("#signin-error").await;
     assert_ne!(
         throttled, wrong,
@@ -929,7 +929,7 @@ async fn the_sign_in_throttle_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", OTHER_PASSWORD)
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     b.find("main#page-overview").await;
     b.page_done("overview-other-admin", &[]).await;
     b.close().await;

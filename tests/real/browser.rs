@@ -274,9 +274,21 @@ impl Browser {
         }
     }
 
-    /// The visible text of `css` (waiting for the element).
+    /// The visible text of `css` (waiting for the element; an element replaced while read is
+    /// read again).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = element.text().await {
+                    return text;
+                }
+            }
+            if started.elapsed() > WAIT {
+                panic!("no element {css} on {} within {WAIT:?}", self.path().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until the text of `css` contains `needle`, and returns the text.
@@ -323,6 +335,24 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Clicks the element `css` selects (a submit button, a link) and waits until the page it
+    /// leads to has loaded: a new document, even at the same address.
+    pub async fn click_and_load(&self, css: &str) {
+        self.js("window.pageBeforeClick = true;", vec![]).await;
+        self.click(css).await;
+        self.wait_until("a new page loads", || async {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.pageBeforeClick !== true && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            matches!(loaded, Ok(Value::Bool(true)))
+        })
+        .await;
     }
 
     /// Clicks the element `css` selects a few pixels inside its left edge (an item's label, not
