@@ -152,12 +152,17 @@ async fn wait_received(wechat: &MockServer, at: &str, count: usize) -> Value {
     }
 }
 
+/// The package's directory: where cargo runs the test from (read at run time, so a test binary
+/// shared through a target directory with another checkout reads and writes its own).
+fn package_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().unwrap())
+}
+
 /// The English text of `key` in the console's message catalogue.
 fn catalogue(key: &str) -> String {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/console/messages.toml"),
-    )
-    .unwrap();
+    let text = std::fs::read_to_string(package_dir().join("assets/console/messages.toml")).unwrap();
     let table: toml::Table = text.parse().unwrap();
     table[key]["en"]
         .as_str()
@@ -268,23 +273,19 @@ async fn the_harness_sees_errors_and_csp_violations() {
 
     browser.goto(&format!("{}/clean", site.uri())).await;
     assert_eq!(browser.text("#ok").await, "fine");
+    browser
+        .wait_for_log("the page's own console.log", |e| {
+            e.message.contains("loaded fine")
+        })
+        .await;
     browser.page_done("harness-clean", &[]).await;
-    assert!(
-        browser
-            .seen
-            .iter()
-            .any(|(_, e)| e.message.contains("loaded fine")),
-        "the log reader reads the console: {:?}",
-        browser.seen
-    );
 
     browser.goto(&format!("{}/inline-script", site.uri())).await;
-    let log = browser.read_log().await;
-    assert!(
-        log.iter()
-            .any(|e| e.is_problem() && is_csp_violation(&e.message)),
-        "an inline script is a CSP violation in the log: {log:?}"
-    );
+    browser
+        .wait_for_log("an inline script as a CSP violation", |e| {
+            e.is_problem() && is_csp_violation(&e.message)
+        })
+        .await;
     assert_ne!(
         browser.client.title().await.unwrap(),
         "ran",
@@ -292,19 +293,18 @@ async fn the_harness_sees_errors_and_csp_violations() {
     );
 
     browser.goto(&format!("{}/inline-style", site.uri())).await;
-    let log = browser.read_log().await;
-    assert!(
-        log.iter().any(|e| is_csp_violation(&e.message)),
-        "an inline style is a CSP violation in the log: {log:?}"
-    );
+    browser
+        .wait_for_log("an inline style as a CSP violation", |e| {
+            e.is_problem() && is_csp_violation(&e.message)
+        })
+        .await;
 
     browser.goto(&format!("{}/error", site.uri())).await;
-    let log = browser.read_log().await;
-    assert!(
-        log.iter()
-            .any(|e| e.level == "SEVERE" && e.message.contains("null")),
-        "a script error is SEVERE in the log: {log:?}"
-    );
+    browser
+        .wait_for_log("a script error as SEVERE", |e| {
+            e.level == "SEVERE" && e.message.contains("null")
+        })
+        .await;
     let shot = browser.screenshot("harness-error").await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 1000);
     browser.close().await;
@@ -419,9 +419,7 @@ fn publish_screenshot(name: &str, as_name: &str) {
         return;
     }
     let from = browser::screenshot_dir().join(format!("{name}.png"));
-    let to = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("docs")
-        .join(as_name);
+    let to = package_dir().join("docs").join(as_name);
     std::fs::create_dir_all(to.parent().unwrap()).unwrap();
     std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {from:?} to {to:?}: {e}"));
 }
@@ -432,7 +430,7 @@ fn publish_screenshot(name: &str, as_name: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_admin_runs_the_console_in_a_browser() {
-    let console = Console::start("console-story").await;
+    let console = Console::start("console-browser-story").await;
     let wechat = &console.wechat;
     // Some traffic for the overview's figures.
     for args in [
@@ -465,7 +463,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", "not the password")
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     let wrong = b.text("#signin-error").await;
     assert!(!wrong.trim().is_empty(), "a wrong password is said so");
     assert!(!b.exists("nav#nav").await, "still signed out");
@@ -475,7 +473,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", ADMIN_PASSWORD)
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     b.find("main#page-overview").await;
     assert_eq!(b.path().await, "/admin/");
 
@@ -523,7 +521,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     publish_screenshot("overview", "console-overview.png");
 
     // --- The menu editor: three buttons, two with sub-buttons, built with clicks and typing.
-    b.click("nav#nav a[data-nav=menus][data-account=demo]")
+    b.click_and_load("nav#nav a[data-nav=menus][data-account=demo]")
         .await;
     b.find("main#page-menu[data-account=demo]").await;
     b.find("#phone").await;
@@ -613,7 +611,6 @@ async fn an_admin_runs_the_console_in_a_browser() {
     )
     .await;
     b.page_done("menu-editor", &[]).await;
-    publish_screenshot("menu-editor", "console-menu.png");
 
     // --- A second version.
     select_item(&b, "button.0.sub_button.0").await;
@@ -634,7 +631,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     // --- Diff versions 1 and 2.
     b.select("form#diff select[name=a]", "1").await;
     b.select("form#diff select[name=b]", "2").await;
-    b.click("form#diff button[type=submit]").await;
+    b.click_and_load("form#diff button[type=submit]").await;
     b.find("main#page-diff").await;
     b.wait_path("/admin/menus/demo/diff").await;
     let left: Vec<String> = texts(&b, "#diff-left .changed").await;
@@ -656,7 +653,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
 
     // --- Roll back to version 1: WeChat receives it again.
     b.goto(&console.url("/admin/menus/demo")).await;
-    b.click("table#versions tr[data-version=\"1\"] form.rollback button")
+    b.click_and_load("table#versions tr[data-version=\"1\"] form.rollback button")
         .await;
     b.find("main#page-menu[data-account=demo]").await;
     assert_eq!(
@@ -669,7 +666,10 @@ async fn an_admin_runs_the_console_in_a_browser() {
             .await
             .contains("news")
     );
+    // The picture of the editor in the README: version 1 again, a sub-button selected.
+    select_item(&b, "button.1.sub_button.0").await;
     b.page_done("menu-rolled-back", &[]).await;
+    publish_screenshot("menu-rolled-back", "console-menu.png");
 
     // --- A conditional menu, and which menu a user would see.
     b.goto(&console.url("/admin/menus/demo/conditional")).await;
@@ -707,7 +707,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.page_done("conditional", &[]).await;
 
     // --- A QR code and its image, drawn by the gateway.
-    b.click("nav#nav a[data-nav=qrcodes][data-account=demo]")
+    b.click_and_load("nav#nav a[data-nav=qrcodes][data-account=demo]")
         .await;
     b.find("main#page-qrcodes").await;
     b.type_into("form#qr-form input[name=scene]", "spring-sale")
@@ -716,7 +716,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
         .await;
     b.type_into("form#qr-form input[name=expire_seconds]", "3600")
         .await;
-    b.click("form#qr-form button[type=submit]").await;
+    b.click_and_load("form#qr-form button[type=submit]").await;
     assert_eq!(
         wait_received(wechat, "/cgi-bin/qrcode/create", 1).await,
         json!({
@@ -742,12 +742,28 @@ async fn an_admin_runs_the_console_in_a_browser() {
         width.as_u64().unwrap_or(0) > 0
     })
     .await;
-    b.find("table#qrcodes tr[data-id] a.png").await;
-    b.find("#quota").await;
+    let png = b.find("table#qrcodes tr[data-id] a.png").await;
+    let href = png.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.ends_with(".png"), "the download is the PNG: {href}");
+    assert_eq!(
+        b.text("table#qrcodes tr[data-id] td.scans").await.trim(),
+        "0"
+    );
+    assert_eq!(
+        b.text("table#qrcodes tr[data-id] td.subscribes")
+            .await
+            .trim(),
+        "0"
+    );
+    let quota = b.text("#quota").await;
+    assert!(
+        quota.contains("0 / 100000"),
+        "a temporary code uses no permanent quota: {quota}"
+    );
     b.page_done("qrcodes", &[]).await;
 
     // --- The simulator: a text push through the gateway's own pipeline, the reply decoded.
-    b.click("nav#nav a[data-nav=simulator]").await;
+    b.click_and_load("nav#nav a[data-nav=simulator]").await;
     b.find("main#page-simulator").await;
     b.select("form#simulator select[name=account]", "demo")
         .await;
@@ -766,10 +782,20 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.page_done("simulator", &[]).await;
 
     // --- The send queue of the account.
-    b.click("nav#nav a[data-nav=outbox][data-account=demo]")
+    b.click_and_load("nav#nav a[data-nav=outbox][data-account=demo]")
         .await;
     b.find("main#page-outbox").await;
-    b.find("table#outbox-counts").await;
+    for status in [
+        "queued",
+        "sending",
+        "sent",
+        "delivered",
+        "failed",
+        "unknown",
+    ] {
+        b.find(&format!("table#outbox-counts tr[data-status={status}]"))
+            .await;
+    }
     b.page_done("outbox", &[]).await;
 
     // --- An account the config does not have: the console's 404 page.
@@ -783,7 +809,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     .await;
 
     // --- The audit log: newest first, every action above with who, where and what.
-    b.click("nav#nav a[data-nav=audit]").await;
+    b.click_and_load("nav#nav a[data-nav=audit]").await;
     b.find("main#page-audit").await;
     let rows = audit_rows(&b).await;
     let action = |name: &str| catalogue(&format!("audit.action.{name}"));
@@ -837,7 +863,7 @@ async fn an_admin_runs_the_console_in_a_browser() {
     b.page_done("audit", &[]).await;
 
     // --- Sign out: the session is gone; a page sends the browser to sign in.
-    b.click("form#signout button[type=submit]").await;
+    b.click_and_load("form#signout button[type=submit]").await;
     b.find("main#page-signin").await;
     b.goto(&console.url("/admin/menus/demo")).await;
     b.find("main#page-signin").await;
@@ -859,7 +885,7 @@ async fn texts(b: &Browser, css: &str) -> Vec<String> {
 /// wait; another admin still signs in.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sign_in_throttle_in_a_browser() {
-    let console = Console::start("console-throttle").await;
+    let console = Console::start("console-browser-throttle").await;
     let mut b = Browser::start().await;
     b.goto(&console.url("/admin/signin")).await;
     let mut wrong = String::new();
@@ -871,7 +897,7 @@ async fn the_sign_in_throttle_in_a_browser() {
             &format!("wrong {attempt}"),
         )
         .await;
-        b.click("#signin-submit").await;
+        b.click_and_load("#signin-submit").await;
         b.wait_path("/admin/signin").await;
         let text = b.text("#signin-error").await;
         if attempt > 1 {
@@ -885,7 +911,7 @@ async fn the_sign_in_throttle_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", ADMIN_PASSWORD)
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     let throttled = b.text("#signin-error").await;
     assert_ne!(
         throttled, wrong,
@@ -903,7 +929,7 @@ async fn the_sign_in_throttle_in_a_browser() {
         .await;
     b.type_into("form#signin input[name=password]", OTHER_PASSWORD)
         .await;
-    b.click("#signin-submit").await;
+    b.click_and_load("#signin-submit").await;
     b.find("main#page-overview").await;
     b.page_done("overview-other-admin", &[]).await;
     b.close().await;

@@ -31,7 +31,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// The base URL of this test binary's chromedriver, started at the first call.
 ///
 /// The driver runs in a process group of its own (so the browsers it starts do too), and a
-/// small shell watches this test process: when it exits, however it exits, the group is ended.
+/// small shell watches this test process: when it exits, however it exits, the group is ended
+/// and the browsers' scratch directory (their `TMPDIR`) removed.
 fn driver() -> &'static str {
     static DRIVER: OnceLock<Driver> = OnceLock::new();
     &DRIVER
@@ -39,7 +40,12 @@ fn driver() -> &'static str {
             let port = free_port();
             let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.to_owned());
             let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("chromedriver.log");
+            // The browsers' scratch files go here, removed with the driver.
+            let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("chromium-{}", std::process::id()));
+            std::fs::create_dir_all(&scratch).unwrap();
             let child = Command::new(&bin)
+                .env("TMPDIR", &scratch)
                 .arg(format!("--port={port}"))
                 .arg(format!("--log-path={}", log.display()))
                 .stdin(Stdio::null())
@@ -53,11 +59,13 @@ fn driver() -> &'static str {
             let watch = Command::new("sh")
                 .args([
                     "-c",
-                    "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; kill -TERM -\"$2\"",
+                    "while kill -0 \"$1\" 2>/dev/null; do sleep 1; done; \
+                     kill -TERM -\"$2\"; sleep 2; rm -rf \"$3\"",
                     "chromedriver-watch",
                     &std::process::id().to_string(),
                     &child.id().to_string(),
                 ])
+                .arg(&scratch)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -266,9 +274,21 @@ impl Browser {
         }
     }
 
-    /// The visible text of `css` (waiting for the element).
+    /// The visible text of `css` (waiting for the element; an element replaced while read is
+    /// read again).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        let started = Instant::now();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = element.text().await {
+                    return text;
+                }
+            }
+            if started.elapsed() > WAIT {
+                panic!("no element {css} on {} within {WAIT:?}", self.path().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until the text of `css` contains `needle`, and returns the text.
@@ -315,6 +335,24 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Clicks the element `css` selects (a submit button, a link) and waits until the page it
+    /// leads to has loaded: a new document, even at the same address.
+    pub async fn click_and_load(&self, css: &str) {
+        self.js("window.pageBeforeClick = true;", vec![]).await;
+        self.click(css).await;
+        self.wait_until("a new page loads", || async {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.pageBeforeClick !== true && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            matches!(loaded, Ok(Value::Bool(true)))
+        })
+        .await;
     }
 
     /// Clicks the element `css` selects a few pixels inside its left edge (an item's label, not
@@ -406,6 +444,28 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Reads the log until an entry satisfies `check` (failing with `what` after [`WAIT`]), and
+    /// returns every entry read.
+    pub async fn wait_for_log(
+        &self,
+        what: &str,
+        check: impl Fn(&LogEntry) -> bool,
+    ) -> Vec<LogEntry> {
+        let started = Instant::now();
+        let mut entries = Vec::new();
+        loop {
+            entries.extend(self.read_log().await);
+            if entries.iter().any(&check) {
+                return entries;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "{what}: not in the browser log within {WAIT:?}: {entries:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Photographs the whole page (the window made as tall as the page for a moment, up to
