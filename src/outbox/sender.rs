@@ -302,6 +302,17 @@ impl Sender {
         }
         let now_ms = now_ms();
         let held_back = self.held_back(now_ms);
+        // Every account of this instance paused or with its hands full: nothing to claim. Not
+        // asking spares the store a query that, with the account's queue excluded, would read
+        // the whole queue to find nothing, at every send that ends.
+        if !self.accounts.is_empty()
+            && self
+                .accounts
+                .keys()
+                .all(|name| held_back.iter().any(|held| held == name))
+        {
+            return Ok(false);
+        }
         let messages = self
             .store
             .claim_messages(
