@@ -17,7 +17,7 @@ use super::menus::{
 use super::session::{ConsoleSession, client_ip, form, json, state};
 use super::{Page, render};
 use crate::manage::validate::{TryMatchRequest, validate_try_match};
-use crate::manage::{self, Actor, ConditionalMenu, ConditionalMenuRequest};
+use crate::manage::{self, ConditionalMenu, ConditionalMenuRequest};
 
 /// Registers the conditional menus' routes (inside the console's `/admin` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -136,10 +136,7 @@ async fn add(
     let account = account(state, &req)?;
     let menu: ConditionalMenuRequest = json(&req, payload, &session).await?;
     let ip = client_ip(&req);
-    let by = Actor {
-        name: &session.admin,
-        ip: &ip,
-    };
+    let by = session.actor(&ip);
     match manage::add_conditional(&state.store, account, &menu, &by).await {
         Ok(stored) => Ok(HttpResponse::Created().json(stored)),
         Err(error) => refused(error, T { lang: session.lang }),
@@ -166,10 +163,7 @@ async fn delete(
         .to_owned();
     let CsrfOnly {} = form(&req, payload, &session).await?;
     let ip = client_ip(&req);
-    let by = Actor {
-        name: &session.admin,
-        ip: &ip,
-    };
+    let by = session.actor(&ip);
     let query = match manage::delete_conditional(&state.store, account, &menuid, &by).await {
         Ok(()) => form_urlencoded::Serializer::new(String::new())
             .append_pair("deleted", &menuid)

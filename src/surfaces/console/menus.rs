@@ -17,7 +17,7 @@ use super::{Page, render};
 use crate::account::Account;
 use crate::api::ApiError;
 use crate::manage::validate::BUTTON_TYPES;
-use crate::manage::{self, Actor, ManageError, Menu, MenuVersion, Problem};
+use crate::manage::{self, ManageError, Menu, MenuVersion, Problem};
 use crate::state::State;
 
 /// The fields a button may need besides its name, with their labels, in the order the form
@@ -341,10 +341,7 @@ async fn save(
     let account = account(state, &req)?;
     let menu: Menu = json(&req, payload, &session).await?;
     let ip = client_ip(&req);
-    let by = Actor {
-        name: &session.admin,
-        ip: &ip,
-    };
+    let by = session.actor(&ip);
     match manage::save_and_publish(&state.store, account, &menu, &by).await {
         Ok(version) => Ok(HttpResponse::Ok().json(version)),
         Err(error) => refused(error, T { lang: session.lang }),
@@ -375,10 +372,7 @@ async fn rollback(
     let version = version(&req)?;
     let CsrfOnly {} = form(&req, payload, &session).await?;
     let ip = client_ip(&req);
-    let by = Actor {
-        name: &session.admin,
-        ip: &ip,
-    };
+    let by = session.actor(&ip);
     let outcome = match manage::republish(&state.store, account, version, &by).await {
         Ok(published) => format!("published={}", published.version),
         // WeChat's answer is recorded on the version, which the page lists.
@@ -405,10 +399,7 @@ async fn delete(
     let account = account(state, &req)?;
     let CsrfOnly {} = form(&req, payload, &session).await?;
     let ip = client_ip(&req);
-    let by = Actor {
-        name: &session.admin,
-        ip: &ip,
-    };
+    let by = session.actor(&ip);
     let outcome = match manage::delete_menu(&state.store, account, &by).await {
         Ok(()) => "deleted=1".to_owned(),
         Err(error) => format!("delete_failed={}", wechat_errcode(error)?),

@@ -19,7 +19,7 @@ use crate::account::Account;
 use crate::api::ApiError;
 use crate::clock::unix_secs_i64;
 use crate::manage::validate::{MAX_EXPIRE_SECONDS, MAX_PERMANENT_QRCODES, QrCodeSpec, SceneSpec};
-use crate::manage::{self, Actor, ManageError, Problem, QrCode};
+use crate::manage::{self, ManageError, Problem, QrCode};
 
 /// The most codes the page lists, newest first (the quota counts them all).
 pub const LISTED: usize = 500;
@@ -290,10 +290,7 @@ pub async fn create(
         }
     };
     let ip = client_ip(&req);
-    let by = Actor {
-        name: &session.admin,
-        ip: &ip,
-    };
+    let by = session.actor(&ip);
     let lang = session.lang;
     match manage::create_qrcode(&state.store, account, &request, &by).await {
         Ok(code) => Ok(HttpResponse::SeeOther()

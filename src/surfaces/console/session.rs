@@ -28,6 +28,7 @@ use super::cookies::cookie;
 use super::error::ConsoleError;
 use super::i18n::Lang;
 use crate::http::body::read_limited;
+use crate::manage::Actor;
 use crate::state::State;
 
 /// The session cookie's name.
@@ -130,6 +131,14 @@ impl ConsoleSession {
             lang: Lang::of(req),
             id_sha256,
         }))
+    }
+
+    /// This admin acting from `ip`, for the audit log of what [`crate::manage`] does.
+    pub fn actor<'a>(&'a self, ip: &'a str) -> Actor<'a> {
+        Actor {
+            name: &self.admin,
+            ip,
+        }
     }
 
     /// Whether `token` (a form's `csrf` field) is this session's CSRF token (constant time).
